@@ -1,0 +1,160 @@
+//! `ImageDataset`: decoded images as u8 pixels in NCHW order, with labels and class names.
+
+use std::collections::BTreeMap;
+
+/// Channels, height and width of every image of a data set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImageShape {
+    pub channels: usize,
+    pub height: usize,
+    pub width: usize,
+}
+
+impl ImageShape {
+    pub const fn new(channels: usize, height: usize, width: usize) -> Self {
+        Self {
+            channels,
+            height,
+            width,
+        }
+    }
+
+    /// Bytes (= values) in one image.
+    pub const fn len(&self) -> usize {
+        self.channels * self.height * self.width
+    }
+
+    /// True for a zero-sized shape.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl std::fmt::Display for ImageShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}x{}x{}", self.height, self.width, self.channels)
+    }
+}
+
+/// A decoded image data set. Pixels are u8 in **NCHW** order (image, channel, row, column),
+/// the layout burn's convolutions take; every reader of [`super::formats`] converts to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageDataset {
+    /// `len() * shape.len()` bytes, NCHW.
+    pub pixels: Vec<u8>,
+    /// One label per image, or `None` for an unlabelled set (a flat image folder).
+    pub labels: Option<Vec<u16>>,
+    pub shape: ImageShape,
+    /// Names of the classes, indexed by label (empty when unlabelled).
+    pub class_names: Vec<String>,
+    /// Where the images came from (file or folder), for messages and summaries.
+    pub source: String,
+}
+
+impl ImageDataset {
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.pixels.len().checked_div(self.shape.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The pixels of image `index` (CHW), panicking if out of range like slice indexing.
+    pub fn image(&self, index: usize) -> &[u8] {
+        let size = self.shape.len();
+        &self.pixels[index * size..(index + 1) * size]
+    }
+
+    /// The label of image `index`, if the set is labelled.
+    pub fn label(&self, index: usize) -> Option<usize> {
+        self.labels.as_ref().map(|labels| labels[index] as usize)
+    }
+
+    /// Number of classes (0 when unlabelled).
+    pub fn num_classes(&self) -> usize {
+        self.class_names.len()
+    }
+
+    /// The name of class `label`, or the number itself when unnamed.
+    pub fn class_name(&self, label: usize) -> String {
+        self.class_names
+            .get(label)
+            .cloned()
+            .unwrap_or_else(|| label.to_string())
+    }
+
+    /// Images per class, counted from the labels.
+    pub fn class_counts(&self) -> BTreeMap<usize, usize> {
+        let mut counts = BTreeMap::new();
+        for &label in self.labels.iter().flatten() {
+            *counts.entry(label as usize).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// A new data set with the images at `indices`, in that order.
+    pub fn select(&self, indices: &[usize]) -> ImageDataset {
+        let size = self.shape.len();
+        let mut pixels = Vec::with_capacity(indices.len() * size);
+        for &index in indices {
+            pixels.extend_from_slice(self.image(index));
+        }
+        ImageDataset {
+            pixels,
+            labels: self
+                .labels
+                .as_ref()
+                .map(|labels| indices.iter().map(|&i| labels[i]).collect()),
+            shape: self.shape,
+            class_names: self.class_names.clone(),
+            source: self.source.clone(),
+        }
+    }
+
+    /// The first `n` images (all of them if there are fewer): the `--limit` subset.
+    pub fn take(&self, n: usize) -> ImageDataset {
+        let indices: Vec<usize> = (0..n.min(self.len())).collect();
+        self.select(&indices)
+    }
+
+    /// Splits off the last `fraction` of a seeded shuffle as a second set (e.g. validation).
+    pub fn split_off(&self, fraction: f64, seed: u64) -> (ImageDataset, ImageDataset) {
+        use rand::seq::SliceRandom;
+        let mut indices: Vec<usize> = (0..self.len()).collect();
+        indices.shuffle(&mut crate::backend::rng(seed, "split"));
+        let cut = self.len() - ((self.len() as f64) * fraction).round() as usize;
+        let (first, second) = indices.split_at(cut);
+        (self.select(first), self.select(second))
+    }
+
+    /// Per-channel mean and standard deviation of the pixels scaled to [0, 1].
+    pub fn channel_stats(&self) -> (Vec<f32>, Vec<f32>) {
+        let ImageShape {
+            channels,
+            height,
+            width,
+        } = self.shape;
+        let plane = height * width;
+        let mut sum = vec![0f64; channels];
+        let mut sum_sq = vec![0f64; channels];
+        for image in self.pixels.chunks_exact(self.shape.len().max(1)) {
+            for (c, values) in image.chunks_exact(plane).enumerate() {
+                let (s, sq) = values.iter().fold((0u64, 0u64), |(s, sq), &v| {
+                    (s + v as u64, sq + (v as u64) * (v as u64))
+                });
+                sum[c] += s as f64;
+                sum_sq[c] += sq as f64;
+            }
+        }
+        let n = (self.len() * plane).max(1) as f64;
+        let mean: Vec<f32> = sum.iter().map(|s| (s / n / 255.0) as f32).collect();
+        let std = sum_sq
+            .iter()
+            .zip(&mean)
+            .map(|(sq, &m)| ((sq / n / 65025.0 - (m as f64).powi(2)).max(0.0).sqrt()) as f32)
+            .collect();
+        (mean, std)
+    }
+}

@@ -1,0 +1,14 @@
+//! The data layer: readers of the course's file formats, the catalog of named data sets,
+//! downloads, synthetic sets, and batching into burn tensors.
+
+pub mod batch;
+pub mod catalog;
+pub mod download;
+pub mod formats;
+mod image_dataset;
+pub mod synthetic;
+pub mod verify;
+
+pub use batch::{Normalization, batch_images, batch_labels};
+pub use catalog::{DataDir, DatasetSpec, Split, catalog, find};
+pub use image_dataset::{ImageDataset, ImageShape};

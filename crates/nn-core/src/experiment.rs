@@ -1,0 +1,148 @@
+//! The experiment contract: a serialisable config with `quick()` and `full()` presets, a
+//! `run(&config, &mut Run) -> Result<Summary>`, a registry to find experiments by name, and
+//! the command line every topic binary (and `cargo xtask`) shares.
+
+mod cli;
+mod config_file;
+
+pub use cli::{CommonArgs, Preset, cli_main, run_experiment};
+pub use config_file::resolve_config;
+
+use crate::error::{ConfigError, Result};
+use crate::run::{Run, Summary};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// An experiment's configuration: serialisable, with two presets.
+pub trait ExperimentConfig: Serialize + DeserializeOwned + Clone + Send + 'static {
+    /// Minutes on 2 CPU cores, small data: for a first look and for CI.
+    fn quick() -> Self;
+    /// The real assignment.
+    fn full() -> Self;
+    /// Checks values beyond their types (positive epochs, ...), naming the key.
+    fn validate(&self) -> Result<(), ConfigError> {
+        Ok(())
+    }
+}
+
+/// An experiment with its config type erased, so a registry can hold many.
+pub trait Experiment: Send + Sync {
+    /// `topic/name`, e.g. `cnn/fashion-mnist`.
+    fn name(&self) -> &str;
+    /// One line saying what it does.
+    fn about(&self) -> &str;
+    /// The preset as JSON.
+    fn preset(&self, preset: Preset) -> serde_json::Value;
+    /// Checks a JSON config (types via serde, values via `validate`) and returns it
+    /// normalised.
+    fn check(&self, config: &serde_json::Value) -> Result<serde_json::Value>;
+    /// Runs with a JSON config (already resolved and checked).
+    fn run(&self, config: &serde_json::Value, run: &mut Run) -> Result<Summary>;
+}
+
+/// An [`Experiment`] from a config type and a run function.
+pub struct Typed<C> {
+    name: String,
+    about: String,
+    run: fn(&C, &mut Run) -> Result<Summary>,
+}
+
+/// Wraps a typed experiment for a registry.
+pub fn experiment<C: ExperimentConfig>(
+    name: &str,
+    about: &str,
+    run: fn(&C, &mut Run) -> Result<Summary>,
+) -> Box<dyn Experiment> {
+    Box::new(Typed {
+        name: name.to_string(),
+        about: about.to_string(),
+        run,
+    })
+}
+
+fn typed<C: ExperimentConfig>(config: &serde_json::Value) -> Result<C> {
+    let parsed: C = serde_json::from_value(config.clone()).map_err(|e| ConfigError::Key {
+        key: "(config)".into(),
+        message: e.to_string(),
+    })?;
+    parsed.validate()?;
+    Ok(parsed)
+}
+
+impl<C: ExperimentConfig> Experiment for Typed<C> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn about(&self) -> &str {
+        &self.about
+    }
+    fn preset(&self, preset: Preset) -> serde_json::Value {
+        let config = match preset {
+            Preset::Quick => C::quick(),
+            Preset::Full => C::full(),
+        };
+        serde_json::to_value(config).expect("configs serialise to JSON")
+    }
+    fn check(&self, config: &serde_json::Value) -> Result<serde_json::Value> {
+        let parsed: C = typed(config)?;
+        Ok(serde_json::to_value(parsed).expect("configs serialise to JSON"))
+    }
+    fn run(&self, config: &serde_json::Value, run: &mut Run) -> Result<Summary> {
+        let parsed: C = typed(config)?;
+        (self.run)(&parsed, run)
+    }
+}
+
+/// Experiments by name, in course order.
+#[derive(Default)]
+pub struct Registry {
+    experiments: Vec<Box<dyn Experiment>>,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an experiment (builder style).
+    pub fn with(mut self, experiment: Box<dyn Experiment>) -> Self {
+        self.experiments.push(experiment);
+        self
+    }
+
+    /// Adds every experiment of another registry (a topic crate's).
+    pub fn extend(mut self, other: Registry) -> Self {
+        self.experiments.extend(other.experiments);
+        self
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &dyn Experiment> {
+        self.experiments.iter().map(|e| e.as_ref())
+    }
+
+    /// Finds by full name (`cnn/fashion-mnist`) or, when unique, by the part after `/`.
+    pub fn find(&self, name: &str) -> Result<&dyn Experiment> {
+        let exact = self.iter().find(|e| e.name() == name);
+        let short: Vec<&dyn Experiment> = self
+            .iter()
+            .filter(|e| e.name().rsplit('/').next() == Some(name))
+            .collect();
+        exact
+            .or(if short.len() == 1 { Some(short[0]) } else { None })
+            .ok_or_else(|| {
+                ConfigError::UnknownExperiment {
+                    name: name.to_string(),
+                    known: self.iter().map(|e| e.name().to_string()).collect::<Vec<_>>().join(", "),
+                }
+                .into()
+            })
+    }
+
+    pub fn len(&self) -> usize {
+        self.experiments.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.experiments.is_empty()
+    }
+}

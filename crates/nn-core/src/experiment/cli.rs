@@ -1,0 +1,216 @@
+//! The command line shared by every topic binary: one subcommand per experiment, the same
+//! flags everywhere. Flags override the config file, which overrides the preset.
+
+use super::config_file::{resolve_config, set_key};
+use super::{Experiment, Registry};
+use crate::backend::BackendKind;
+use crate::data::DataDir;
+use crate::error::{Error, Result};
+use crate::run::{Run, RunOptions, Summary};
+use clap::{Args, FromArgMatches};
+use serde_json::Value;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Which preset to start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Preset {
+    /// Minutes on 2 CPU cores, small data.
+    Quick,
+    /// The real assignment.
+    Full,
+}
+
+impl Preset {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Quick => "quick",
+            Self::Full => "full",
+        }
+    }
+}
+
+/// The flags every experiment takes.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Start from this preset.
+    #[arg(long, value_enum, default_value_t = Preset::Quick)]
+    pub preset: Preset,
+    /// A TOML file of config values over the preset (unknown keys are an error).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Training epochs.
+    #[arg(long)]
+    pub epochs: Option<u64>,
+    /// Examples per mini-batch.
+    #[arg(long)]
+    pub batch_size: Option<u64>,
+    /// Learning rate.
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Seed of every random choice (initial weights, data order, augmentation, noise).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Use at most N training and N test examples (a seeded subset).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Backend to run on.
+    #[arg(long, value_enum, default_value_t = BackendKind::preferred())]
+    pub backend: BackendKind,
+    /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Parent of the run directories.
+    #[arg(long, value_name = "DIR", default_value = "runs")]
+    pub out: PathBuf,
+    /// Run on synthetic stand-ins where a data set is absent (marked so in the summary).
+    #[arg(long)]
+    pub synthetic: bool,
+    /// Continue the run in DIR from its last good checkpoint (its saved config is used).
+    #[arg(long, value_name = "RUN_DIR")]
+    pub resume: Option<PathBuf>,
+    /// Print the resolved config as JSON and exit without running.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+/// Resolves the config of `experiment` from preset, file and flags, opens the run, runs it
+/// and writes `config.json` and `summary.json`.
+pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<Summary> {
+    let (config, preset, seed, limit, synthetic, data_dir) = match &args.resume {
+        Some(dir) => saved_config(dir)?,
+        None => {
+            let mut config = resolve_config(&experiment.preset(args.preset), args.config.as_deref())?;
+            let overrides: [(&str, &str, Option<Value>); 4] = [
+                ("epochs", "--epochs", args.epochs.map(Value::from)),
+                ("batch_size", "--batch-size", args.batch_size.map(Value::from)),
+                ("lr", "--lr", args.lr.map(Value::from)),
+                ("seed", "--seed", args.seed.map(Value::from)),
+            ];
+            for (key, flag, value) in overrides {
+                if let Some(value) = value {
+                    if key == "seed" && config.get("seed").is_none() {
+                        continue; // the seed also lives on the run
+                    }
+                    set_key(&mut config, key, value, flag)?;
+                }
+            }
+            let config = experiment.check(&config)?;
+            let seed = args
+                .seed
+                .or_else(|| config.get("seed").and_then(Value::as_u64))
+                .unwrap_or(42);
+            let data_dir = DataDir::resolve(args.data_dir.as_deref());
+            (config, args.preset.name().to_string(), seed, args.limit, args.synthetic, data_dir)
+        }
+    };
+    if args.print_config {
+        println!("{}", serde_json::to_string_pretty(&config).unwrap_or_default());
+        return Ok(Summary::default());
+    }
+    let mut run = Run::open(RunOptions {
+        experiment: experiment.name().to_string(),
+        preset,
+        backend: args.backend,
+        seed,
+        data_dir,
+        allow_synthetic: synthetic,
+        limit,
+        out: args.out.clone(),
+        resume: args.resume.clone(),
+        progress: std::io::stderr().is_terminal(),
+    })?;
+    if !run.resumed {
+        run.write_config(&config)?;
+    }
+    eprintln!("{}: run directory {}", experiment.name(), run.dir.display());
+    let summary = experiment.run(&config, &mut run)?;
+    run.write_summary(&summary)?;
+    Ok(summary)
+}
+
+type Saved = (Value, String, u64, Option<usize>, bool, PathBuf);
+
+/// The config a run was started with, from its `config.json`.
+fn saved_config(dir: &std::path::Path) -> Result<Saved> {
+    let path = dir.join("config.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let saved: Value = serde_json::from_str(&text)
+        .map_err(|e| Error::Other(format!("{}: damaged ({e})", path.display())))?;
+    Ok((
+        saved.get("config").cloned().unwrap_or(Value::Null),
+        saved.get("preset").and_then(Value::as_str).unwrap_or("quick").to_string(),
+        saved.get("seed").and_then(Value::as_u64).unwrap_or(42),
+        saved.get("limit").and_then(Value::as_u64).map(|l| l as usize),
+        saved.get("synthetic").and_then(Value::as_bool).unwrap_or(false),
+        saved
+            .get("data_dir")
+            .and_then(Value::as_str)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| DataDir::resolve(None)),
+    ))
+}
+
+/// The `main` of a topic binary: a subcommand per experiment of `registry` (by the part of
+/// its name after `/`), plus `list`.
+pub fn cli_main(bin: &'static str, about: &'static str, registry: &Registry) -> ExitCode {
+    let mut command = clap::Command::new(bin)
+        .about(about)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(clap::Command::new("list").about("List the experiments with their presets"));
+    for experiment in registry.iter() {
+        let short = experiment.name().rsplit('/').next().unwrap_or(experiment.name()).to_string();
+        command = command.subcommand(CommonArgs::augment_args(
+            clap::Command::new(short).about(experiment.about().to_string()),
+        ));
+    }
+    let matches = command.get_matches();
+    let (name, sub) = matches.subcommand().expect("subcommand_required");
+    if name == "list" {
+        for experiment in registry.iter() {
+            println!("{:<28} {}", experiment.name(), experiment.about());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let args = match CommonArgs::from_arg_matches(sub) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    };
+    let result = registry.find(name).and_then(|e| run_experiment(e, &args));
+    match result {
+        Ok(summary) => {
+            if !args.print_config {
+                print_summary(&summary);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            match e {
+                Error::Interrupted { .. } => ExitCode::from(130),
+                Error::Diverged { .. } => ExitCode::from(3),
+                _ => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+fn print_summary(summary: &Summary) {
+    println!(
+        "{} ({} preset, {} backend, {} data `{}`: {} train / {} test) in {:.1} s",
+        summary.experiment,
+        summary.preset,
+        summary.backend,
+        if summary.data.synthetic { "SYNTHETIC" } else { "real" },
+        summary.data.name,
+        summary.data.train,
+        summary.data.test,
+        summary.wall_seconds
+    );
+    for (name, value) in &summary.metrics {
+        println!("  {name:<24} {value:.4}");
+    }
+}

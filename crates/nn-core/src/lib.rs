@@ -1,0 +1,19 @@
+//! `nn-core`: what every topic crate of the course shares: backends, data (formats,
+//! catalog, downloads, synthetic sets, batching), augmentation, training, metrics, plots,
+//! run directories and the experiment contract.
+
+pub mod augment;
+pub mod backend;
+pub mod data;
+pub mod demo;
+pub mod error;
+pub mod experiment;
+pub mod metrics;
+pub mod run;
+pub mod train;
+pub mod viz;
+
+pub use backend::BackendKind;
+pub use error::{Error, Result};
+pub use experiment::{Experiment, ExperimentConfig, Registry, experiment};
+pub use run::{Run, Summary};

@@ -1,0 +1,12 @@
+//! Evaluation metrics as plain functions over a whole set of predictions.
+//!
+//! burn-train's metrics are built for its `Learner` event loop (per-batch state, metric
+//! entries for its renderer), not as functions over a finished set of predictions that a
+//! custom loop or a report can call, so these are written here and each is tested against
+//! hand-computed cases and published reference values.
+
+mod classification;
+mod image_quality;
+
+pub use classification::{ClassReport, ConfusionMatrix, accuracy, roc_auc, roc_curve, top_k_accuracy};
+pub use image_quality::{psnr, ssim};

@@ -1,0 +1,306 @@
+//! `Run`: what an experiment gets to run with (device, seed, data, run directory), and the
+//! files it leaves: `config.json`, `metrics.jsonl`, `summary.json`, plots, `checkpoints/`.
+
+use crate::backend::BackendKind;
+use crate::data::{DatasetSpec, ImageDataset, find, synthetic};
+use crate::error::{Error, Result};
+use burn::prelude::Device;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Which data a run trained on, as `summary.json` records it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataInfo {
+    pub name: String,
+    pub synthetic: bool,
+    pub train: usize,
+    pub test: usize,
+}
+
+/// `summary.json`: the stable top level that the report, README and scripts read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub experiment: String,
+    pub preset: String,
+    pub backend: String,
+    pub seed: u64,
+    pub data: DataInfo,
+    pub epochs: usize,
+    pub wall_seconds: f64,
+    /// Wall time of each epoch, in seconds.
+    pub epoch_seconds: Vec<f64>,
+    /// Final figures: a flat map of name to number (`test_accuracy`, `test_psnr_db`, ...).
+    pub metrics: BTreeMap<String, f64>,
+    /// Pictures and other files the run wrote, relative to the run directory.
+    pub files: Vec<String>,
+    /// Anything a reader must know (e.g. why data was synthetic).
+    pub notes: Vec<String>,
+}
+
+/// Everything an experiment runs with.
+pub struct Run {
+    pub experiment: String,
+    pub preset: String,
+    pub backend: BackendKind,
+    /// The inference device; [`Run::train_device`] adds autodiff.
+    pub device: Device,
+    pub seed: u64,
+    pub data_dir: PathBuf,
+    /// Run on synthetic stand-ins when a data set is absent (`--synthetic`).
+    pub allow_synthetic: bool,
+    /// Use at most this many training (and test) examples (`--limit`).
+    pub limit: Option<usize>,
+    /// The run directory.
+    pub dir: PathBuf,
+    /// True when continuing an earlier run (`--resume`).
+    pub resumed: bool,
+    /// Draw progress bars (off in tests and when stderr is not a terminal).
+    pub progress: bool,
+    started: Instant,
+    data: DataInfo,
+    epoch_seconds: Vec<f64>,
+    files: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// Settings to open a run with.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub experiment: String,
+    pub preset: String,
+    pub backend: BackendKind,
+    pub seed: u64,
+    pub data_dir: PathBuf,
+    pub allow_synthetic: bool,
+    pub limit: Option<usize>,
+    /// Parent of `runs/` (`--out`); the run goes to `<out>/<experiment>/<UTC timestamp>/`.
+    pub out: PathBuf,
+    /// An existing run directory to continue instead of a new one.
+    pub resume: Option<PathBuf>,
+    pub progress: bool,
+}
+
+impl Run {
+    /// Opens a run: creates (or reopens, when resuming) its directory and the device.
+    pub fn open(options: RunOptions) -> Result<Run> {
+        let device = options.backend.device()?;
+        let (dir, resumed) = match &options.resume {
+            Some(dir) => {
+                if !dir.join("config.json").exists() {
+                    return Err(Error::Other(format!(
+                        "--resume {}: not a run directory (no config.json there)",
+                        dir.display()
+                    )));
+                }
+                (dir.clone(), true)
+            }
+            None => (new_run_dir(&options.out, &options.experiment)?, false),
+        };
+        std::fs::create_dir_all(dir.join("checkpoints")).map_err(|e| Error::io(&dir, e))?;
+        Ok(Run {
+            experiment: options.experiment,
+            preset: options.preset,
+            backend: options.backend,
+            device,
+            seed: options.seed,
+            data_dir: options.data_dir,
+            allow_synthetic: options.allow_synthetic,
+            limit: options.limit,
+            dir,
+            resumed,
+            progress: options.progress,
+            started: Instant::now(),
+            data: DataInfo::default(),
+            epoch_seconds: Vec::new(),
+            files: Vec::new(),
+            notes: Vec::new(),
+        })
+    }
+
+    /// The training device: the run's device with autodiff.
+    pub fn train_device(&self) -> Device {
+        self.device.clone().autodiff()
+    }
+
+    /// A path inside the run directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// The checkpoint folder.
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        self.dir.join("checkpoints")
+    }
+
+    /// Records a file the run wrote (relative to the run directory) for the summary.
+    pub fn add_file(&mut self, path: &Path) {
+        let rel = path.strip_prefix(&self.dir).unwrap_or(path).display().to_string();
+        if !self.files.contains(&rel) {
+            self.files.push(rel);
+        }
+    }
+
+    /// Adds a note to the summary.
+    pub fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        eprintln!("note: {note}");
+        self.notes.push(note);
+    }
+
+    /// Records how long an epoch took.
+    pub fn record_epoch_time(&mut self, epoch: usize, seconds: f64) {
+        if self.epoch_seconds.len() < epoch {
+            self.epoch_seconds.resize(epoch, 0.0);
+        }
+        self.epoch_seconds[epoch - 1] = seconds;
+    }
+
+    /// Loads a split of a named data set, honouring `--limit`, or (with `--synthetic`,
+    /// when the data is absent) a synthetic stand-in of the same shape, marked as such.
+    pub fn load(&mut self, name: &str, split: &str) -> Result<ImageDataset> {
+        let spec: &DatasetSpec = find(name)?;
+        let dataset = match spec.load(&self.data_dir, split) {
+            Ok(d) => d,
+            Err(Error::DataMissing { .. }) if self.allow_synthetic => {
+                let (shape, n) = synthetic_shape(name);
+                let n = self.limit.map_or(n, |l| l.min(n));
+                let seed = crate::backend::derive_seed(self.seed, split);
+                let note = format!("`{name}` is not in {}: using synthetic shapes instead (--synthetic)", self.data_dir.display());
+                if !self.notes.contains(&note) {
+                    self.note(note);
+                }
+                self.data.synthetic = true;
+                synthetic::stand_in(shape, &spec.class_names(), n, seed)
+            }
+            Err(e) => return Err(e),
+        };
+        let dataset = match self.limit {
+            Some(limit) if limit < dataset.len() => {
+                // A seeded shuffle before cutting keeps every class in the subset.
+                let order = crate::data::batch::shuffled_indices(dataset.len(), crate::backend::derive_seed(self.seed, "limit"));
+                dataset.select(&order[..limit])
+            }
+            _ => dataset,
+        };
+        self.data.name = name.to_string();
+        match split {
+            "train" | "all" => self.data.train = dataset.len(),
+            "test" => self.data.test = dataset.len(),
+            _ => {}
+        }
+        Ok(dataset)
+    }
+
+    /// Records the data a run used when it did not come through [`Run::load`].
+    pub fn set_data(&mut self, info: DataInfo) {
+        self.data = info;
+    }
+
+    /// The data recorded so far.
+    pub fn data(&self) -> &DataInfo {
+        &self.data
+    }
+
+    /// Appends one record to `metrics.jsonl` (one JSON object per line).
+    pub fn log_metrics(&self, record: &serde_json::Value) -> Result<()> {
+        let path = self.path("metrics.jsonl");
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        writeln!(file, "{record}").map_err(|e| Error::io(&path, e))
+    }
+
+    /// Drops `metrics.jsonl` lines of epochs after `epoch` (a resumed run redoes them).
+    pub fn truncate_metrics_after(&self, epoch: usize) -> Result<()> {
+        let path = self.path("metrics.jsonl");
+        let Ok(text) = std::fs::read_to_string(&path) else { return Ok(()) };
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|line| {
+                serde_json::from_str::<serde_json::Value>(line)
+                    .ok()
+                    .and_then(|v| v.get("epoch").and_then(|e| e.as_u64()))
+                    .is_some_and(|e| e as usize <= epoch)
+            })
+            .collect();
+        let mut out = kept.join("\n");
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        crate::train::checkpoint::write_atomic(&path, out.as_bytes())
+    }
+
+    /// Writes the run's configuration (everything needed to rerun it).
+    pub fn write_config(&self, config: &serde_json::Value) -> Result<()> {
+        let record = serde_json::json!({
+            "experiment": self.experiment,
+            "preset": self.preset,
+            "backend": self.backend.name(),
+            "seed": self.seed,
+            "limit": self.limit,
+            "synthetic": self.allow_synthetic,
+            "data_dir": self.data_dir,
+            "config": config,
+        });
+        let path = self.path("config.json");
+        let text = serde_json::to_string_pretty(&record).map_err(|e| Error::Other(e.to_string()))?;
+        crate::train::checkpoint::write_atomic(&path, text.as_bytes())
+    }
+
+    /// Builds the summary from what the run recorded plus the experiment's final metrics.
+    pub fn summary(&self, epochs: usize, metrics: BTreeMap<String, f64>) -> Summary {
+        Summary {
+            experiment: self.experiment.clone(),
+            preset: self.preset.clone(),
+            backend: self.backend.name().to_string(),
+            seed: self.seed,
+            data: self.data.clone(),
+            epochs,
+            wall_seconds: self.started.elapsed().as_secs_f64(),
+            epoch_seconds: self.epoch_seconds.clone(),
+            metrics,
+            files: self.files.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// Writes `summary.json` atomically.
+    pub fn write_summary(&self, summary: &Summary) -> Result<PathBuf> {
+        let path = self.path("summary.json");
+        let text = serde_json::to_string_pretty(summary).map_err(|e| Error::Other(e.to_string()))?;
+        crate::train::checkpoint::write_atomic(&path, text.as_bytes())?;
+        Ok(path)
+    }
+}
+
+/// Image shape and a default size of the synthetic stand-in for a named data set.
+fn synthetic_shape(name: &str) -> (crate::data::ImageShape, usize) {
+    use crate::data::ImageShape;
+    match name {
+        "fashion-mnist" | "mnist" | "pneumoniamnist" => (ImageShape::new(1, 28, 28), 2_000),
+        "cats" => (ImageShape::new(3, 64, 64), 1_000),
+        _ => (ImageShape::new(3, 32, 32), 2_000),
+    }
+}
+
+/// `<out>/<experiment>/<UTC timestamp>/`, unique even when two runs start in one second.
+fn new_run_dir(out: &Path, experiment: &str) -> Result<PathBuf> {
+    let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .replace(':', "-");
+    let base = out.join(experiment);
+    for k in 0..1000 {
+        let dir = if k == 0 { base.join(&stamp) } else { base.join(format!("{stamp}-{k}")) };
+        match std::fs::create_dir_all(&base).and_then(|_| std::fs::create_dir(&dir)) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(&dir, e)),
+        }
+    }
+    Err(Error::Other(format!("{}: cannot create a fresh run directory", base.display())))
+}

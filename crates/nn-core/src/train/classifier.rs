@@ -1,0 +1,252 @@
+//! The supervised image-classifier path: train any [`ImageClassifier`] on an
+//! [`ImageDataset`] through [`fit`](super::fit), evaluate it, and write its curves and
+//! confusion matrix. The MLP, CNN and transfer weeks all train through here.
+
+use super::checkpoint::Checkpoint;
+use super::fit::{EpochLog, FitOptions, TrainState, fit};
+use super::optim::OptimizerKind;
+use crate::augment::Pipeline;
+use crate::data::{ImageDataset, Normalization, batch_images, batch_labels};
+use crate::error::Result;
+use crate::metrics::{ConfusionMatrix, accuracy, roc_auc, top_k_accuracy};
+use crate::run::Run;
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use std::collections::BTreeMap;
+
+/// A model that maps a `[batch, channels, height, width]` image tensor to
+/// `[batch, classes]` logits.
+pub trait ImageClassifier: Module + Clone {
+    fn forward(&self, images: Tensor<4>) -> Tensor<2>;
+}
+
+/// How to train a classifier.
+#[derive(Debug)]
+pub struct ClassifierOptions {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub optimizer: OptimizerKind,
+    pub normalization: Normalization,
+    /// Applied to each training batch (seeded per epoch); `None` for no augmentation.
+    pub augment: Option<Pipeline>,
+    /// Title prefix of the plots.
+    pub title: String,
+}
+
+/// Predictions of a classifier on a data set.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub classes: usize,
+    /// Softmax probabilities, row-major `[n, classes]`.
+    pub probabilities: Vec<f32>,
+    pub predictions: Vec<usize>,
+    pub targets: Vec<usize>,
+    /// Mean cross-entropy.
+    pub loss: f64,
+}
+
+impl Evaluation {
+    pub fn accuracy(&self) -> f64 {
+        accuracy(&self.predictions, &self.targets)
+    }
+
+    pub fn top_k(&self, k: usize) -> f64 {
+        top_k_accuracy(&self.probabilities, self.classes, &self.targets, k)
+    }
+
+    pub fn confusion(&self) -> ConfusionMatrix {
+        ConfusionMatrix::new(self.classes, &self.predictions, &self.targets)
+    }
+
+    /// ROC-AUC of class 1 against class 0, for binary problems.
+    pub fn binary_roc_auc(&self) -> Option<f64> {
+        if self.classes != 2 {
+            return None;
+        }
+        let scores: Vec<f32> = self.probabilities.chunks_exact(2).map(|p| p[1]).collect();
+        let positives: Vec<bool> = self.targets.iter().map(|&t| t == 1).collect();
+        roc_auc(&scores, &positives)
+    }
+
+    /// The headline figures under a prefix (`test_accuracy`, `test_top5`, ...).
+    pub fn figures(&self, prefix: &str) -> BTreeMap<String, f64> {
+        let mut figures = BTreeMap::new();
+        figures.insert(format!("{prefix}accuracy"), self.accuracy());
+        figures.insert(format!("{prefix}loss"), self.loss);
+        figures.insert(format!("{prefix}macro_f1"), self.confusion().macro_f1());
+        if self.classes > 5 {
+            figures.insert(format!("{prefix}top5"), self.top_k(5));
+        }
+        if let Some(auc) = self.binary_roc_auc() {
+            figures.insert(format!("{prefix}roc_auc"), auc);
+        }
+        figures
+    }
+}
+
+/// Runs the model over a data set in batches (no autodiff) and collects its predictions.
+pub fn evaluate<M: ImageClassifier>(
+    model: &M,
+    data: &ImageDataset,
+    norm: &Normalization,
+    batch_size: usize,
+    device: &Device,
+) -> Evaluation {
+    let model = model.valid();
+    let classes = data.num_classes().max(1);
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let mut probabilities = Vec::with_capacity(data.len() * classes);
+    let mut predictions = Vec::with_capacity(data.len());
+    let mut targets = Vec::with_capacity(data.len());
+    let mut loss_sum = 0.0;
+    let indices: Vec<usize> = (0..data.len()).collect();
+    for chunk in indices.chunks(batch_size.max(1)) {
+        let images = batch_images(data, chunk, norm, device);
+        let labels = batch_labels(data, chunk, device);
+        let logits = model.forward(images);
+        let loss: f32 = loss_fn.forward(logits.clone(), labels).into_scalar();
+        loss_sum += loss as f64 * chunk.len() as f64;
+        let probs: Vec<f32> = burn::tensor::activation::softmax(logits, 1)
+            .into_data()
+            .convert::<f32>()
+            .into_vec()
+            .unwrap_or_default();
+        for row in probs.chunks_exact(classes) {
+            let best = row
+                .iter()
+                .enumerate()
+                .fold((0, f32::MIN), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
+            predictions.push(best.0);
+        }
+        probabilities.extend_from_slice(&probs);
+        targets.extend(chunk.iter().map(|&i| data.label(i).unwrap_or(0)));
+    }
+    Evaluation {
+        classes,
+        probabilities,
+        predictions,
+        targets,
+        loss: loss_sum / data.len().max(1) as f64,
+    }
+}
+
+/// A trained classifier with its final evaluation on the test set.
+pub struct TrainedClassifier<M> {
+    pub model: M,
+    pub test: Evaluation,
+    /// Accuracy on the training set at the end (for the overfitting gap).
+    pub train_accuracy: f64,
+}
+
+struct ClassifierState<M> {
+    model: M,
+    optim: ModuleOptimizer,
+}
+
+impl<M: ImageClassifier> TrainState for ClassifierState<M> {
+    fn save(&self, checkpoint: &mut Checkpoint) -> Result<()> {
+        checkpoint.put_module("model", &self.model)?;
+        checkpoint.put_optimizer("optimizer", &self.optim)
+    }
+    fn restore(self, checkpoint: &Checkpoint) -> Result<Self> {
+        Ok(Self {
+            model: checkpoint.load_module("model", self.model)?,
+            optim: checkpoint.load_optimizer("optimizer", self.optim)?,
+        })
+    }
+}
+
+/// Trains `model` (already on the run's training device) with mini-batch cross-entropy,
+/// evaluating on `test` after every epoch; logs `train`/`test` loss and accuracy per epoch,
+/// then writes `curves.png/svg` and `confusion.png` into the run directory.
+pub fn train_classifier<M: ImageClassifier>(
+    run: &mut Run,
+    model: M,
+    train: &ImageDataset,
+    test: &ImageDataset,
+    options: &ClassifierOptions,
+) -> Result<TrainedClassifier<M>> {
+    let device = run.train_device();
+    let eval_device = run.device.clone();
+    let batch = options.batch_size.max(1);
+    let fit_options = FitOptions::new(options.epochs, train.len().div_ceil(batch));
+    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let state = ClassifierState {
+        model,
+        optim: options.optimizer.init(),
+    };
+    let state = fit(run, &fit_options, state, |mut state, ctx| {
+        let order = ctx.data_order(train.len());
+        let mut hits = 0usize;
+        for (b, chunk) in order.chunks(batch).enumerate() {
+            let (source, indices): (std::borrow::Cow<ImageDataset>, Vec<usize>) = match &options.augment {
+                Some(pipeline) => (
+                    std::borrow::Cow::Owned(pipeline.apply_batch(train, chunk, crate::backend::derive_seed(ctx.seed, &format!("aug-{b}")))),
+                    (0..chunk.len()).collect(),
+                ),
+                None => (std::borrow::Cow::Borrowed(train), chunk.to_vec()),
+            };
+            let images = batch_images(&source, &indices, &options.normalization, &device);
+            let labels = batch_labels(&source, &indices, &device);
+            let logits = state.model.forward(images);
+            let predicted = logits.clone().argmax(1).flatten::<1>(0, 1);
+            hits += predicted
+                .equal(labels.clone())
+                .int()
+                .sum()
+                .into_scalar::<i64>() as usize;
+            let loss = loss_fn.forward(logits, labels);
+            ctx.step(loss.clone().into_scalar::<f32>() as f64)?;
+            let grads = GradientsParams::from_grads(loss.backward(), &state.model);
+            state.model = state.optim.step(options.lr, state.model, grads);
+        }
+        let eval = evaluate(&state.model, test, &options.normalization, batch * 2, &eval_device);
+        let mut train_figures = BTreeMap::new();
+        train_figures.insert("loss".to_string(), ctx.mean_loss());
+        train_figures.insert("accuracy".to_string(), hits as f64 / train.len().max(1) as f64);
+        let mut test_figures = BTreeMap::new();
+        test_figures.insert("loss".to_string(), eval.loss);
+        test_figures.insert("accuracy".to_string(), eval.accuracy());
+        let log: EpochLog = vec![("train", train_figures), ("test", test_figures)];
+        Ok((state, log))
+    })?;
+    let test_eval = evaluate(&state.model, test, &options.normalization, batch * 2, &eval_device);
+    let train_eval = evaluate(&state.model, train, &options.normalization, batch * 2, &eval_device);
+    let metrics_file = run.path("metrics.jsonl");
+    for file in crate::viz::plot_metrics_file(
+        &metrics_file,
+        &run.path("loss"),
+        &format!("{}: loss", options.title),
+        "epoch",
+        &["loss"],
+        "cross-entropy",
+    )? {
+        run.add_file(&file);
+    }
+    for file in crate::viz::plot_metrics_file(
+        &metrics_file,
+        &run.path("accuracy"),
+        &format!("{}: accuracy", options.title),
+        "epoch",
+        &["accuracy"],
+        "accuracy",
+    )? {
+        run.add_file(&file);
+    }
+    let confusion = run.path("confusion.png");
+    crate::viz::plot_confusion(
+        &test_eval.confusion(),
+        &test.class_names,
+        &format!("{}: test confusion matrix", options.title),
+        &confusion,
+    )?;
+    run.add_file(&confusion);
+    Ok(TrainedClassifier {
+        model: state.model,
+        train_accuracy: train_eval.accuracy(),
+        test: test_eval,
+    })
+}

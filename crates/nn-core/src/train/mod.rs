@@ -1,0 +1,22 @@
+//! What every training loop shares.
+//!
+//! [`fit`] is the epoch loop for any model: classifiers, a GAN's alternating updates, a
+//! VAE's two-term loss, a diffusion model's per-step noise. It seeds each epoch, draws a
+//! progress bar, stops on a NaN/inf loss, logs `metrics.jsonl`, writes atomic checkpoints
+//! and resumes from the last good one. [`classifier`] builds the supervised image
+//! classifier path on top of it.
+//!
+//! burn-train's `Learner` is not used for the loop: its checkpoints are written
+//! non-atomically with no checksum, it does not restore the data-order RNG (so a resumed
+//! run is not the same run), it has no divergence stop, and a GAN's two optimisers do
+//! not fit its single-model step. Its optimisers, records and modules are used throughout.
+
+pub mod checkpoint;
+pub mod classifier;
+mod fit;
+mod optim;
+
+pub use checkpoint::Checkpoint;
+pub use classifier::{Evaluation, ImageClassifier, TrainedClassifier, evaluate, train_classifier};
+pub use fit::{EpochContext, EpochLog, FitOptions, TrainState, fit};
+pub use optim::OptimizerKind;

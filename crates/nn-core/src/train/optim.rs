@@ -1,0 +1,30 @@
+//! The optimisers a config can name.
+
+use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig, momentum::MomentumConfig};
+use serde::{Deserialize, Serialize};
+
+/// An optimiser choice, as it appears in configs (`optimizer = "adam"`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptimizerKind {
+    /// Adam with PyTorch's epsilon (1e-8; burn's default is 1e-5).
+    #[default]
+    Adam,
+    /// Plain stochastic gradient descent: `w <- w - lr * grad`.
+    Sgd,
+    /// SGD with momentum 0.9.
+    SgdMomentum,
+}
+
+impl OptimizerKind {
+    /// A fresh optimiser of this kind.
+    pub fn init(self) -> ModuleOptimizer {
+        match self {
+            Self::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
+            Self::Sgd => SgdConfig::new().init(),
+            Self::SgdMomentum => SgdConfig::new()
+                .with_momentum(Some(MomentumConfig::new().with_momentum(0.9)))
+                .init(),
+        }
+    }
+}

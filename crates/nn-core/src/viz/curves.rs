@@ -1,0 +1,180 @@
+//! Line plots of metrics over epochs or steps, read from `metrics.jsonl`.
+
+use super::{draw_error, font, save_rgb};
+use crate::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// One named series of (x, y) points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A titled plot of several curves with labelled axes.
+#[derive(Debug, Clone)]
+pub struct CurvePlot {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub curves: Vec<Curve>,
+    /// Log-scale y axis (losses spanning decades).
+    pub log_y: bool,
+}
+
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+impl CurvePlot {
+    /// Writes `<stem>.png` and `<stem>.svg`; returns both paths.
+    pub fn save(&self, stem: &Path) -> Result<Vec<PathBuf>> {
+        font::ensure();
+        let (w, h) = (800u32, 500u32);
+        let png = stem.with_extension("png");
+        let mut buf = vec![0u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+            self.draw(&root).map_err(|e| draw_error(&png, e))?;
+            root.present().map_err(|e| draw_error(&png, e))?;
+        }
+        save_rgb(&png, w, h, buf)?;
+        let svg = stem.with_extension("svg");
+        {
+            let root = SVGBackend::new(&svg, (w, h)).into_drawing_area();
+            self.draw(&root).map_err(|e| draw_error(&svg, e))?;
+            root.present().map_err(|e| draw_error(&svg, e))?;
+        }
+        Ok(vec![png, svg])
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let all: Vec<(f64, f64)> = self
+            .curves
+            .iter()
+            .flat_map(|c| c.points.iter().copied())
+            .filter(|(x, y)| x.is_finite() && y.is_finite() && (!self.log_y || *y > 0.0))
+            .collect();
+        let (mut x0, mut x1) = all.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (mut y0, mut y1) = all.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        if all.is_empty() {
+            (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+        }
+        if x1 <= x0 {
+            x1 = x0 + 1.0;
+        }
+        if y1 <= y0 {
+            y1 = y0 + y0.abs().max(1e-3);
+        }
+        let pad = (y1 - y0) * 0.05;
+        let mut builder = ChartBuilder::on(root);
+        builder
+            .caption(&self.title, ("sans-serif", 22))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(70);
+        let series = |curve: &Curve| -> Vec<(f64, f64)> {
+            curve
+                .points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite() && (!self.log_y || *y > 0.0))
+                .collect()
+        };
+        macro_rules! finish {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .x_desc(&self.x_label)
+                    .y_desc(&self.y_label)
+                    .label_style(("sans-serif", 14))
+                    .axis_desc_style(("sans-serif", 16))
+                    .draw()
+                    .map_err(|e| e.to_string())?;
+                for (i, curve) in self.curves.iter().enumerate() {
+                    let colour = PALETTE[i % PALETTE.len()];
+                    let points = series(curve);
+                    let style = ShapeStyle::from(&colour).stroke_width(2);
+                    chart
+                        .draw_series(LineSeries::new(points.clone(), style))
+                        .map_err(|e| e.to_string())?
+                        .label(curve.label.clone())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+                    if points.len() <= 60 {
+                        chart
+                            .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(BLACK)
+                    .label_font(("sans-serif", 14))
+                    .draw()
+                    .map_err(|e| e.to_string())?;
+            }};
+        }
+        if self.log_y {
+            let chart = builder
+                .build_cartesian_2d(x0..x1, (y0 * 0.9..y1 * 1.1).log_scale())
+                .map_err(|e| e.to_string())?;
+            finish!(chart);
+        } else {
+            let chart = builder
+                .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
+                .map_err(|e| e.to_string())?;
+            finish!(chart);
+        }
+        Ok(())
+    }
+}
+
+/// Reads `metrics.jsonl` and plots `keys` against `x_key` (e.g. `"epoch"`), one curve per
+/// (split, key) pair present, into `<stem>.png` and `<stem>.svg`.
+pub fn plot_metrics_file(
+    metrics: &Path,
+    stem: &Path,
+    title: &str,
+    x_key: &str,
+    keys: &[&str],
+    y_label: &str,
+) -> Result<Vec<PathBuf>> {
+    let text = std::fs::read_to_string(metrics).map_err(|e| crate::Error::io(metrics, e))?;
+    let mut curves: Vec<Curve> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue; // a torn last line from an interrupted run
+        };
+        let Some(x) = value.get(x_key).and_then(|v| v.as_f64()) else { continue };
+        let split = value.get("split").and_then(|v| v.as_str()).unwrap_or("");
+        for key in keys {
+            if let Some(y) = value.get(*key).and_then(|v| v.as_f64()) {
+                let label = if split.is_empty() { key.to_string() } else { format!("{split} {key}") };
+                match curves.iter_mut().find(|c| c.label == label) {
+                    Some(curve) => curve.points.push((x, y)),
+                    None => curves.push(Curve { label, points: vec![(x, y)] }),
+                }
+            }
+        }
+    }
+    CurvePlot {
+        title: title.to_string(),
+        x_label: x_key.to_string(),
+        y_label: y_label.to_string(),
+        curves,
+        log_y: false,
+    }
+    .save(stem)
+}

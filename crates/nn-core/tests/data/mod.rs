@@ -1,0 +1,6 @@
+mod augment;
+mod download;
+mod formats;
+mod http_server;
+mod real_files;
+mod synthetic;

@@ -1,0 +1,80 @@
+//! Each metric against hand-computed cases and published reference values.
+
+use nn_core::metrics::*;
+
+#[test]
+fn accuracy_and_top_k_by_hand() {
+    assert_eq!(accuracy(&[0, 1, 2, 2], &[0, 1, 1, 2]), 0.75);
+    assert_eq!(accuracy(&[], &[]), 0.0);
+    // Rows: target 2 ranked 1st; target 0 ranked 2nd; target 1 ranked 3rd.
+    let scores = [0.1, 0.2, 0.7, 0.3, 0.6, 0.1, 0.5, 0.1, 0.4];
+    let targets = [2, 0, 1];
+    assert!((top_k_accuracy(&scores, 3, &targets, 1) - 1.0 / 3.0).abs() < 1e-12);
+    assert!((top_k_accuracy(&scores, 3, &targets, 2) - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!(top_k_accuracy(&scores, 3, &targets, 3), 1.0);
+}
+
+#[test]
+fn precision_recall_f1_match_scikit_learn_documentation() {
+    // scikit-learn's classification_report example: y_true = [0, 1, 2, 2, 2],
+    // y_pred = [0, 0, 2, 2, 1] gives precision 0.50 / 0.00 / 1.00, recall 1.00 / 0.00 / 0.67,
+    // f1 0.67 / 0.00 / 0.80, support 1 / 1 / 3.
+    let cm = ConfusionMatrix::new(3, &[0, 0, 2, 2, 1], &[0, 1, 2, 2, 2]);
+    assert_eq!(cm.counts, vec![vec![1, 0, 0], vec![1, 0, 0], vec![0, 1, 2]]);
+    let r = cm.per_class();
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    assert_eq!(r.iter().map(|c| round(c.precision)).collect::<Vec<_>>(), vec![0.5, 0.0, 1.0]);
+    assert_eq!(r.iter().map(|c| round(c.recall)).collect::<Vec<_>>(), vec![1.0, 0.0, 0.67]);
+    assert_eq!(r.iter().map(|c| round(c.f1)).collect::<Vec<_>>(), vec![0.67, 0.0, 0.8]);
+    assert_eq!(r.iter().map(|c| c.support).collect::<Vec<_>>(), vec![1, 1, 3]);
+    assert_eq!(cm.accuracy(), 0.6);
+    // macro avg f1 of that report: 0.49.
+    assert_eq!(round(cm.macro_f1()), 0.49);
+}
+
+#[test]
+fn roc_auc_matches_scikit_learn_documentation() {
+    // scikit-learn's roc_auc_score / roc_curve example: y = [0, 0, 1, 1],
+    // scores = [0.1, 0.4, 0.35, 0.8] gives AUC 0.75 and the curve
+    // fpr [0, 0, 0.5, 0.5, 1], tpr [0, 0.5, 0.5, 1, 1].
+    let scores = [0.1, 0.4, 0.35, 0.8];
+    let positives = [false, false, true, true];
+    assert_eq!(roc_auc(&scores, &positives), Some(0.75));
+    assert_eq!(
+        roc_curve(&scores, &positives),
+        vec![(0.0, 0.0), (0.0, 0.5), (0.5, 0.5), (0.5, 1.0), (1.0, 1.0)]
+    );
+    // Perfect, inverted, all-tied and undefined cases.
+    assert_eq!(roc_auc(&[0.9, 0.8, 0.2, 0.1], &[true, true, false, false]), Some(1.0));
+    assert_eq!(roc_auc(&[0.1, 0.2, 0.8, 0.9], &[true, true, false, false]), Some(0.0));
+    assert_eq!(roc_auc(&[0.5; 4], &[true, false, true, false]), Some(0.5));
+    assert_eq!(roc_auc(&[0.1, 0.2], &[true, true]), None);
+}
+
+#[test]
+fn psnr_by_hand() {
+    // Every value off by 0.1: MSE 0.01, PSNR = 10 log10(1 / 0.01) = 20 dB.
+    let a = vec![0.5f32; 100];
+    let b = vec![0.6f32; 100];
+    assert!((psnr(&a, &b, 1.0) - 20.0).abs() < 1e-4);
+    // Peak 255 with an error of 1: 10 log10(65025) = 48.1308 dB.
+    assert!((psnr(&[10.0], &[11.0], 255.0) - 48.130_803_608).abs() < 1e-6);
+    assert_eq!(psnr(&a, &a, 1.0), f64::INFINITY);
+}
+
+#[test]
+fn ssim_by_hand() {
+    let (h, w) = (9, 9);
+    let noise: Vec<f32> = (0..h * w).map(|i| ((i * 37 % 17) as f32) / 17.0).collect();
+    assert!((ssim(&noise, &noise, h, w, 1.0) - 1.0).abs() < 1e-9);
+    // Two constant images: variances and covariance are 0, so SSIM is the luminance term
+    // (2 mu_a mu_b + C1) / (mu_a^2 + mu_b^2 + C1) with C1 = (0.01)^2.
+    let a = vec![0.5f32; h * w];
+    let b = vec![0.25f32; h * w];
+    let c1 = 1e-4;
+    let expected = (2.0 * 0.5 * 0.25 + c1) / (0.25 + 0.0625 + c1);
+    assert!((ssim(&a, &b, h, w, 1.0) - expected).abs() < 1e-9);
+    // An inverted pattern is structurally anti-correlated: SSIM below zero.
+    let inverted: Vec<f32> = noise.iter().map(|v| 1.0 - v).collect();
+    assert!(ssim(&noise, &inverted, h, w, 1.0) < 0.0);
+}

@@ -1,0 +1,5 @@
+mod checkpoint;
+mod config;
+mod demo;
+mod metrics;
+mod viz;

@@ -1,0 +1,62 @@
+//! `cargo xtask download [NAMES|--all]`: fetch, verify and unpack data sets.
+
+use nn_core::data::download::{DownloadOptions, Fetched, derive_dataset, fetch_dataset};
+use nn_core::data::{DataDir, catalog, find};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Data sets to fetch (see the list with no names).
+    names: Vec<String>,
+    /// Fetch every data set of the course.
+    #[arg(long)]
+    all: bool,
+    /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Attempts per source before trying the next mirror.
+    #[arg(long, default_value_t = 4)]
+    attempts: u32,
+}
+
+pub fn run(args: Args) -> nn_core::Result<bool> {
+    let dir = DataDir::resolve(args.data_dir.as_deref());
+    let names: Vec<String> = if args.all {
+        catalog().iter().map(|s| s.name.to_string()).collect()
+    } else {
+        args.names.clone()
+    };
+    if names.is_empty() {
+        println!("name the data sets to fetch, or pass --all:");
+        for spec in catalog() {
+            println!("  {:<20} {} ({})", spec.name, spec.title, spec.licence);
+        }
+        return Ok(true);
+    }
+    let options = DownloadOptions {
+        attempts: args.attempts,
+        ..Default::default()
+    };
+    let mut ok = true;
+    for name in &names {
+        let spec = find(name)?;
+        let result = match spec.derived_from {
+            Some(source) => fetch_dataset(find(source)?, &dir, &options)
+                .and_then(|_| derive_dataset(spec, &dir))
+                .map(|f| vec![f]),
+            None => fetch_dataset(spec, &dir, &options),
+        };
+        match result {
+            Ok(fetched) if fetched.iter().all(|f| *f == Fetched::AlreadyVerified) => {
+                println!("{name}: already present and verified")
+            }
+            Ok(_) => println!("{name}: downloaded and verified"),
+            Err(e) => {
+                ok = false;
+                eprintln!("{name}: FAILED: {e}");
+            }
+        }
+    }
+    println!();
+    Ok(super::verify::run(Some(&dir))? && ok)
+}

@@ -1,0 +1,53 @@
+//! `cargo xtask`: the one entry point a maintainer needs (download, verify, bench-data).
+
+mod bench_data;
+mod download;
+mod verify;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Data sets and course tasks for Next Gen Visual Models")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Download data sets (official sources, checksums verified), then verify them.
+    Download(download::Args),
+    /// Check every data set present: layout, record counts, checksums.
+    Verify {
+        /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Time decoding each data set present into an ImageDataset.
+    BenchData {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Repetitions per data set (the best time is reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Download(args) => download::run(args),
+        Task::Verify { data_dir } => verify::run(data_dir.as_deref()),
+        Task::BenchData { data_dir, repeat } => bench_data::run(data_dir.as_deref(), repeat),
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
