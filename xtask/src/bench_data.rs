@@ -6,8 +6,15 @@ use std::time::Instant;
 
 pub fn run(data_dir: Option<&Path>, repeat: usize) -> nn_core::Result<bool> {
     let dir = DataDir::resolve(data_dir);
-    println!("data dir: {}  (best of {repeat}; rayon threads: {})", dir.display(), rayon_threads());
-    println!("{:<20} {:>8} {:>10} {:>12}", "data set", "images", "best ms", "images/s");
+    println!(
+        "data dir: {}  (best of {repeat}; rayon threads: {})",
+        dir.display(),
+        rayon_threads()
+    );
+    println!(
+        "{:<20} {:>8} {:>10} {:>12}",
+        "data set", "images", "best ms", "images/s"
+    );
     for spec in catalog() {
         if !verify::is_present(spec, &dir) {
             continue;
@@ -22,7 +29,13 @@ pub fn run(data_dir: Option<&Path>, repeat: usize) -> nn_core::Result<bool> {
             }
             best = best.min(start.elapsed().as_secs_f64());
         }
-        println!("{:<20} {:>8} {:>10.1} {:>12.0}", spec.name, images, best * 1e3, images as f64 / best);
+        println!(
+            "{:<20} {:>8} {:>10.1} {:>12.0}",
+            spec.name,
+            images,
+            best * 1e3,
+            images as f64 / best
+        );
     }
     Ok(true)
 }

@@ -9,7 +9,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "Data sets and course tasks for Next Gen Visual Models")]
+#[command(
+    name = "cargo xtask",
+    about = "Data sets and course tasks for Next Gen Visual Models"
+)]
 struct Cli {
     #[command(subcommand)]
     task: Task,

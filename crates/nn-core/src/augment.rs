@@ -21,13 +21,20 @@ impl Image {
     pub fn from_dataset(dataset: &ImageDataset, index: usize) -> Self {
         Self {
             shape: dataset.shape,
-            data: dataset.image(index).iter().map(|&v| v as f32 / 255.0).collect(),
+            data: dataset
+                .image(index)
+                .iter()
+                .map(|&v| v as f32 / 255.0)
+                .collect(),
         }
     }
 
     /// Back to u8 CHW pixels.
     pub fn to_u8(&self) -> Vec<u8> {
-        self.data.iter().map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8).collect()
+        self.data
+            .iter()
+            .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+            .collect()
     }
 
     fn plane(&self) -> usize {
@@ -42,7 +49,10 @@ impl Image {
         }
         let (y, x) = (y.clamp(0.0, h - 1.0), x.clamp(0.0, w - 1.0));
         let (y0, x0) = (y.floor() as usize, x.floor() as usize);
-        let (y1, x1) = ((y0 + 1).min(self.shape.height - 1), (x0 + 1).min(self.shape.width - 1));
+        let (y1, x1) = (
+            (y0 + 1).min(self.shape.height - 1),
+            (x0 + 1).min(self.shape.width - 1),
+        );
         let (dy, dx) = (y - y0 as f32, x - x0 as f32);
         let at = |yy: usize, xx: usize| self.data[c * self.plane() + yy * self.shape.width + xx];
         at(y0, x0) * (1.0 - dy) * (1.0 - dx)
@@ -136,7 +146,10 @@ impl Rotation {
     /// Rotates by exactly `degrees` (counter-clockwise on screen).
     pub fn rotate(image: &mut Image, degrees: f32) {
         let (sin, cos) = degrees.to_radians().sin_cos();
-        let (cy, cx) = ((image.shape.height as f32 - 1.0) / 2.0, (image.shape.width as f32 - 1.0) / 2.0);
+        let (cy, cx) = (
+            (image.shape.height as f32 - 1.0) / 2.0,
+            (image.shape.width as f32 - 1.0) / 2.0,
+        );
         image.warp(|y, x| {
             let (dy, dx) = (y - cy, x - cx);
             (cy + dy * cos + dx * sin, cx - dy * sin + dx * cos)
@@ -150,7 +163,10 @@ impl Transform for Rotation {
     }
     fn apply(&self, image: &mut Image, rng: &mut StdRng) {
         if self.max_degrees > 0.0 {
-            Self::rotate(image, rng.random_range(-self.max_degrees..=self.max_degrees));
+            Self::rotate(
+                image,
+                rng.random_range(-self.max_degrees..=self.max_degrees),
+            );
         }
     }
 }
@@ -167,8 +183,15 @@ impl Transform for Scale {
         format!("scale {}-{}", self.min, self.max)
     }
     fn apply(&self, image: &mut Image, rng: &mut StdRng) {
-        let factor = if self.max > self.min { rng.random_range(self.min..=self.max) } else { self.min };
-        let (cy, cx) = ((image.shape.height as f32 - 1.0) / 2.0, (image.shape.width as f32 - 1.0) / 2.0);
+        let factor = if self.max > self.min {
+            rng.random_range(self.min..=self.max)
+        } else {
+            self.min
+        };
+        let (cy, cx) = (
+            (image.shape.height as f32 - 1.0) / 2.0,
+            (image.shape.width as f32 - 1.0) / 2.0,
+        );
         image.warp(|y, x| (cy + (y - cy) / factor, cx + (x - cx) / factor));
     }
 }
@@ -188,9 +211,13 @@ impl RandomCrop {
         for c in 0..image.shape.channels {
             for y in 0..h {
                 for x in 0..w {
-                    let (sy, sx) = ((y + oy) as isize - padding as isize, (x + ox) as isize - padding as isize);
+                    let (sy, sx) = (
+                        (y + oy) as isize - padding as isize,
+                        (x + ox) as isize - padding as isize,
+                    );
                     if sy >= 0 && sx >= 0 && (sy as usize) < h && (sx as usize) < w {
-                        out[c * h * w + y * w + x] = image.data[c * h * w + sy as usize * w + sx as usize];
+                        out[c * h * w + y * w + x] =
+                            image.data[c * h * w + sy as usize * w + sx as usize];
                     }
                 }
             }
@@ -221,8 +248,15 @@ impl Transform for Brightness {
         format!("brightness ±{}", self.max_delta)
     }
     fn apply(&self, image: &mut Image, rng: &mut StdRng) {
-        let delta = if self.max_delta > 0.0 { rng.random_range(-self.max_delta..=self.max_delta) } else { 0.0 };
-        image.data.iter_mut().for_each(|v| *v = (*v + delta).clamp(0.0, 1.0));
+        let delta = if self.max_delta > 0.0 {
+            rng.random_range(-self.max_delta..=self.max_delta)
+        } else {
+            0.0
+        };
+        image
+            .data
+            .iter_mut()
+            .for_each(|v| *v = (*v + delta).clamp(0.0, 1.0));
     }
 }
 
@@ -238,9 +272,16 @@ impl Transform for Contrast {
         format!("contrast {}-{}", self.min, self.max)
     }
     fn apply(&self, image: &mut Image, rng: &mut StdRng) {
-        let factor = if self.max > self.min { rng.random_range(self.min..=self.max) } else { self.min };
+        let factor = if self.max > self.min {
+            rng.random_range(self.min..=self.max)
+        } else {
+            self.min
+        };
         let mean = image.data.iter().sum::<f32>() / image.data.len().max(1) as f32;
-        image.data.iter_mut().for_each(|v| *v = (mean + (*v - mean) * factor).clamp(0.0, 1.0));
+        image
+            .data
+            .iter_mut()
+            .for_each(|v| *v = (mean + (*v - mean) * factor).clamp(0.0, 1.0));
     }
 }
 
@@ -257,13 +298,21 @@ impl Transform for Saturation {
         format!("saturation {}-{}", self.min, self.max)
     }
     fn apply(&self, image: &mut Image, rng: &mut StdRng) {
-        let factor = if self.max > self.min { rng.random_range(self.min..=self.max) } else { self.min };
+        let factor = if self.max > self.min {
+            rng.random_range(self.min..=self.max)
+        } else {
+            self.min
+        };
         if image.shape.channels != 3 {
             return;
         }
         let plane = image.plane();
         for p in 0..plane {
-            let (r, g, b) = (image.data[p], image.data[plane + p], image.data[2 * plane + p]);
+            let (r, g, b) = (
+                image.data[p],
+                image.data[plane + p],
+                image.data[2 * plane + p],
+            );
             let grey = 0.299 * r + 0.587 * g + 0.114 * b;
             for c in 0..3 {
                 let v = &mut image.data[c * plane + p];
@@ -293,7 +342,10 @@ impl Transform for GaussianNoise {
         format!("gaussian noise σ={}", self.std)
     }
     fn apply(&self, image: &mut Image, rng: &mut StdRng) {
-        image.data.iter_mut().for_each(|v| *v += self.std * standard_normal(rng));
+        image
+            .data
+            .iter_mut()
+            .for_each(|v| *v += self.std * standard_normal(rng));
     }
 }
 
@@ -316,7 +368,9 @@ impl Pipeline {
 
     /// The usual CIFAR recipe: random crop with 4 pixels of padding and a horizontal flip.
     pub fn cifar_standard() -> Self {
-        Self::new().then(RandomCrop { padding: 4 }).then(HorizontalFlip { p: 0.5 })
+        Self::new()
+            .then(RandomCrop { padding: 4 })
+            .then(HorizontalFlip { p: 0.5 })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -332,7 +386,12 @@ impl Pipeline {
 
     /// Augments the images at `indices` of a data set into a new u8 data set (labels kept),
     /// reproducibly from `seed`.
-    pub fn apply_batch(&self, dataset: &ImageDataset, indices: &[usize], seed: u64) -> ImageDataset {
+    pub fn apply_batch(
+        &self,
+        dataset: &ImageDataset,
+        indices: &[usize],
+        seed: u64,
+    ) -> ImageDataset {
         let mut rng = crate::backend::rng(seed, "augment");
         let mut out = dataset.select(indices);
         if self.is_empty() {

@@ -5,7 +5,9 @@ use burn::prelude::Device;
 
 /// A burn backend that can be picked with `--backend`. Each is behind the cargo feature
 /// of the same name; a kind that was not compiled in is a clear error, not a panic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendKind {
     /// burn's pure-Rust CPU backend (SIMD, multi-threaded). The default.
@@ -65,7 +67,8 @@ impl BackendKind {
             #[cfg(feature = "flex")]
             Self::Flex => Ok(Device::flex()),
             #[cfg(feature = "ndarray")]
-            #[allow(deprecated)] // kept selectable on purpose: the course design names it
+            #[allow(deprecated)]
+            // kept selectable on purpose: the course design names it
             Self::Ndarray => Ok(Device::ndarray()),
             #[cfg(feature = "wgpu")]
             Self::Wgpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),

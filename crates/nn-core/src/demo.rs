@@ -3,12 +3,14 @@
 //! path and leaves every file of a run directory: config, metrics, summary, curves,
 //! confusion matrix, a sample grid and checkpoints.
 
+use crate::data::Normalization;
 use crate::data::synthetic;
 use crate::error::{ConfigError, Result};
 use crate::experiment::{ExperimentConfig, Registry, experiment};
 use crate::run::{DataInfo, Run, Summary};
-use crate::train::{ImageClassifier, OptimizerKind, classifier::ClassifierOptions, train_classifier};
-use crate::data::Normalization;
+use crate::train::{
+    ImageClassifier, OptimizerKind, classifier::ClassifierOptions, train_classifier,
+};
 use crate::viz::{GridImage, save_grid};
 use burn::nn::{Linear, LinearConfig, Relu};
 use burn::prelude::*;
@@ -60,7 +62,10 @@ impl ExperimentConfig for DemoConfig {
             if ok {
                 Ok(())
             } else {
-                Err(ConfigError::Key { key: key.into(), message: "must be positive".into() })
+                Err(ConfigError::Key {
+                    key: key.into(),
+                    message: "must be positive".into(),
+                })
             }
         };
         positive("epochs", self.epochs > 0)?;
@@ -94,14 +99,25 @@ impl TinyMlp {
 impl ImageClassifier for TinyMlp {
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let x = images.flatten::<2>(1, 3);
-        self.output.forward(self.activation.forward(self.hidden.forward(x)))
+        self.output
+            .forward(self.activation.forward(self.hidden.forward(x)))
     }
 }
 
 /// Runs the demo.
 pub fn run(config: &DemoConfig, run: &mut Run) -> Result<Summary> {
-    let train = synthetic::shapes(config.train_size, config.image_size, true, crate::backend::derive_seed(run.seed, "train"));
-    let test = synthetic::shapes(config.test_size, config.image_size, true, crate::backend::derive_seed(run.seed, "test"));
+    let train = synthetic::shapes(
+        config.train_size,
+        config.image_size,
+        true,
+        crate::backend::derive_seed(run.seed, "train"),
+    );
+    let test = synthetic::shapes(
+        config.test_size,
+        config.image_size,
+        true,
+        crate::backend::derive_seed(run.seed, "test"),
+    );
     let (train, test) = match run.limit {
         Some(limit) => (train.take(limit), test.take(limit)),
         None => (train, test),
@@ -114,13 +130,18 @@ pub fn run(config: &DemoConfig, run: &mut Run) -> Result<Summary> {
     });
     let device = run.train_device();
     crate::backend::seed_device(&device, run.seed, "init");
-    let model = TinyMlp::new(train.shape.len(), config.hidden, train.num_classes(), &device);
+    let model = TinyMlp::new(
+        train.shape.len(),
+        config.hidden,
+        train.num_classes(),
+        &device,
+    );
     let normalization = Normalization::fit(&train);
     let options = ClassifierOptions {
         epochs: config.epochs,
         batch_size: config.batch_size,
         lr: config.lr,
-        optimizer: config.optimizer,
+        optimizer: config.optimizer.init(),
         normalization: normalization.clone(),
         augment: None,
         title: "nn-core demo".into(),
@@ -154,4 +175,3 @@ pub fn registry() -> Registry {
         run,
     ))
 }
-

@@ -11,7 +11,9 @@ pub enum FormatError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: file is truncated: {what} needs {expected} bytes but only {actual} are there; download it again")]
+    #[error(
+        "{path}: file is truncated: {what} needs {expected} bytes but only {actual} are there; download it again"
+    )]
     Truncated {
         path: PathBuf,
         what: String,
@@ -24,15 +26,25 @@ pub enum FormatError {
         found: String,
         expected: String,
     },
-    #[error("{path}: size {len} bytes is not a whole number of {record}-byte records; the file is damaged or of another format")]
-    RecordSize { path: PathBuf, len: u64, record: u64 },
-    #[error("{path}: {images} images but {labels} labels; the image and label files do not belong together")]
+    #[error(
+        "{path}: size {len} bytes is not a whole number of {record}-byte records; the file is damaged or of another format"
+    )]
+    RecordSize {
+        path: PathBuf,
+        len: u64,
+        record: u64,
+    },
+    #[error(
+        "{path}: {images} images but {labels} labels; the image and label files do not belong together"
+    )]
     CountMismatch {
         path: PathBuf,
         images: usize,
         labels: usize,
     },
-    #[error("{path}: label {label} of item {index} is out of range (the data set has {classes} classes)")]
+    #[error(
+        "{path}: label {label} of item {index} is out of range (the data set has {classes} classes)"
+    )]
     LabelOutOfRange {
         path: PathBuf,
         index: usize,
@@ -41,7 +53,9 @@ pub enum FormatError {
     },
     #[error("{path}: unreadable image ({reason})")]
     UnreadableImage { path: PathBuf, reason: String },
-    #[error("{path}: image is {found} but the first image was {first}; pass a resize size to load mixed sizes")]
+    #[error(
+        "{path}: image is {found} but the first image was {first}; pass a resize size to load mixed sizes"
+    )]
     MixedSizes {
         path: PathBuf,
         first: String,
@@ -76,7 +90,9 @@ pub enum DownloadError {
     Status { url: String, status: u16 },
     #[error("{url}: transfer failed ({reason})")]
     Transfer { url: String, reason: String },
-    #[error("{file}: checksum mismatch ({algo} expected {expected}, got {actual}); the bad file was deleted, run the download again")]
+    #[error(
+        "{file}: checksum mismatch ({algo} expected {expected}, got {actual}); the bad file was deleted, run the download again"
+    )]
     Checksum {
         file: PathBuf,
         algo: &'static str,
@@ -115,9 +131,13 @@ pub enum Error {
     Download(#[from] DownloadError),
     #[error(transparent)]
     Config(#[from] ConfigError),
-    #[error("backend `{kind}` was not compiled into this binary; rebuild with `--features {feature}` (or `cargo xtask ... --backend {kind}`, which does it)")]
+    #[error(
+        "backend `{kind}` was not compiled into this binary; rebuild with `--features {feature}` (or `cargo xtask ... --backend {kind}`, which does it)"
+    )]
     BackendMissing { kind: String, feature: String },
-    #[error("data set `{name}` is not in {dir}: {missing}. Get it with `cargo xtask download {name}` (or point --data-dir / NGVM_DATA_DIR at a folder that has it), or pass --synthetic to run on synthetic data")]
+    #[error(
+        "data set `{name}` is not in {dir}: {missing}. Get it with `cargo xtask download {name}` (or point --data-dir / NGVM_DATA_DIR at a folder that has it), or pass --synthetic to run on synthetic data"
+    )]
     DataMissing {
         name: String,
         dir: PathBuf,
@@ -131,7 +151,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("training diverged at epoch {epoch}, step {step}: the loss is {value}. Lower the learning rate (--lr); the last good checkpoint is kept in {checkpoint_dir}")]
+    #[error(
+        "training diverged at epoch {epoch}, step {step}: the loss is {value} (NaN, infinite or exploded). Lower the learning rate (--lr); the last good checkpoint is kept in {checkpoint_dir}"
+    )]
     Diverged {
         epoch: usize,
         step: usize,

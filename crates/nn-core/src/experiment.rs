@@ -128,11 +128,19 @@ impl Registry {
             .filter(|e| e.name().rsplit('/').next() == Some(name))
             .collect();
         exact
-            .or(if short.len() == 1 { Some(short[0]) } else { None })
+            .or(if short.len() == 1 {
+                Some(short[0])
+            } else {
+                None
+            })
             .ok_or_else(|| {
                 ConfigError::UnknownExperiment {
                     name: name.to_string(),
-                    known: self.iter().map(|e| e.name().to_string()).collect::<Vec<_>>().join(", "),
+                    known: self
+                        .iter()
+                        .map(|e| e.name().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 }
                 .into()
             })

@@ -57,6 +57,8 @@ pub struct Run {
     pub dir: PathBuf,
     /// True when continuing an earlier run (`--resume`).
     pub resumed: bool,
+    /// The parent of all run directories (`--out`), to find sibling runs.
+    pub out_root: PathBuf,
     /// Draw progress bars (off in tests and when stderr is not a terminal).
     pub progress: bool,
     started: Instant,
@@ -100,6 +102,7 @@ impl Run {
             None => (new_run_dir(&options.out, &options.experiment)?, false),
         };
         std::fs::create_dir_all(dir.join("checkpoints")).map_err(|e| Error::io(&dir, e))?;
+        let out_root = out_root(&dir, &options.experiment);
         Ok(Run {
             experiment: options.experiment,
             preset: options.preset,
@@ -109,6 +112,7 @@ impl Run {
             data_dir: options.data_dir,
             allow_synthetic: options.allow_synthetic,
             limit: options.limit,
+            out_root,
             dir,
             resumed,
             progress: options.progress,
@@ -137,7 +141,11 @@ impl Run {
 
     /// Records a file the run wrote (relative to the run directory) for the summary.
     pub fn add_file(&mut self, path: &Path) {
-        let rel = path.strip_prefix(&self.dir).unwrap_or(path).display().to_string();
+        let rel = path
+            .strip_prefix(&self.dir)
+            .unwrap_or(path)
+            .display()
+            .to_string();
         if !self.files.contains(&rel) {
             self.files.push(rel);
         }
@@ -168,7 +176,10 @@ impl Run {
                 let (shape, n) = synthetic_shape(name);
                 let n = self.limit.map_or(n, |l| l.min(n));
                 let seed = crate::backend::derive_seed(self.seed, split);
-                let note = format!("`{name}` is not in {}: using synthetic shapes instead (--synthetic)", self.data_dir.display());
+                let note = format!(
+                    "`{name}` is not in {}: using synthetic shapes instead (--synthetic)",
+                    self.data_dir.display()
+                );
                 if !self.notes.contains(&note) {
                     self.note(note);
                 }
@@ -180,7 +191,10 @@ impl Run {
         let dataset = match self.limit {
             Some(limit) if limit < dataset.len() => {
                 // A seeded shuffle before cutting keeps every class in the subset.
-                let order = crate::data::batch::shuffled_indices(dataset.len(), crate::backend::derive_seed(self.seed, "limit"));
+                let order = crate::data::batch::shuffled_indices(
+                    dataset.len(),
+                    crate::backend::derive_seed(self.seed, "limit"),
+                );
                 dataset.select(&order[..limit])
             }
             _ => dataset,
@@ -218,7 +232,9 @@ impl Run {
     /// Drops `metrics.jsonl` lines of epochs after `epoch` (a resumed run redoes them).
     pub fn truncate_metrics_after(&self, epoch: usize) -> Result<()> {
         let path = self.path("metrics.jsonl");
-        let Ok(text) = std::fs::read_to_string(&path) else { return Ok(()) };
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(());
+        };
         let kept: Vec<&str> = text
             .lines()
             .filter(|line| {
@@ -248,7 +264,8 @@ impl Run {
             "config": config,
         });
         let path = self.path("config.json");
-        let text = serde_json::to_string_pretty(&record).map_err(|e| Error::Other(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&record).map_err(|e| Error::Other(e.to_string()))?;
         crate::train::checkpoint::write_atomic(&path, text.as_bytes())
     }
 
@@ -272,9 +289,46 @@ impl Run {
     /// Writes `summary.json` atomically.
     pub fn write_summary(&self, summary: &Summary) -> Result<PathBuf> {
         let path = self.path("summary.json");
-        let text = serde_json::to_string_pretty(summary).map_err(|e| Error::Other(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(summary).map_err(|e| Error::Other(e.to_string()))?;
         crate::train::checkpoint::write_atomic(&path, text.as_bytes())?;
         Ok(path)
+    }
+}
+
+/// The `--out` folder of a run directory `<out>/<experiment>/<stamp>` (experiment names
+/// hold a `/`, so that is one level per name part plus the stamp).
+fn out_root(dir: &Path, experiment: &str) -> PathBuf {
+    let levels = experiment.split('/').count() + 1;
+    dir.ancestors().nth(levels).unwrap_or(dir).to_path_buf()
+}
+
+impl Run {
+    /// The newest finished run (one with `summary.json`) of `experiment` under this run's
+    /// `--out` folder whose `config.json` has the same values for `keys`.
+    pub fn latest_sibling(
+        &self,
+        experiment: &str,
+        config: &serde_json::Value,
+        keys: &[&str],
+    ) -> Option<PathBuf> {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(self.out_root.join(experiment))
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|d| d.join("summary.json").exists())
+            .collect();
+        dirs.sort();
+        dirs.into_iter().rev().find(|dir| {
+            let Ok(text) = std::fs::read_to_string(dir.join("config.json")) else {
+                return false;
+            };
+            let Ok(saved) = serde_json::from_str::<serde_json::Value>(&text) else {
+                return false;
+            };
+            keys.iter()
+                .all(|k| saved["config"].get(*k) == config.get(*k))
+        })
     }
 }
 
@@ -295,12 +349,19 @@ fn new_run_dir(out: &Path, experiment: &str) -> Result<PathBuf> {
         .replace(':', "-");
     let base = out.join(experiment);
     for k in 0..1000 {
-        let dir = if k == 0 { base.join(&stamp) } else { base.join(format!("{stamp}-{k}")) };
+        let dir = if k == 0 {
+            base.join(&stamp)
+        } else {
+            base.join(format!("{stamp}-{k}"))
+        };
         match std::fs::create_dir_all(&base).and_then(|_| std::fs::create_dir(&dir)) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(Error::io(&dir, e)),
         }
     }
-    Err(Error::Other(format!("{}: cannot create a fresh run directory", base.display())))
+    Err(Error::Other(format!(
+        "{}: cannot create a fresh run directory",
+        base.display()
+    )))
 }

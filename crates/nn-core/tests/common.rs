@@ -7,6 +7,7 @@ use std::path::PathBuf;
 pub fn shared_data(what: &str) -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("NGVM_TEST_DATA").map(PathBuf::from),
+        std::env::var_os("NGVM_DATA_DIR").map(PathBuf::from),
         Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets")),
         Some(PathBuf::from("/work/shared/datasets")),
     ];
@@ -15,6 +16,8 @@ pub fn shared_data(what: &str) -> Option<PathBuf> {
             return Some(dir);
         }
     }
-    eprintln!("SKIPPED: real data `{what}` not found (set NGVM_TEST_DATA to the shared datasets folder)");
+    eprintln!(
+        "SKIPPED: real data `{what}` not found (set NGVM_TEST_DATA or NGVM_DATA_DIR to a data folder that has it)"
+    );
     None
 }

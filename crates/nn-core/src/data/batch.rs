@@ -32,7 +32,10 @@ impl Normalization {
     /// Mean and standard deviation measured on a (training) set.
     pub fn fit(dataset: &ImageDataset) -> Self {
         let (mean, std) = dataset.channel_stats();
-        let std = std.into_iter().map(|s| if s > 1e-6 { s } else { 1.0 }).collect();
+        let std = std
+            .into_iter()
+            .map(|s| if s > 1e-6 { s } else { 1.0 })
+            .collect();
         Self { mean, std }
     }
 
@@ -52,7 +55,9 @@ impl Normalization {
         let plane = values.len() / self.mean.len().max(1);
         for (c, chunk) in values.chunks_mut(plane.max(1)).enumerate() {
             let (m, s) = (self.mean[c % self.mean.len()], self.std[c % self.std.len()]);
-            chunk.iter_mut().for_each(|v| *v = (*v * s + m).clamp(0.0, 1.0));
+            chunk
+                .iter_mut()
+                .for_each(|v| *v = (*v * s + m).clamp(0.0, 1.0));
         }
     }
 }
@@ -70,7 +75,10 @@ pub fn batch_images(
         norm.apply(dataset.image(index), out);
     }
     Tensor::from_data(
-        TensorData::new(values, [indices.len(), shape.channels, shape.height, shape.width]),
+        TensorData::new(
+            values,
+            [indices.len(), shape.channels, shape.height, shape.width],
+        ),
         device,
     )
 }

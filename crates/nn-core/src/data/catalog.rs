@@ -2,8 +2,8 @@
 //! licence, classes, splits and on-disk layout. This file is the one source of truth that
 //! `cargo xtask download` and `verify`, the loaders and `datasets/README.md` follow.
 
-use super::formats::{cifar, cifar::CifarKind, idx, image_folder, npz};
 use super::ImageDataset;
+use super::formats::{cifar, cifar::CifarKind, idx, image_folder, npz};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -77,41 +77,164 @@ pub struct DatasetSpec {
 pub type Split = &'static str;
 
 const FASHION_CLASSES: &[&str] = &[
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
     "Ankle boot",
 ];
 const DIGITS: &[&str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 const CIFAR10_CLASSES: &[&str] = &[
-    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 ];
 /// CIFAR-100 fine labels, in label order.
 pub const CIFAR100_FINE: &[&str] = &[
-    "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle",
-    "bottle", "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can", "castle",
-    "caterpillar", "cattle", "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch",
-    "crab", "crocodile", "cup", "dinosaur", "dolphin", "elephant", "flatfish", "forest", "fox",
-    "girl", "hamster", "house", "kangaroo", "keyboard", "lamp", "lawn_mower", "leopard", "lion",
-    "lizard", "lobster", "man", "maple_tree", "motorcycle", "mountain", "mouse", "mushroom",
-    "oak_tree", "orange", "orchid", "otter", "palm_tree", "pear", "pickup_truck", "pine_tree",
-    "plain", "plate", "poppy", "porcupine", "possum", "rabbit", "raccoon", "ray", "road",
-    "rocket", "rose", "sea", "seal", "shark", "shrew", "skunk", "skyscraper", "snail", "snake",
-    "spider", "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone",
-    "television", "tiger", "tractor", "train", "trout", "tulip", "turtle", "wardrobe", "whale",
-    "willow_tree", "wolf", "woman", "worm",
+    "apple",
+    "aquarium_fish",
+    "baby",
+    "bear",
+    "beaver",
+    "bed",
+    "bee",
+    "beetle",
+    "bicycle",
+    "bottle",
+    "bowl",
+    "boy",
+    "bridge",
+    "bus",
+    "butterfly",
+    "camel",
+    "can",
+    "castle",
+    "caterpillar",
+    "cattle",
+    "chair",
+    "chimpanzee",
+    "clock",
+    "cloud",
+    "cockroach",
+    "couch",
+    "crab",
+    "crocodile",
+    "cup",
+    "dinosaur",
+    "dolphin",
+    "elephant",
+    "flatfish",
+    "forest",
+    "fox",
+    "girl",
+    "hamster",
+    "house",
+    "kangaroo",
+    "keyboard",
+    "lamp",
+    "lawn_mower",
+    "leopard",
+    "lion",
+    "lizard",
+    "lobster",
+    "man",
+    "maple_tree",
+    "motorcycle",
+    "mountain",
+    "mouse",
+    "mushroom",
+    "oak_tree",
+    "orange",
+    "orchid",
+    "otter",
+    "palm_tree",
+    "pear",
+    "pickup_truck",
+    "pine_tree",
+    "plain",
+    "plate",
+    "poppy",
+    "porcupine",
+    "possum",
+    "rabbit",
+    "raccoon",
+    "ray",
+    "road",
+    "rocket",
+    "rose",
+    "sea",
+    "seal",
+    "shark",
+    "shrew",
+    "skunk",
+    "skyscraper",
+    "snail",
+    "snake",
+    "spider",
+    "squirrel",
+    "streetcar",
+    "sunflower",
+    "sweet_pepper",
+    "table",
+    "tank",
+    "telephone",
+    "television",
+    "tiger",
+    "tractor",
+    "train",
+    "trout",
+    "tulip",
+    "turtle",
+    "wardrobe",
+    "whale",
+    "willow_tree",
+    "wolf",
+    "woman",
+    "worm",
 ];
 /// CIFAR-100 coarse labels (super-classes), in label order.
 pub const CIFAR100_COARSE: &[&str] = &[
-    "aquatic_mammals", "fish", "flowers", "food_containers", "fruit_and_vegetables",
-    "household_electrical_devices", "household_furniture", "insects", "large_carnivores",
-    "large_man-made_outdoor_things", "large_natural_outdoor_scenes",
-    "large_omnivores_and_herbivores", "medium_mammals", "non-insect_invertebrates", "people",
-    "reptiles", "small_mammals", "trees", "vehicles_1", "vehicles_2",
+    "aquatic_mammals",
+    "fish",
+    "flowers",
+    "food_containers",
+    "fruit_and_vegetables",
+    "household_electrical_devices",
+    "household_furniture",
+    "insects",
+    "large_carnivores",
+    "large_man-made_outdoor_things",
+    "large_natural_outdoor_scenes",
+    "large_omnivores_and_herbivores",
+    "medium_mammals",
+    "non-insect_invertebrates",
+    "people",
+    "reptiles",
+    "small_mammals",
+    "trees",
+    "vehicles_1",
+    "vehicles_2",
 ];
 const PNEUMONIA_CLASSES: &[&str] = &["normal", "pneumonia"];
 
 macro_rules! fashion_url {
     ($file:literal) => {
-        concat!("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", $file)
+        concat!(
+            "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+            $file
+        )
     };
 }
 macro_rules! mnist_urls {
@@ -133,7 +256,11 @@ macro_rules! medmnist {
             splits: &[("train", 4708), ("val", 524), ("test", 624)],
             files: &[RemoteFile {
                 name: $file,
-                urls: &[concat!("https://zenodo.org/records/10519652/files/", $file, "?download=1")],
+                urls: &[concat!(
+                    "https://zenodo.org/records/10519652/files/",
+                    $file,
+                    "?download=1"
+                )],
                 bytes: None,
                 checksum: Checksum::Md5($md5),
                 content_sha256: None,
@@ -146,8 +273,16 @@ macro_rules! medmnist {
 }
 
 const IDX_SPLITS: &[(&str, &str, &str)] = &[
-    ("train", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
-    ("test", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+    (
+        "train",
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+    ),
+    (
+        "test",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    ),
 ];
 
 const fn keep(
@@ -180,28 +315,36 @@ static CATALOG: &[DatasetSpec] = &[
                 "train-images-idx3-ubyte.gz",
                 &[fashion_url!("train-images-idx3-ubyte.gz")],
                 26_421_880,
-                Checksum::Sha256("3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"),
+                Checksum::Sha256(
+                    "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+                ),
                 Some("c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
             ),
             keep(
                 "train-labels-idx1-ubyte.gz",
                 &[fashion_url!("train-labels-idx1-ubyte.gz")],
                 29_515,
-                Checksum::Sha256("a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
+                Checksum::Sha256(
+                    "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+                ),
                 Some("bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
             ),
             keep(
                 "t10k-images-idx3-ubyte.gz",
                 &[fashion_url!("t10k-images-idx3-ubyte.gz")],
                 4_422_102,
-                Checksum::Sha256("346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"),
+                Checksum::Sha256(
+                    "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+                ),
                 Some("5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
             ),
             keep(
                 "t10k-labels-idx1-ubyte.gz",
                 &[fashion_url!("t10k-labels-idx1-ubyte.gz")],
                 5_148,
-                Checksum::Sha256("67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
+                Checksum::Sha256(
+                    "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+                ),
                 Some("0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
             ),
         ],
@@ -216,14 +359,34 @@ static CATALOG: &[DatasetSpec] = &[
         classes: DIGITS,
         splits: &[("train", 60_000), ("test", 10_000)],
         files: &[
-            keep("train-images-idx3-ubyte.gz", mnist_urls!("train-images-idx3-ubyte.gz"), 9_912_422,
-                Checksum::Md5("f68b3c2dcbeaaa9fbdd348bbdeb94873"), None),
-            keep("train-labels-idx1-ubyte.gz", mnist_urls!("train-labels-idx1-ubyte.gz"), 28_881,
-                Checksum::Md5("d53e105ee54ea40749a09fcbcd1e9432"), None),
-            keep("t10k-images-idx3-ubyte.gz", mnist_urls!("t10k-images-idx3-ubyte.gz"), 1_648_877,
-                Checksum::Md5("9fb629c4189551a2d022fa330f9573f3"), None),
-            keep("t10k-labels-idx1-ubyte.gz", mnist_urls!("t10k-labels-idx1-ubyte.gz"), 4_542,
-                Checksum::Md5("ec29112dd5afa0611ce80d1b7f02629c"), None),
+            keep(
+                "train-images-idx3-ubyte.gz",
+                mnist_urls!("train-images-idx3-ubyte.gz"),
+                9_912_422,
+                Checksum::Md5("f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+                None,
+            ),
+            keep(
+                "train-labels-idx1-ubyte.gz",
+                mnist_urls!("train-labels-idx1-ubyte.gz"),
+                28_881,
+                Checksum::Md5("d53e105ee54ea40749a09fcbcd1e9432"),
+                None,
+            ),
+            keep(
+                "t10k-images-idx3-ubyte.gz",
+                mnist_urls!("t10k-images-idx3-ubyte.gz"),
+                1_648_877,
+                Checksum::Md5("9fb629c4189551a2d022fa330f9573f3"),
+                None,
+            ),
+            keep(
+                "t10k-labels-idx1-ubyte.gz",
+                mnist_urls!("t10k-labels-idx1-ubyte.gz"),
+                4_542,
+                Checksum::Md5("ec29112dd5afa0611ce80d1b7f02629c"),
+                None,
+            ),
         ],
         layout: Layout::Idx(IDX_SPLITS),
         derived_from: None,
@@ -239,7 +402,9 @@ static CATALOG: &[DatasetSpec] = &[
             name: "cifar-10-binary.tar.gz",
             urls: &["https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz"],
             bytes: Some(170_052_171),
-            checksum: Checksum::Sha256("c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd"),
+            checksum: Checksum::Sha256(
+                "c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd",
+            ),
             content_sha256: None,
             unpack: Unpack::TarGz,
         }],
@@ -247,7 +412,16 @@ static CATALOG: &[DatasetSpec] = &[
             dir: "cifar-10-batches-bin",
             kind: CifarKind::Ten,
             splits: &[
-                ("train", &["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"]),
+                (
+                    "train",
+                    &[
+                        "data_batch_1.bin",
+                        "data_batch_2.bin",
+                        "data_batch_3.bin",
+                        "data_batch_4.bin",
+                        "data_batch_5.bin",
+                    ],
+                ),
                 ("test", &["test_batch.bin"]),
             ],
         },
@@ -264,7 +438,9 @@ static CATALOG: &[DatasetSpec] = &[
             name: "cifar-100-binary.tar.gz",
             urls: &["https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz"],
             bytes: Some(168_513_733),
-            checksum: Checksum::Sha256("58a81ae192c23a4be8b1804d68e518ed807d710a4eb253b1f2a199162a40d8ec"),
+            checksum: Checksum::Sha256(
+                "58a81ae192c23a4be8b1804d68e518ed807d710a4eb253b1f2a199162a40d8ec",
+            ),
             content_sha256: None,
             unpack: Unpack::TarGz,
         }],
@@ -275,10 +451,26 @@ static CATALOG: &[DatasetSpec] = &[
         },
         derived_from: None,
     },
-    medmnist!("pneumoniamnist", "pneumoniamnist.npz", "28209eda62fecd6e6a2d98b1501bb15f"),
-    medmnist!("pneumoniamnist-64", "pneumoniamnist_64.npz", "8f4eceb4ccffa70c672198ea285246c6"),
-    medmnist!("pneumoniamnist-128", "pneumoniamnist_128.npz", "05b46931834c231683c68f40c47b2971"),
-    medmnist!("pneumoniamnist-224", "pneumoniamnist_224.npz", "d6a3c71de1b945ea11211b03746c1fe1"),
+    medmnist!(
+        "pneumoniamnist",
+        "pneumoniamnist.npz",
+        "28209eda62fecd6e6a2d98b1501bb15f"
+    ),
+    medmnist!(
+        "pneumoniamnist-64",
+        "pneumoniamnist_64.npz",
+        "8f4eceb4ccffa70c672198ea285246c6"
+    ),
+    medmnist!(
+        "pneumoniamnist-128",
+        "pneumoniamnist_128.npz",
+        "05b46931834c231683c68f40c47b2971"
+    ),
+    medmnist!(
+        "pneumoniamnist-224",
+        "pneumoniamnist_224.npz",
+        "d6a3c71de1b945ea11211b03746c1fe1"
+    ),
     DatasetSpec {
         name: "cats",
         title: "Cats: an unlabelled folder of cat images (PNG/JPEG) for the GAN week",
@@ -304,7 +496,11 @@ pub fn find(name: &str) -> Result<&'static DatasetSpec> {
         .find(|spec| spec.name == name)
         .ok_or_else(|| Error::UnknownDataset {
             name: name.to_string(),
-            known: CATALOG.iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+            known: CATALOG
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", "),
         })
 }
 
@@ -332,7 +528,9 @@ impl DatasetSpec {
                 .filter(|(s, _, _)| *s == split)
                 .flat_map(|(_, images, labels)| [dir.join(images), dir.join(labels)])
                 .collect(),
-            Layout::Cifar { dir: sub, splits, .. } => splits
+            Layout::Cifar {
+                dir: sub, splits, ..
+            } => splits
                 .iter()
                 .filter(|(s, _)| *s == split)
                 .flat_map(|(_, files)| files.iter().map(|f| dir.join(sub).join(f)))
@@ -356,7 +554,11 @@ impl DatasetSpec {
             return Err(Error::Other(format!(
                 "data set `{}` has no split `{split}`; it has {}",
                 self.name,
-                self.splits.iter().map(|(s, _)| *s).collect::<Vec<_>>().join(", ")
+                self.splits
+                    .iter()
+                    .map(|(s, _)| *s)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         let files = self.split_files(data_dir, split);

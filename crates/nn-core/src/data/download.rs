@@ -84,7 +84,9 @@ fn expected_digest(checksum: Checksum) -> (&'static str, &'static str) {
 /// at `target` with the right checksum is not fetched again.
 pub fn fetch_file(file: &RemoteFile, target: &Path, options: &DownloadOptions) -> Result<Fetched> {
     let (algo, expected) = expected_digest(file.checksum);
-    if target.exists() && file_digest(target, file.checksum).map_err(|e| Error::io(target, e))? == expected {
+    if target.exists()
+        && file_digest(target, file.checksum).map_err(|e| Error::io(target, e))? == expected
+    {
         return Ok(Fetched::AlreadyVerified);
     }
     if let Some(dir) = target.parent() {
@@ -99,7 +101,9 @@ pub fn fetch_file(file: &RemoteFile, target: &Path, options: &DownloadOptions) -
             }
             match transfer(url, &part, file.bytes, options) {
                 Ok(()) => {}
-                Err(DownloadError::Status { status, .. }) if (400..500).contains(&status) && status != 416 => {
+                Err(DownloadError::Status { status, .. })
+                    if (400..500).contains(&status) && status != 416 =>
+                {
                     last = format!("{url}: HTTP {status}");
                     break; // a client error will not change on retry: next mirror
                 }
@@ -139,7 +143,12 @@ fn part_path(target: &Path) -> PathBuf {
 }
 
 /// One HTTP transfer into `part`, continuing from its current length with a Range request.
-fn transfer(url: &str, part: &Path, size: Option<u64>, options: &DownloadOptions) -> Result<(), DownloadError> {
+fn transfer(
+    url: &str,
+    part: &Path,
+    size: Option<u64>,
+    options: &DownloadOptions,
+) -> Result<(), DownloadError> {
     let io_err = |e: std::io::Error| DownloadError::Io {
         path: part.to_path_buf(),
         source: e,
@@ -220,9 +229,11 @@ fn progress_bar(show: bool, total: Option<u64>, start: u64, url: &str) -> indica
     }
     let bar = indicatif::ProgressBar::new(total.unwrap_or(0));
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
-            .expect("static template")
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
     );
     bar.set_message(url.rsplit('/').next().unwrap_or(url).to_string());
     bar.set_position(start);
@@ -244,7 +255,11 @@ pub fn unpack_tar_gz(archive: &Path, dest: &Path) -> Result<()> {
 
 /// Fetches every file of a data set into `<data dir>/<name>/`, unpacking archives. Archives
 /// leave a stamp so a verified, unpacked archive is not fetched again.
-pub fn fetch_dataset(spec: &DatasetSpec, data_dir: &Path, options: &DownloadOptions) -> Result<Vec<Fetched>> {
+pub fn fetch_dataset(
+    spec: &DatasetSpec,
+    data_dir: &Path,
+    options: &DownloadOptions,
+) -> Result<Vec<Fetched>> {
     let dir = spec.dir(data_dir);
     let mut results = Vec::new();
     for file in spec.files {
@@ -273,7 +288,11 @@ pub fn fetch_dataset(spec: &DatasetSpec, data_dir: &Path, options: &DownloadOpti
 /// test) written as a flat PNG folder. Written to a temporary folder, then renamed.
 pub fn derive_dataset(spec: &DatasetSpec, data_dir: &Path) -> Result<Fetched> {
     let dir = spec.dir(data_dir);
-    if dir.is_dir() && std::fs::read_dir(&dir).map(|mut d| d.next().is_some()).unwrap_or(false) {
+    if dir.is_dir()
+        && std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false)
+    {
         return Ok(Fetched::AlreadyVerified);
     }
     let source = super::catalog::find(spec.derived_from.unwrap_or("cifar-10"))?;
@@ -293,7 +312,10 @@ pub fn derive_dataset(spec: &DatasetSpec, data_dir: &Path) -> Result<Fetched> {
         }
     }
     if written == 0 {
-        return Err(Error::Other(format!("no cat images found in {}", source.dir(data_dir).display())));
+        return Err(Error::Other(format!(
+            "no cat images found in {}",
+            source.dir(data_dir).display()
+        )));
     }
     let _ = std::fs::remove_dir(&dir);
     std::fs::rename(&tmp, &dir).map_err(|e| Error::io(&dir, e))?;

@@ -6,8 +6,16 @@ use rand::RngExt;
 
 /// The ten shape classes, in label order.
 pub const SHAPE_CLASSES: [&str; 10] = [
-    "disc", "square", "triangle", "cross", "ring", "h-stripes", "v-stripes", "diagonal",
-    "checker", "dots",
+    "disc",
+    "square",
+    "triangle",
+    "cross",
+    "ring",
+    "h-stripes",
+    "v-stripes",
+    "diagonal",
+    "checker",
+    "dots",
 ];
 
 /// Coloured shapes in ten classes: `n` images of `size` x `size`, 3 channels (or 1 when
@@ -22,8 +30,16 @@ pub fn shapes(n: usize, size: usize, grey: bool, seed: u64) -> ImageDataset {
     for (i, image) in pixels.chunks_exact_mut(shape.len()).enumerate() {
         let class = i % SHAPE_CLASSES.len();
         labels.push(class as u16);
-        let background: [f32; 3] = [rng.random_range(0.0..0.3), rng.random_range(0.0..0.3), rng.random_range(0.0..0.3)];
-        let colour: [f32; 3] = [rng.random_range(0.5..1.0), rng.random_range(0.5..1.0), rng.random_range(0.5..1.0)];
+        let background: [f32; 3] = [
+            rng.random_range(0.0..0.3),
+            rng.random_range(0.0..0.3),
+            rng.random_range(0.0..0.3),
+        ];
+        let colour: [f32; 3] = [
+            rng.random_range(0.5..1.0),
+            rng.random_range(0.5..1.0),
+            rng.random_range(0.5..1.0),
+        ];
         let radius = s * rng.random_range(0.25..0.4);
         let cx = s / 2.0 + rng.random_range(-0.1..0.1) * s;
         let cy = s / 2.0 + rng.random_range(-0.1..0.1) * s;
@@ -42,7 +58,8 @@ pub fn shapes(n: usize, size: usize, grey: bool, seed: u64) -> ImageDataset {
                     } else {
                         base
                     };
-                    image[c * plane + y * size + x] = ((value + noise).clamp(0.0, 1.0) * 255.0).round() as u8;
+                    image[c * plane + y * size + x] =
+                        ((value + noise).clamp(0.0, 1.0) * 255.0).round() as u8;
                 }
             }
         }
@@ -71,9 +88,15 @@ fn inside_shape(class: usize, x: f32, y: f32, r: f32, period: f32) -> bool {
         5 => in_box && ((y + r) / period).floor() as i32 % 2 == 0,
         6 => in_box && ((x + r) / period).floor() as i32 % 2 == 0,
         7 => in_box && ((x + y + 2.0 * r) / period).floor() as i32 % 2 == 0,
-        8 => in_box && (((x + r) / period).floor() as i32 + ((y + r) / period).floor() as i32) % 2 == 0,
+        8 => {
+            in_box
+                && (((x + r) / period).floor() as i32 + ((y + r) / period).floor() as i32) % 2 == 0
+        }
         _ => {
-            let (mx, my) = ((x + r).rem_euclid(period) - period / 2.0, (y + r).rem_euclid(period) - period / 2.0);
+            let (mx, my) = (
+                (x + r).rem_euclid(period) - period / 2.0,
+                (y + r).rem_euclid(period) - period / 2.0,
+            );
             in_box && mx * mx + my * my <= (period / 3.0).powi(2)
         }
     }

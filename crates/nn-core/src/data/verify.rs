@@ -1,9 +1,9 @@
 //! `verify`: for each data set present, read every split from the files and report counts,
 //! shapes and checksums. Every count printed is read from the files, not the manifest.
 
+use super::catalog::Checksum;
 use super::catalog::{DatasetSpec, Layout};
 use super::download::{digest_reader, file_digest};
-use super::catalog::Checksum;
 use std::path::Path;
 
 /// What `verify` found for one data set.
@@ -33,7 +33,11 @@ impl VerifyReport {
             .map(|(s, n)| format!("{s} {n}"))
             .collect::<Vec<_>>()
             .join(" / ");
-        let shape = self.shape.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+        let shape = self
+            .shape
+            .as_deref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
         let status = if self.ok() {
             "OK".to_string()
         } else {
@@ -50,9 +54,10 @@ impl VerifyReport {
 
 /// Whether any file of the data set is present under `data_dir`.
 pub fn is_present(spec: &DatasetSpec, data_dir: &Path) -> bool {
-    spec.splits.iter().any(|(split, _)| {
-        spec.split_files(data_dir, split).iter().any(|f| f.exists())
-    }) && spec.dir(data_dir).is_dir()
+    spec.splits
+        .iter()
+        .any(|(split, _)| spec.split_files(data_dir, split).iter().any(|f| f.exists()))
+        && spec.dir(data_dir).is_dir()
 }
 
 /// Verifies one data set that is present.
@@ -73,7 +78,10 @@ pub fn verify(spec: &DatasetSpec, data_dir: &Path) -> VerifyReport {
                     report.notes.push("unlabelled".into());
                 }
                 if dataset.len() != official && !matches!(spec.layout, Layout::Folder) {
-                    report.notes.push(format!("{split}: {} of the official {official}", dataset.len()));
+                    report.notes.push(format!(
+                        "{split}: {} of the official {official}",
+                        dataset.len()
+                    ));
                 }
             }
             Err(e) => report.problems.push(format!("{split}: {e}")),
@@ -97,11 +105,18 @@ pub fn verify(spec: &DatasetSpec, data_dir: &Path) -> VerifyReport {
         };
         match digest {
             Ok(d) if d == expected => {}
-            Ok(d) => report.problems.push(format!("{}: checksum {d}, expected {expected}", file.name)),
+            Ok(d) => report
+                .problems
+                .push(format!("{}: checksum {d}, expected {expected}", file.name)),
             Err(e) => report.problems.push(format!("{}: {e}", file.name)),
         }
     }
-    if report.problems.is_empty() && spec.files.iter().any(|f| spec.dir(data_dir).join(f.name).exists()) {
+    if report.problems.is_empty()
+        && spec
+            .files
+            .iter()
+            .any(|f| spec.dir(data_dir).join(f.name).exists())
+    {
         report.notes.push("checksums OK".into());
     }
     report

@@ -14,7 +14,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Which preset to start from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Preset {
     /// Minutes on 2 CPU cores, small data.
@@ -82,10 +84,15 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
     let (config, preset, seed, limit, synthetic, data_dir) = match &args.resume {
         Some(dir) => saved_config(dir)?,
         None => {
-            let mut config = resolve_config(&experiment.preset(args.preset), args.config.as_deref())?;
+            let mut config =
+                resolve_config(&experiment.preset(args.preset), args.config.as_deref())?;
             let overrides: [(&str, &str, Option<Value>); 4] = [
                 ("epochs", "--epochs", args.epochs.map(Value::from)),
-                ("batch_size", "--batch-size", args.batch_size.map(Value::from)),
+                (
+                    "batch_size",
+                    "--batch-size",
+                    args.batch_size.map(Value::from),
+                ),
                 ("lr", "--lr", args.lr.map(Value::from)),
                 ("seed", "--seed", args.seed.map(Value::from)),
             ];
@@ -103,11 +110,21 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
                 .or_else(|| config.get("seed").and_then(Value::as_u64))
                 .unwrap_or(42);
             let data_dir = DataDir::resolve(args.data_dir.as_deref());
-            (config, args.preset.name().to_string(), seed, args.limit, args.synthetic, data_dir)
+            (
+                config,
+                args.preset.name().to_string(),
+                seed,
+                args.limit,
+                args.synthetic,
+                data_dir,
+            )
         }
     };
     if args.print_config {
-        println!("{}", serde_json::to_string_pretty(&config).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&config).unwrap_or_default()
+        );
         return Ok(Summary::default());
     }
     let mut run = Run::open(RunOptions {
@@ -141,10 +158,20 @@ fn saved_config(dir: &std::path::Path) -> Result<Saved> {
         .map_err(|e| Error::Other(format!("{}: damaged ({e})", path.display())))?;
     Ok((
         saved.get("config").cloned().unwrap_or(Value::Null),
-        saved.get("preset").and_then(Value::as_str).unwrap_or("quick").to_string(),
+        saved
+            .get("preset")
+            .and_then(Value::as_str)
+            .unwrap_or("quick")
+            .to_string(),
         saved.get("seed").and_then(Value::as_u64).unwrap_or(42),
-        saved.get("limit").and_then(Value::as_u64).map(|l| l as usize),
-        saved.get("synthetic").and_then(Value::as_bool).unwrap_or(false),
+        saved
+            .get("limit")
+            .and_then(Value::as_u64)
+            .map(|l| l as usize),
+        saved
+            .get("synthetic")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         saved
             .get("data_dir")
             .and_then(Value::as_str)
@@ -162,7 +189,12 @@ pub fn cli_main(bin: &'static str, about: &'static str, registry: &Registry) -> 
         .arg_required_else_help(true)
         .subcommand(clap::Command::new("list").about("List the experiments with their presets"));
     for experiment in registry.iter() {
-        let short = experiment.name().rsplit('/').next().unwrap_or(experiment.name()).to_string();
+        let short = experiment
+            .name()
+            .rsplit('/')
+            .next()
+            .unwrap_or(experiment.name())
+            .to_string();
         command = command.subcommand(CommonArgs::augment_args(
             clap::Command::new(short).about(experiment.about().to_string()),
         ));
@@ -204,7 +236,11 @@ fn print_summary(summary: &Summary) {
         summary.experiment,
         summary.preset,
         summary.backend,
-        if summary.data.synthetic { "SYNTHETIC" } else { "real" },
+        if summary.data.synthetic {
+            "SYNTHETIC"
+        } else {
+            "real"
+        },
         summary.data.name,
         summary.data.train,
         summary.data.test,

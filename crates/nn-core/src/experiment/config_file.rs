@@ -14,10 +14,12 @@ pub fn resolve_config(preset: &Value, file: Option<&Path>) -> Result<Value> {
             file: path.to_path_buf(),
             message: format!("cannot read ({e})"),
         })?;
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::File {
-            file: path.to_path_buf(),
-            message: format!("not valid TOML: {}", e.message()),
-        })?;
+        let table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::File {
+                file: path.to_path_buf(),
+                message: format!("not valid TOML: {}", e.message()),
+            })?;
         let value = serde_json::to_value(table).map_err(|e| ConfigError::File {
             file: path.to_path_buf(),
             message: e.to_string(),
@@ -36,7 +38,10 @@ pub fn resolve_config(preset: &Value, file: Option<&Path>) -> Result<Value> {
 /// Sets `key` to `value` (a flag override), checking the key exists and the type fits.
 pub fn set_key(config: &mut Value, key: &str, value: Value, flag: &str) -> Result<(), ConfigError> {
     let Some(object) = config.as_object_mut() else {
-        return Err(ConfigError::Key { key: key.into(), message: "config is not a table".into() });
+        return Err(ConfigError::Key {
+            key: key.into(),
+            message: "config is not a table".into(),
+        });
     };
     match object.get(key) {
         None => Err(ConfigError::Key {
@@ -56,7 +61,11 @@ fn merge(base: &mut Value, over: &Value, prefix: &str) -> Result<(), ConfigError
         return Ok(());
     };
     for (key, value) in over {
-        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
         match base.get_mut(key) {
             None => {
                 let known: Vec<&String> = base.keys().collect();
@@ -64,7 +73,11 @@ fn merge(base: &mut Value, over: &Value, prefix: &str) -> Result<(), ConfigError
                     key: path,
                     message: format!(
                         "unknown key; known keys: {}",
-                        known.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                        known
+                            .iter()
+                            .map(|k| k.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             }

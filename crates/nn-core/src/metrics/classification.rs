@@ -6,7 +6,11 @@ pub fn accuracy(predictions: &[usize], targets: &[usize]) -> f64 {
     if targets.is_empty() {
         return 0.0;
     }
-    let hits = predictions.iter().zip(targets).filter(|(p, t)| p == t).count();
+    let hits = predictions
+        .iter()
+        .zip(targets)
+        .filter(|(p, t)| p == t)
+        .count();
     hits as f64 / targets.len() as f64
 }
 
@@ -19,7 +23,8 @@ pub fn top_k_accuracy(scores: &[f32], classes: usize, targets: &[usize], k: usiz
     let hits = scores
         .chunks_exact(classes)
         .zip(targets)
-        .filter(|(row, &t)| {
+        .filter(|(row, t)| {
+            let t = **t;
             let target_score = row[t];
             // Rank = classes strictly better, plus equal ones with a lower index.
             let better = row
@@ -77,8 +82,16 @@ impl ConfusionMatrix {
                 let tp = self.counts[c][c] as f64;
                 let predicted: u64 = (0..self.classes).map(|t| self.counts[t][c]).sum();
                 let support: u64 = self.counts[c].iter().sum();
-                let precision = if predicted > 0 { tp / predicted as f64 } else { 0.0 };
-                let recall = if support > 0 { tp / support as f64 } else { 0.0 };
+                let precision = if predicted > 0 {
+                    tp / predicted as f64
+                } else {
+                    0.0
+                };
+                let recall = if support > 0 {
+                    tp / support as f64
+                } else {
+                    0.0
+                };
                 let f1 = if precision + recall > 0.0 {
                     2.0 * precision * recall / (precision + recall)
                 } else {
@@ -117,9 +130,14 @@ pub fn roc_curve(scores: &[f32], positives: &[bool]) -> Vec<(f64, f64)> {
         } else {
             fp += 1.0;
         }
-        let last_of_tie = order.get(k + 1).is_none_or(|&next| scores[next] != scores[i]);
+        let last_of_tie = order
+            .get(k + 1)
+            .is_none_or(|&next| scores[next] != scores[i]);
         if last_of_tie {
-            points.push((if n > 0.0 { fp / n } else { 0.0 }, if p > 0.0 { tp / p } else { 0.0 }));
+            points.push((
+                if n > 0.0 { fp / n } else { 0.0 },
+                if p > 0.0 { tp / p } else { 0.0 },
+            ));
         }
     }
     points

@@ -48,7 +48,8 @@ pub fn ssim(reference: &[f32], other: &[f32], height: usize, width: usize, peak:
             let va = cov_norm * (saa / n - ma * ma);
             let vb = cov_norm * (sbb / n - mb * mb);
             let cab = cov_norm * (sab / n - ma * mb);
-            total += ((2.0 * ma * mb + c1) * (2.0 * cab + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
+            total += ((2.0 * ma * mb + c1) * (2.0 * cab + c2))
+                / ((ma * ma + mb * mb + c1) * (va + vb + c2));
             count += 1;
         }
     }
@@ -62,6 +63,11 @@ fn ssim_window(a: &[f32], b: &[f32], c1: f64, c2: f64) -> f64 {
     let mb = b.iter().map(|&v| v as f64).sum::<f64>() / n;
     let va = a.iter().map(|&v| (v as f64 - ma).powi(2)).sum::<f64>() / (n - 1.0);
     let vb = b.iter().map(|&v| (v as f64 - mb).powi(2)).sum::<f64>() / (n - 1.0);
-    let cab = a.iter().zip(b).map(|(&x, &y)| (x as f64 - ma) * (y as f64 - mb)).sum::<f64>() / (n - 1.0);
+    let cab = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (x as f64 - ma) * (y as f64 - mb))
+        .sum::<f64>()
+        / (n - 1.0);
     ((2.0 * ma * mb + c1) * (2.0 * cab + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2))
 }

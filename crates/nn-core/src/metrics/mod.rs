@@ -8,5 +8,7 @@
 mod classification;
 mod image_quality;
 
-pub use classification::{ClassReport, ConfusionMatrix, accuracy, roc_auc, roc_curve, top_k_accuracy};
+pub use classification::{
+    ClassReport, ConfusionMatrix, accuracy, roc_auc, roc_curve, top_k_accuracy,
+};
 pub use image_quality::{psnr, ssim};

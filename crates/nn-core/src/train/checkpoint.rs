@@ -93,14 +93,21 @@ impl Checkpoint {
     }
 
     pub fn bytes(&self, name: &str) -> Option<&[u8]> {
-        self.parts.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice())
+        self.parts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
     }
 
     /// Loads the parameters stored under `name` into `module`.
     pub fn load_module<M: Module>(&self, name: &str, module: M) -> Result<M> {
         let bytes = self.require(name)?;
         let record = burn::store::ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-            .map_err(|e| Error::Other(format!("checkpoint part `{name}` is not a module record: {e:?}")))?;
+            .map_err(|e| {
+            Error::Other(format!(
+                "checkpoint part `{name}` is not a module record: {e:?}"
+            ))
+        })?;
         Ok(module.load_record(record))
     }
 
@@ -109,7 +116,11 @@ impl Checkpoint {
         let bytes = self.require(name)?;
         optim
             .from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-            .map_err(|e| Error::Other(format!("checkpoint part `{name}` is not an optimiser state: {e:?}")))
+            .map_err(|e| {
+                Error::Other(format!(
+                    "checkpoint part `{name}` is not an optimiser state: {e:?}"
+                ))
+            })
     }
 
     fn require(&self, name: &str) -> Result<&[u8]> {
@@ -125,7 +136,11 @@ impl Checkpoint {
         }
         let header = Header {
             epoch: self.epoch,
-            parts: self.parts.iter().map(|(n, b)| (n.clone(), b.len())).collect(),
+            parts: self
+                .parts
+                .iter()
+                .map(|(n, b)| (n.clone(), b.len()))
+                .collect(),
             extra: self.extra.clone(),
             sha256: hex(&sha2::Sha256::digest(&payload)),
         };
@@ -149,14 +164,20 @@ impl Checkpoint {
         let header_len = u64::from_le_bytes(bytes[8..16].try_into().expect("8 bytes")) as usize;
         let body = &bytes[16..];
         if header_len > body.len() {
-            return Err(bad(format!("truncated: header of {header_len} bytes, {} present", body.len())));
+            return Err(bad(format!(
+                "truncated: header of {header_len} bytes, {} present",
+                body.len()
+            )));
         }
         let header: Header = serde_json::from_slice(&body[..header_len])
             .map_err(|e| bad(format!("damaged header ({e})")))?;
         let payload = &body[header_len..];
         let expected: usize = header.parts.iter().map(|(_, l)| l).sum();
         if payload.len() != expected {
-            return Err(bad(format!("truncated: {} payload bytes, {expected} expected", payload.len())));
+            return Err(bad(format!(
+                "truncated: {} payload bytes, {expected} expected",
+                payload.len()
+            )));
         }
         if hex(&sha2::Sha256::digest(payload)) != header.sha256 {
             return Err(bad("checksum mismatch: the file is corrupted".into()));
@@ -214,7 +235,11 @@ pub fn list(dir: &Path) -> Vec<(usize, PathBuf)> {
         .flatten()
         .filter_map(|entry| {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let epoch = name.strip_prefix("epoch-")?.strip_suffix(".ckpt")?.parse().ok()?;
+            let epoch = name
+                .strip_prefix("epoch-")?
+                .strip_suffix(".ckpt")?
+                .parse()
+                .ok()?;
             Some((epoch, entry.path()))
         })
         .collect();

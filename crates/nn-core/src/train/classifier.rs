@@ -4,7 +4,6 @@
 
 use super::checkpoint::Checkpoint;
 use super::fit::{EpochLog, FitOptions, TrainState, fit};
-use super::optim::OptimizerKind;
 use crate::augment::Pipeline;
 use crate::data::{ImageDataset, Normalization, batch_images, batch_labels};
 use crate::error::Result;
@@ -23,12 +22,12 @@ pub trait ImageClassifier: Module + Clone {
 }
 
 /// How to train a classifier.
-#[derive(Debug)]
 pub struct ClassifierOptions {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
-    pub optimizer: OptimizerKind,
+    /// A fresh optimiser (e.g. `OptimizerKind::Adam.init()` or `sgd(0.9)`).
+    pub optimizer: ModuleOptimizer,
     pub normalization: Normalization,
     /// Applied to each training batch (seeded per epoch); `None` for no augmentation.
     pub augment: Option<Pipeline>,
@@ -112,13 +111,14 @@ pub fn evaluate<M: ImageClassifier>(
         let probs: Vec<f32> = burn::tensor::activation::softmax(logits, 1)
             .into_data()
             .convert::<f32>()
-            .into_vec()
+            .try_into_vec::<f32>()
             .unwrap_or_default();
         for row in probs.chunks_exact(classes) {
-            let best = row
-                .iter()
-                .enumerate()
-                .fold((0, f32::MIN), |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc });
+            let best =
+                row.iter().enumerate().fold(
+                    (0, f32::MIN),
+                    |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc },
+                );
             predictions.push(best.0);
         }
         probabilities.extend_from_slice(&probs);
@@ -139,6 +139,9 @@ pub struct TrainedClassifier<M> {
     pub test: Evaluation,
     /// Accuracy on the training set at the end (for the overfitting gap).
     pub train_accuracy: f64,
+    /// Training throughput: images through forward + backward + update per second,
+    /// evaluation excluded (over the epochs this process ran).
+    pub train_images_per_second: f64,
 }
 
 struct ClassifierState<M> {
@@ -176,19 +179,26 @@ pub fn train_classifier<M: ImageClassifier>(
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let state = ClassifierState {
         model,
-        optim: options.optimizer.init(),
+        optim: options.optimizer.clone(),
     };
+    let (mut trained_images, mut train_seconds) = (0usize, 0f64);
     let state = fit(run, &fit_options, state, |mut state, ctx| {
         let order = ctx.data_order(train.len());
         let mut hits = 0usize;
+        let started = std::time::Instant::now();
         for (b, chunk) in order.chunks(batch).enumerate() {
-            let (source, indices): (std::borrow::Cow<ImageDataset>, Vec<usize>) = match &options.augment {
-                Some(pipeline) => (
-                    std::borrow::Cow::Owned(pipeline.apply_batch(train, chunk, crate::backend::derive_seed(ctx.seed, &format!("aug-{b}")))),
-                    (0..chunk.len()).collect(),
-                ),
-                None => (std::borrow::Cow::Borrowed(train), chunk.to_vec()),
-            };
+            let (source, indices): (std::borrow::Cow<ImageDataset>, Vec<usize>) =
+                match &options.augment {
+                    Some(pipeline) => (
+                        std::borrow::Cow::Owned(pipeline.apply_batch(
+                            train,
+                            chunk,
+                            crate::backend::derive_seed(ctx.seed, &format!("aug-{b}")),
+                        )),
+                        (0..chunk.len()).collect(),
+                    ),
+                    None => (std::borrow::Cow::Borrowed(train), chunk.to_vec()),
+                };
             let images = batch_images(&source, &indices, &options.normalization, &device);
             let labels = batch_labels(&source, &indices, &device);
             let logits = state.model.forward(images);
@@ -203,18 +213,46 @@ pub fn train_classifier<M: ImageClassifier>(
             let grads = GradientsParams::from_grads(loss.backward(), &state.model);
             state.model = state.optim.step(options.lr, state.model, grads);
         }
-        let eval = evaluate(&state.model, test, &options.normalization, batch * 2, &eval_device);
+        let seconds = started.elapsed().as_secs_f64();
+        trained_images += train.len();
+        train_seconds += seconds;
+        let eval = evaluate(
+            &state.model,
+            test,
+            &options.normalization,
+            batch * 2,
+            &eval_device,
+        );
         let mut train_figures = BTreeMap::new();
+        train_figures.insert(
+            "images_per_second".to_string(),
+            train.len() as f64 / seconds.max(1e-9),
+        );
         train_figures.insert("loss".to_string(), ctx.mean_loss());
-        train_figures.insert("accuracy".to_string(), hits as f64 / train.len().max(1) as f64);
+        train_figures.insert(
+            "accuracy".to_string(),
+            hits as f64 / train.len().max(1) as f64,
+        );
         let mut test_figures = BTreeMap::new();
         test_figures.insert("loss".to_string(), eval.loss);
         test_figures.insert("accuracy".to_string(), eval.accuracy());
         let log: EpochLog = vec![("train", train_figures), ("test", test_figures)];
         Ok((state, log))
     })?;
-    let test_eval = evaluate(&state.model, test, &options.normalization, batch * 2, &eval_device);
-    let train_eval = evaluate(&state.model, train, &options.normalization, batch * 2, &eval_device);
+    let test_eval = evaluate(
+        &state.model,
+        test,
+        &options.normalization,
+        batch * 2,
+        &eval_device,
+    );
+    let train_eval = evaluate(
+        &state.model,
+        train,
+        &options.normalization,
+        batch * 2,
+        &eval_device,
+    );
     let metrics_file = run.path("metrics.jsonl");
     for file in crate::viz::plot_metrics_file(
         &metrics_file,
@@ -247,6 +285,7 @@ pub fn train_classifier<M: ImageClassifier>(
     Ok(TrainedClassifier {
         model: state.model,
         train_accuracy: train_eval.accuracy(),
+        train_images_per_second: trained_images as f64 / train_seconds.max(1e-9),
         test: test_eval,
     })
 }

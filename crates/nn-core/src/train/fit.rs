@@ -25,6 +25,9 @@ pub struct FitOptions {
     pub checkpoint_every: usize,
     /// Checkpoint files to keep.
     pub keep_checkpoints: usize,
+    /// Stop as diverged when a loss exceeds this many times the first loss of the run
+    /// (besides NaN and infinity, which always stop). `None` turns the check off.
+    pub explode_factor: Option<f64>,
 }
 
 impl FitOptions {
@@ -34,6 +37,7 @@ impl FitOptions {
             steps_per_epoch,
             checkpoint_every: 1,
             keep_checkpoints: 2,
+            explode_factor: Some(1e4),
         }
     }
 }
@@ -53,14 +57,22 @@ pub struct EpochContext {
     loss_sum: f64,
     bar: indicatif::ProgressBar,
     checkpoint_dir: std::path::PathBuf,
+    /// The first loss of the run and the factor above which a loss counts as diverged.
+    first_loss: Option<f64>,
+    explode_factor: Option<f64>,
 }
 
 impl EpochContext {
     /// Records one step's loss: advances the progress bar, and fails with
-    /// [`Error::Diverged`] when the loss is NaN or infinite.
+    /// [`Error::Diverged`] when the loss is NaN or infinite, or has exploded to more than
+    /// [`FitOptions::explode_factor`] times the run's first loss.
     pub fn step(&mut self, loss: f64) -> Result<()> {
         self.step += 1;
-        if !loss.is_finite() {
+        let first = *self.first_loss.get_or_insert(loss);
+        let exploded = self
+            .explode_factor
+            .is_some_and(|factor| loss.abs() > factor * first.abs().max(1.0));
+        if !loss.is_finite() || exploded {
             self.bar.abandon();
             return Err(Error::Diverged {
                 epoch: self.epoch,
@@ -70,7 +82,8 @@ impl EpochContext {
             });
         }
         self.loss_sum += loss;
-        self.bar.set_message(format!("loss {:.4}", self.loss_sum / self.step as f64));
+        self.bar
+            .set_message(format!("loss {:.4}", self.loss_sum / self.step as f64));
         self.bar.inc(1);
         Ok(())
     }
@@ -114,7 +127,11 @@ pub fn fit<S: TrainState>(
             Some((checkpoint, path)) => {
                 state = state.restore(&checkpoint)?;
                 start = checkpoint.epoch;
-                if let Some(times) = checkpoint.extra.get("epoch_seconds").and_then(|v| v.as_array()) {
+                if let Some(times) = checkpoint
+                    .extra
+                    .get("epoch_seconds")
+                    .and_then(|v| v.as_array())
+                {
                     for (i, t) in times.iter().enumerate() {
                         run.record_epoch_time(i + 1, t.as_f64().unwrap_or(0.0));
                     }
@@ -122,12 +139,16 @@ pub fn fit<S: TrainState>(
                 run.truncate_metrics_after(start)?;
                 eprintln!("resuming after epoch {start} from {}", path.display());
             }
-            None => eprintln!("no usable checkpoint in {}: starting from the beginning", dir.display()),
+            None => eprintln!(
+                "no usable checkpoint in {}: starting from the beginning",
+                dir.display()
+            ),
         }
     }
     if start == 0 {
         save(run, &state, 0, options)?;
     }
+    let mut first_loss = None;
     for epoch in start + 1..=options.epochs {
         let seed = derive_seed(run.seed, &format!("epoch-{epoch}"));
         seed_device(&run.device, seed, "device");
@@ -140,9 +161,12 @@ pub fn fit<S: TrainState>(
             loss_sum: 0.0,
             bar,
             checkpoint_dir: dir.clone(),
+            first_loss,
+            explode_factor: options.explode_factor,
         };
         let started = Instant::now();
         let (next, log) = epoch_fn(state, &mut ctx)?;
+        first_loss = ctx.first_loss;
         state = next;
         ctx.bar.finish_and_clear();
         let seconds = started.elapsed().as_secs_f64();
@@ -152,12 +176,18 @@ pub fn fit<S: TrainState>(
             record.insert("epoch".into(), epoch.into());
             record.insert("split".into(), (*split).into());
             for (k, v) in figures {
-                record.insert(k.clone(), serde_json::Number::from_f64(*v).map_or(serde_json::Value::Null, Into::into));
+                record.insert(
+                    k.clone(),
+                    serde_json::Number::from_f64(*v).map_or(serde_json::Value::Null, Into::into),
+                );
             }
             record.insert("seconds".into(), seconds.into());
             run.log_metrics(&serde_json::Value::Object(record))?;
         }
-        eprintln!("{}", epoch_line(&run.experiment, epoch, options.epochs, seconds, &log));
+        eprintln!(
+            "{}",
+            epoch_line(&run.experiment, epoch, options.epochs, seconds, &log)
+        );
         if epoch % options.checkpoint_every.max(1) == 0 || epoch == options.epochs {
             save(run, &state, epoch, options)?;
         }
@@ -191,7 +221,10 @@ fn progress_bar(run: &Run, epoch: usize, options: &FitOptions) -> indicatif::Pro
         .expect("static template")
         .progress_chars("=> "),
     );
-    bar.set_prefix(format!("{} epoch {epoch}/{}", run.experiment, options.epochs));
+    bar.set_prefix(format!(
+        "{} epoch {epoch}/{}",
+        run.experiment, options.epochs
+    ));
     bar
 }
 

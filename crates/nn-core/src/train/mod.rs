@@ -15,8 +15,12 @@ pub mod checkpoint;
 pub mod classifier;
 mod fit;
 mod optim;
+mod params;
 
 pub use checkpoint::Checkpoint;
-pub use classifier::{Evaluation, ImageClassifier, TrainedClassifier, evaluate, train_classifier};
+pub use classifier::{
+    ClassifierOptions, Evaluation, ImageClassifier, TrainedClassifier, evaluate, train_classifier,
+};
 pub use fit::{EpochContext, EpochLog, FitOptions, TrainState, fit};
-pub use optim::OptimizerKind;
+pub use optim::{OptimizerKind, sgd};
+pub use params::parameter_values;

@@ -12,7 +12,7 @@ pub enum OptimizerKind {
     Adam,
     /// Plain stochastic gradient descent: `w <- w - lr * grad`.
     Sgd,
-    /// SGD with momentum 0.9.
+    /// SGD with momentum 0.9 and no dampening (PyTorch's definition; burn's default dampens by 0.1).
     SgdMomentum,
 }
 
@@ -22,9 +22,22 @@ impl OptimizerKind {
         match self {
             Self::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
             Self::Sgd => SgdConfig::new().init(),
-            Self::SgdMomentum => SgdConfig::new()
-                .with_momentum(Some(MomentumConfig::new().with_momentum(0.9)))
-                .init(),
+            Self::SgdMomentum => sgd(0.9),
         }
+    }
+}
+
+/// SGD with the given momentum (PyTorch's definition, no dampening); plain SGD at 0.
+pub fn sgd(momentum: f64) -> ModuleOptimizer {
+    if momentum == 0.0 {
+        SgdConfig::new().init()
+    } else {
+        SgdConfig::new()
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(momentum)
+                    .with_dampening(0.0),
+            ))
+            .init()
     }
 }

@@ -57,7 +57,10 @@ impl CurvePlot {
         Ok(vec![png, svg])
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> std::result::Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let all: Vec<(f64, f64)> = self
             .curves
@@ -65,8 +68,12 @@ impl CurvePlot {
             .flat_map(|c| c.points.iter().copied())
             .filter(|(x, y)| x.is_finite() && y.is_finite() && (!self.log_y || *y > 0.0))
             .collect();
-        let (mut x0, mut x1) = all.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-        let (mut y0, mut y1) = all.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        let (mut x0, mut x1) = all
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (mut y0, mut y1) = all
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
         if all.is_empty() {
             (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
         }
@@ -110,7 +117,9 @@ impl CurvePlot {
                         .draw_series(LineSeries::new(points.clone(), style))
                         .map_err(|e| e.to_string())?
                         .label(curve.label.clone())
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                        });
                     if points.len() <= 60 {
                         chart
                             .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
@@ -157,14 +166,23 @@ pub fn plot_metrics_file(
         let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
             continue; // a torn last line from an interrupted run
         };
-        let Some(x) = value.get(x_key).and_then(|v| v.as_f64()) else { continue };
+        let Some(x) = value.get(x_key).and_then(|v| v.as_f64()) else {
+            continue;
+        };
         let split = value.get("split").and_then(|v| v.as_str()).unwrap_or("");
         for key in keys {
             if let Some(y) = value.get(*key).and_then(|v| v.as_f64()) {
-                let label = if split.is_empty() { key.to_string() } else { format!("{split} {key}") };
+                let label = if split.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{split} {key}")
+                };
                 match curves.iter_mut().find(|c| c.label == label) {
                     Some(curve) => curve.points.push((x, y)),
-                    None => curves.push(Curve { label, points: vec![(x, y)] }),
+                    None => curves.push(Curve {
+                        label,
+                        points: vec![(x, y)],
+                    }),
                 }
             }
         }

@@ -26,7 +26,7 @@ pub fn tensor_to_images(images: Tensor<4>, norm: &Normalization) -> Vec<GridImag
     let mut values: Vec<f32> = images
         .into_data()
         .convert::<f32>()
-        .into_vec()
+        .try_into_vec::<f32>()
         .unwrap_or_default();
     let shape = ImageShape::new(c, h, w);
     values
@@ -55,13 +55,20 @@ pub fn image_grid(images: &[GridImage], columns: usize, scale: usize) -> (u32, u
         .first()
         .map(|i| (i.shape.height * scale, i.shape.width * scale))
         .unwrap_or((1, 1));
-    let caption = if images.iter().any(|i| i.caption.is_some()) { CAPTION_HEIGHT } else { 0 };
+    let caption = if images.iter().any(|i| i.caption.is_some()) {
+        CAPTION_HEIGHT
+    } else {
+        0
+    };
     let width = columns * (cell_w + PAD) + PAD;
     let height = rows * (cell_h + PAD + caption) + PAD;
     let mut rgb = vec![255u8; width * height * 3];
     for (k, img) in images.iter().enumerate() {
         let (row, col) = (k / columns, k % columns);
-        let (top, left) = (PAD + row * (cell_h + PAD + caption), PAD + col * (cell_w + PAD));
+        let (top, left) = (
+            PAD + row * (cell_h + PAD + caption),
+            PAD + col * (cell_w + PAD),
+        );
         let plane = img.shape.height * img.shape.width;
         for y in 0..cell_h.min(img.shape.height * scale) {
             for x in 0..cell_w.min(img.shape.width * scale) {
@@ -76,7 +83,8 @@ pub fn image_grid(images: &[GridImage], columns: usize, scale: usize) -> (u32, u
     }
     if caption > 0 {
         font::ensure();
-        let area = BitMapBackend::with_buffer(&mut rgb, (width as u32, height as u32)).into_drawing_area();
+        let area =
+            BitMapBackend::with_buffer(&mut rgb, (width as u32, height as u32)).into_drawing_area();
         for (k, img) in images.iter().enumerate() {
             if let Some(text) = &img.caption {
                 let (row, col) = (k / columns, k % columns);
@@ -84,7 +92,11 @@ pub fn image_grid(images: &[GridImage], columns: usize, scale: usize) -> (u32, u
                 let y = (PAD + row * (cell_h + PAD + caption) + cell_h + 1) as i32;
                 let max_chars = (cell_w / 6).max(3);
                 let shown: String = text.chars().take(max_chars).collect();
-                let _ = area.draw(&Text::new(shown, (x, y), ("sans-serif", 11).into_font().color(&BLACK)));
+                let _ = area.draw(&Text::new(
+                    shown,
+                    (x, y),
+                    ("sans-serif", 11).into_font().color(&BLACK),
+                ));
             }
         }
         let _ = area.present();

@@ -4,6 +4,11 @@
 
 mod curves;
 mod font;
+
+/// Registers the bundled font with plotters, for crates that draw their own charts.
+pub fn ensure_font() {
+    font::ensure();
+}
 pub mod grid;
 mod heatmap;
 
@@ -16,8 +21,13 @@ pub(crate) fn draw_error(path: &std::path::Path, e: impl std::fmt::Display) -> c
     crate::Error::Other(format!("{}: cannot draw ({e})", path.display()))
 }
 
-/// Saves an RGB buffer as PNG.
-pub(crate) fn save_rgb(path: &std::path::Path, width: u32, height: u32, rgb: Vec<u8>) -> crate::Result<()> {
+/// Saves an RGB buffer (`width * height * 3` bytes) as PNG.
+pub fn save_rgb(
+    path: &std::path::Path,
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+) -> crate::Result<()> {
     image::RgbImage::from_raw(width, height, rgb)
         .ok_or_else(|| draw_error(path, "buffer size"))?
         .save(path)

@@ -41,14 +41,26 @@ fn zero_strength_transforms_change_nothing() {
     ] {
         let mut img = original.clone();
         transform.apply(&mut img, &mut rng());
-        let diff = img.data.iter().zip(&original.data).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-        assert!(diff < 1e-5, "{} changed the image by {diff}", transform.name());
+        let diff = img
+            .data
+            .iter()
+            .zip(&original.data)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(
+            diff < 1e-5,
+            "{} changed the image by {diff}",
+            transform.name()
+        );
     }
 }
 
 #[test]
 fn gaussian_noise_has_the_asked_deviation() {
-    let original = Image { shape: nn_core::data::ImageShape::new(1, 100, 100), data: vec![0.5; 10_000] };
+    let original = Image {
+        shape: nn_core::data::ImageShape::new(1, 100, 100),
+        data: vec![0.5; 10_000],
+    };
     let mut img = original.clone();
     GaussianNoise { std: 0.1 }.apply(&mut img, &mut rng());
     let n = img.data.len() as f32;
@@ -60,12 +72,19 @@ fn gaussian_noise_has_the_asked_deviation() {
 
 #[test]
 fn rotation_by_90_degrees_moves_pixels_exactly() {
-    let mut img = Image { shape: nn_core::data::ImageShape::new(1, 5, 5), data: vec![0.0; 25] };
+    let mut img = Image {
+        shape: nn_core::data::ImageShape::new(1, 5, 5),
+        data: vec![0.0; 25],
+    };
     img.data[2] = 1.0; // top middle
     Rotation::rotate(&mut img, 90.0);
     let hot: Vec<usize> = (0..25).filter(|&i| img.data[i] > 0.5).collect();
     assert_eq!(hot.len(), 1);
-    assert!(hot[0] == 10 || hot[0] == 14, "top-middle goes to a side middle, got {}", hot[0]);
+    assert!(
+        hot[0] == 10 || hot[0] == 14,
+        "top-middle goes to a side middle, got {}",
+        hot[0]
+    );
     let mut back = img.clone();
     Rotation::rotate(&mut back, -90.0);
     assert!(back.data[2] > 0.99);
@@ -98,7 +117,10 @@ fn colour_ops_keep_values_in_range_and_saturation_zero_is_grey() {
     let mut img = image();
     Saturation { min: 0.0, max: 0.0 }.apply(&mut img, &mut rng);
     let plane = 24 * 24;
-    assert!((0..plane).all(|p| (img.data[p] - img.data[plane + p]).abs() < 1e-6 && (img.data[p] - img.data[2 * plane + p]).abs() < 1e-6));
+    assert!(
+        (0..plane).all(|p| (img.data[p] - img.data[plane + p]).abs() < 1e-6
+            && (img.data[p] - img.data[2 * plane + p]).abs() < 1e-6)
+    );
 }
 
 #[test]

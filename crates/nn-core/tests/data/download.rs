@@ -41,25 +41,48 @@ fn good_file_is_fetched_once_then_recognised() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("sub/file.bin");
     let file = remote(vec![server.url("/good")], &data);
-    assert_eq!(fetch_file(&file, &target, &quick()).unwrap(), Fetched::Downloaded);
+    assert_eq!(
+        fetch_file(&file, &target, &quick()).unwrap(),
+        Fetched::Downloaded
+    );
     assert_eq!(std::fs::read(&target).unwrap(), data);
-    assert_eq!(fetch_file(&file, &target, &quick()).unwrap(), Fetched::AlreadyVerified);
-    assert_eq!(server.requests().len(), 1, "a verified file is not fetched again");
+    assert_eq!(
+        fetch_file(&file, &target, &quick()).unwrap(),
+        Fetched::AlreadyVerified
+    );
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "a verified file is not fetched again"
+    );
 }
 
 #[test]
 fn truncated_transfer_is_resumed_with_range() {
     let data = payload();
-    let server = TestServer::start(vec![("/cut", Route::TruncateOnce { bytes: data.clone(), after: 70_000 })]);
+    let server = TestServer::start(vec![(
+        "/cut",
+        Route::TruncateOnce {
+            bytes: data.clone(),
+            after: 70_000,
+        },
+    )]);
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("file.bin");
     let file = remote(vec![server.url("/cut")], &data);
-    assert_eq!(fetch_file(&file, &target, &quick()).unwrap(), Fetched::Downloaded);
+    assert_eq!(
+        fetch_file(&file, &target, &quick()).unwrap(),
+        Fetched::Downloaded
+    );
     assert_eq!(std::fs::read(&target).unwrap(), data);
     let requests = server.requests();
     assert_eq!(requests.len(), 2, "{requests:?}");
     assert_eq!(requests[0].1, None);
-    assert_eq!(requests[1].1.as_deref(), Some("bytes=70000-"), "resumed where it stopped");
+    assert_eq!(
+        requests[1].1.as_deref(),
+        Some("bytes=70000-"),
+        "resumed where it stopped"
+    );
 }
 
 #[test]
@@ -70,10 +93,21 @@ fn wrong_checksum_deletes_the_file_and_says_so() {
     let target = dir.path().join("file.bin");
     let mut file = remote(vec![server.url("/f")], &data);
     file.checksum = Checksum::Sha256(sha256(b"something else"));
-    let err = fetch_file(&file, &target, &DownloadOptions { attempts: 1, ..quick() }).unwrap_err();
+    let err = fetch_file(
+        &file,
+        &target,
+        &DownloadOptions {
+            attempts: 1,
+            ..quick()
+        },
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("checksum mismatch"), "{err}");
     assert!(!target.exists());
-    assert!(!dir.path().join("file.bin.part").exists(), "the bad file is deleted");
+    assert!(
+        !dir.path().join("file.bin.part").exists(),
+        "the bad file is deleted"
+    );
 }
 
 #[test]
@@ -97,10 +131,19 @@ fn stalled_server_times_out_then_mirror_is_used() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("file.bin");
     let file = remote(vec![server.url("/stall"), server.url("/mirror")], &data);
-    let options = DownloadOptions { attempts: 1, ..quick() };
+    let options = DownloadOptions {
+        attempts: 1,
+        ..quick()
+    };
     let start = Instant::now();
-    assert_eq!(fetch_file(&file, &target, &options).unwrap(), Fetched::Downloaded);
-    assert!(start.elapsed() < Duration::from_secs(15), "the stall was cut by the timeout");
+    assert_eq!(
+        fetch_file(&file, &target, &options).unwrap(),
+        Fetched::Downloaded
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "the stall was cut by the timeout"
+    );
     assert_eq!(std::fs::read(&target).unwrap(), data);
     let paths: Vec<String> = server.requests().into_iter().map(|(p, _)| p).collect();
     assert_eq!(paths, vec!["/stall", "/mirror"]);
@@ -113,6 +156,9 @@ fn mirror_fallback_after_404() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("file.bin");
     let file = remote(vec![server.url("/gone"), server.url("/ok")], &data);
-    assert_eq!(fetch_file(&file, &target, &quick()).unwrap(), Fetched::Downloaded);
+    assert_eq!(
+        fetch_file(&file, &target, &quick()).unwrap(),
+        Fetched::Downloaded
+    );
     assert_eq!(std::fs::read(&target).unwrap(), data);
 }

@@ -2,7 +2,9 @@
 
 use nn_core::data::formats::cifar::{CifarKind, read_cifar, write_cifar};
 use nn_core::data::formats::idx::{read_idx, read_idx_pair, write_idx, write_idx_pair};
-use nn_core::data::formats::image_folder::{ColorMode, FolderOptions, read_image_folder, save_png, write_image_folder};
+use nn_core::data::formats::image_folder::{
+    ColorMode, FolderOptions, read_image_folder, save_png, write_image_folder,
+};
 use nn_core::data::formats::npz::{npy_bytes, read_npz_split, write_npz};
 use nn_core::data::synthetic::shapes;
 use nn_core::data::{ImageDataset, ImageShape};
@@ -21,7 +23,10 @@ fn idx_round_trip_raw_and_gzip() {
     let dir = tempfile::tempdir().unwrap();
     let data = grey_set(23);
     for gzip in [false, true] {
-        let (images, labels) = (dir.path().join(format!("i{gzip}")), dir.path().join(format!("l{gzip}")));
+        let (images, labels) = (
+            dir.path().join(format!("i{gzip}")),
+            dir.path().join(format!("l{gzip}")),
+        );
         write_idx_pair(&data, &images, &labels, gzip).unwrap();
         let classes: Vec<&str> = data.class_names.iter().map(String::as_str).collect();
         let read = read_idx_pair(&images, &labels, &classes).unwrap();
@@ -50,31 +55,68 @@ fn idx_errors() {
     write_idx(&p("trunc"), &[10], &[0; 10], false).unwrap();
     let bytes = std::fs::read(p("trunc")).unwrap();
     std::fs::write(p("trunc"), &bytes[..bytes.len() - 4]).unwrap();
-    assert!(matches!(read_idx(&p("trunc"), 1), Err(FormatError::Truncated { expected: 10, actual: 6, .. })));
+    assert!(matches!(
+        read_idx(&p("trunc"), 1),
+        Err(FormatError::Truncated {
+            expected: 10,
+            actual: 6,
+            ..
+        })
+    ));
     // Truncated inside the header.
     std::fs::write(p("short"), [0, 0, 8]).unwrap();
-    assert!(matches!(read_idx(&p("short"), 1), Err(FormatError::Truncated { .. })));
+    assert!(matches!(
+        read_idx(&p("short"), 1),
+        Err(FormatError::Truncated { .. })
+    ));
     // Wrong magic: a 1-dim file read as images.
     write_idx(&p("labels"), &[3], &[0, 1, 2], false).unwrap();
     let err = read_idx(&p("labels"), 3).unwrap_err();
     assert!(matches!(err, FormatError::BadMagic { .. }), "{err}");
-    assert!(err.to_string().contains("labels"), "error names the file: {err}");
+    assert!(
+        err.to_string().contains("labels"),
+        "error names the file: {err}"
+    );
     // A header claiming 10^12 images is refused without allocating them.
     let mut huge = vec![0, 0, 8, 3];
     for d in [1_000_000_000u32, 1000, 1000] {
         huge.extend_from_slice(&d.to_be_bytes());
     }
     std::fs::write(p("huge"), &huge).unwrap();
-    assert!(matches!(read_idx(&p("huge"), 3), Err(FormatError::Truncated { actual: 0, .. })));
+    assert!(matches!(
+        read_idx(&p("huge"), 3),
+        Err(FormatError::Truncated { actual: 0, .. })
+    ));
     // Count mismatch and label out of range.
     let data = grey_set(5);
     write_idx_pair(&data, &p("im"), &p("lb"), false).unwrap();
     write_idx(&p("lb4"), &[4], &[0, 1, 2, 3], false).unwrap();
     let err = read_idx_pair(&p("im"), &p("lb4"), &["a"; 10]).unwrap_err();
-    assert!(matches!(err, FormatError::CountMismatch { images: 5, labels: 4, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            FormatError::CountMismatch {
+                images: 5,
+                labels: 4,
+                ..
+            }
+        ),
+        "{err}"
+    );
     write_idx(&p("lb_bad"), &[5], &[0, 1, 2, 3, 12], false).unwrap();
     let err = read_idx_pair(&p("im"), &p("lb_bad"), &["a"; 10]).unwrap_err();
-    assert!(matches!(err, FormatError::LabelOutOfRange { index: 4, label: 12, classes: 10, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            FormatError::LabelOutOfRange {
+                index: 4,
+                label: 12,
+                classes: 10,
+                ..
+            }
+        ),
+        "{err}"
+    );
     // A corrupt gzip stream is an error, not a panic.
     let mut gz = vec![0x1f, 0x8b];
     gz.extend_from_slice(&[0xde; 40]);
@@ -121,14 +163,30 @@ fn cifar_errors() {
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() - 100]).unwrap();
     let err = read_cifar(&[&path], CifarKind::Ten, &names(10)).unwrap_err();
-    assert!(matches!(err, FormatError::RecordSize { record: 3073, .. }), "{err}");
+    assert!(
+        matches!(err, FormatError::RecordSize { record: 3073, .. }),
+        "{err}"
+    );
     let mut bad = bytes.clone();
     bad[3073] = 42; // second record's label
     std::fs::write(&path, &bad).unwrap();
     let err = read_cifar(&[&path], CifarKind::Ten, &names(10)).unwrap_err();
-    assert!(matches!(err, FormatError::LabelOutOfRange { index: 1, label: 42, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            FormatError::LabelOutOfRange {
+                index: 1,
+                label: 42,
+                ..
+            }
+        ),
+        "{err}"
+    );
     std::fs::write(&path, []).unwrap();
-    assert!(matches!(read_cifar(&[&path], CifarKind::Ten, &names(10)), Err(FormatError::RecordSize { .. })));
+    assert!(matches!(
+        read_cifar(&[&path], CifarKind::Ten, &names(10)),
+        Err(FormatError::RecordSize { .. })
+    ));
 }
 
 #[test]
@@ -157,26 +215,55 @@ fn npz_errors() {
     let write_members = |members: &[(&str, Vec<u8>)]| {
         let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
         for (name, bytes) in members {
-            zip.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
             zip.write_all(bytes).unwrap();
         }
         zip.finish().unwrap();
     };
     let images = npy_bytes(&[3, 2, 2], &[0; 12]);
     // Count mismatch.
-    write_members(&[("train_images.npy", images.clone()), ("train_labels.npy", npy_bytes(&[2, 1], &[0, 1]))]);
-    assert!(matches!(read_npz_split(&path, "train", &names(2)), Err(FormatError::CountMismatch { images: 3, labels: 2, .. })));
+    write_members(&[
+        ("train_images.npy", images.clone()),
+        ("train_labels.npy", npy_bytes(&[2, 1], &[0, 1])),
+    ]);
+    assert!(matches!(
+        read_npz_split(&path, "train", &names(2)),
+        Err(FormatError::CountMismatch {
+            images: 3,
+            labels: 2,
+            ..
+        })
+    ));
     // Label out of range.
-    write_members(&[("train_images.npy", images.clone()), ("train_labels.npy", npy_bytes(&[3, 1], &[0, 1, 5]))]);
-    assert!(matches!(read_npz_split(&path, "train", &names(2)), Err(FormatError::LabelOutOfRange { index: 2, .. })));
+    write_members(&[
+        ("train_images.npy", images.clone()),
+        ("train_labels.npy", npy_bytes(&[3, 1], &[0, 1, 5])),
+    ]);
+    assert!(matches!(
+        read_npz_split(&path, "train", &names(2)),
+        Err(FormatError::LabelOutOfRange { index: 2, .. })
+    ));
     // Truncated array data.
     let mut short = images.clone();
     short.truncate(short.len() - 5);
-    write_members(&[("train_images.npy", short), ("train_labels.npy", npy_bytes(&[3, 1], &[0, 1, 1]))]);
-    assert!(matches!(read_npz_split(&path, "train", &names(2)), Err(FormatError::Truncated { .. })));
+    write_members(&[
+        ("train_images.npy", short),
+        ("train_labels.npy", npy_bytes(&[3, 1], &[0, 1, 1])),
+    ]);
+    assert!(matches!(
+        read_npz_split(&path, "train", &names(2)),
+        Err(FormatError::Truncated { .. })
+    ));
     // Wrong magic inside.
-    write_members(&[("train_images.npy", b"NOTNUMPYAT ALL".to_vec()), ("train_labels.npy", npy_bytes(&[3, 1], &[0, 1, 1]))]);
-    assert!(matches!(read_npz_split(&path, "train", &names(2)), Err(FormatError::BadMagic { .. })));
+    write_members(&[
+        ("train_images.npy", b"NOTNUMPYAT ALL".to_vec()),
+        ("train_labels.npy", npy_bytes(&[3, 1], &[0, 1, 1])),
+    ]);
+    assert!(matches!(
+        read_npz_split(&path, "train", &names(2)),
+        Err(FormatError::BadMagic { .. })
+    ));
     // Not a zip at all.
     std::fs::write(&path, b"hello").unwrap();
     let err = read_npz_split(&path, "train", &names(2)).unwrap_err();
@@ -191,9 +278,28 @@ fn image_folder_labelled_flat_resize_and_errors() {
     write_image_folder(&labelled, &data).unwrap();
     let read = read_image_folder(&labelled, &FolderOptions::default()).unwrap();
     assert_eq!(read.len(), 6);
-    assert_eq!(read.class_names, data.class_names[..6].to_vec(), "sorted sub-folders are the classes");
-    let mut read_sorted: Vec<(u16, Vec<u8>)> = (0..6).map(|i| (read.labels.as_ref().unwrap()[i], read.image(i).to_vec())).collect();
-    let mut want: Vec<(u16, Vec<u8>)> = (0..6).map(|i| (data.labels.as_ref().unwrap()[i], data.image(i).to_vec())).collect();
+    let mut sorted_names = data.class_names[..6].to_vec();
+    sorted_names.sort();
+    assert_eq!(
+        read.class_names, sorted_names,
+        "sorted sub-folder names are the classes"
+    );
+    let mut read_sorted: Vec<(String, Vec<u8>)> = (0..6)
+        .map(|i| {
+            (
+                read.class_name(read.label(i).unwrap()),
+                read.image(i).to_vec(),
+            )
+        })
+        .collect();
+    let mut want: Vec<(String, Vec<u8>)> = (0..6)
+        .map(|i| {
+            (
+                data.class_name(data.label(i).unwrap()),
+                data.image(i).to_vec(),
+            )
+        })
+        .collect();
     read_sorted.sort();
     want.sort();
     assert_eq!(read_sorted, want, "PNG is lossless");
@@ -202,7 +308,11 @@ fn image_folder_labelled_flat_resize_and_errors() {
     let mut unlabelled = data.clone();
     unlabelled.labels = None;
     write_image_folder(&flat, &unlabelled).unwrap();
-    let options = FolderOptions { resize: Some((8, 12)), color: ColorMode::Grey, limit: Some(4) };
+    let options = FolderOptions {
+        resize: Some((8, 12)),
+        color: ColorMode::Grey,
+        limit: Some(4),
+    };
     let read = read_image_folder(&flat, &options).unwrap();
     assert_eq!((read.len(), read.shape), (4, ImageShape::new(1, 12, 8)));
     assert!(read.labels.is_none());

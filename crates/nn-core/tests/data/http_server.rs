@@ -15,7 +15,6 @@ pub enum Route {
     /// First request: announce the full length but close after `after` bytes; later
     /// requests behave like `File`.
     TruncateOnce { bytes: Vec<u8>, after: usize },
-    NotFound,
     /// Sleep before answering.
     Stall(Duration),
 }
@@ -35,8 +34,12 @@ impl TestServer {
     pub fn start(routes: Vec<(&str, Route)>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let routes: Arc<HashMap<String, Route>> =
-            Arc::new(routes.into_iter().map(|(p, r)| (p.to_string(), r)).collect());
+        let routes: Arc<HashMap<String, Route>> = Arc::new(
+            routes
+                .into_iter()
+                .map(|(p, r)| (p.to_string(), r))
+                .collect(),
+        );
         let log = Arc::new(Mutex::new(Log::default()));
         let log2 = log.clone();
         std::thread::spawn(move || {
@@ -59,11 +62,19 @@ impl TestServer {
     }
 }
 
-fn handle(mut stream: TcpStream, routes: &HashMap<String, Route>, log: &Mutex<Log>) -> std::io::Result<()> {
+fn handle(
+    mut stream: TcpStream,
+    routes: &HashMap<String, Route>,
+    log: &Mutex<Log>,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
     let mut range = None;
     loop {
         let mut line = String::new();
@@ -83,33 +94,55 @@ fn handle(mut stream: TcpStream, routes: &HashMap<String, Route>, log: &Mutex<Lo
         first
     };
     match routes.get(&path) {
-        None | Some(Route::NotFound) => {
-            stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        }
+        None => stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
         Some(Route::Stall(wait)) => {
             std::thread::sleep(*wait);
             stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         }
         Some(Route::File(bytes)) => serve(&mut stream, bytes, range.as_deref(), None),
-        Some(Route::TruncateOnce { bytes, after }) => {
-            serve(&mut stream, bytes, range.as_deref(), first.then_some(*after))
-        }
+        Some(Route::TruncateOnce { bytes, after }) => serve(
+            &mut stream,
+            bytes,
+            range.as_deref(),
+            first.then_some(*after),
+        ),
     }
 }
 
-fn serve(stream: &mut TcpStream, bytes: &[u8], range: Option<&str>, cut: Option<usize>) -> std::io::Result<()> {
+fn serve(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    range: Option<&str>,
+    cut: Option<usize>,
+) -> std::io::Result<()> {
     let start = range
         .and_then(|r| r.strip_prefix("bytes="))
         .and_then(|r| r.trim_end_matches('-').parse::<usize>().ok())
         .unwrap_or(0);
     if start >= bytes.len() && start > 0 {
-        return stream.write_all(b"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return stream.write_all(
+            b"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
     }
     let body = &bytes[start..];
-    let status = if start > 0 { "206 Partial Content" } else { "200 OK" };
-    write!(stream, "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len())?;
+    let status = if start > 0 {
+        "206 Partial Content"
+    } else {
+        "200 OK"
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    )?;
     if start > 0 {
-        write!(stream, "Content-Range: bytes {start}-{}/{}\r\n", bytes.len() - 1, bytes.len())?;
+        write!(
+            stream,
+            "Content-Range: bytes {start}-{}/{}\r\n",
+            bytes.len() - 1,
+            bytes.len()
+        )?;
     }
     stream.write_all(b"\r\n")?;
     let send = cut.map_or(body.len(), |c| c.min(body.len()));

@@ -25,6 +25,10 @@ fn batches_are_normalised_tensors() {
     assert!(mean.abs() < 1e-3, "normalised mean {mean}");
     assert!((var - 1.0).abs() < 1e-2, "normalised variance {var}");
     let labels = batch_labels(&data, &[0, 3, 5], &device);
-    let values: Vec<i64> = labels.into_data().convert::<i64>().into_vec().unwrap();
+    let values: Vec<i64> = labels
+        .into_data()
+        .convert::<i64>()
+        .try_into_vec::<i64>()
+        .unwrap();
     assert_eq!(values, vec![0, 3, 5]);
 }

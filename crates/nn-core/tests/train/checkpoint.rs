@@ -3,8 +3,8 @@
 use burn::nn::LinearConfig;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use nn_core::train::checkpoint::{Checkpoint, list, write_atomic};
 use nn_core::train::OptimizerKind;
+use nn_core::train::checkpoint::{Checkpoint, list, write_atomic};
 
 #[test]
 fn module_and_optimizer_round_trip_exactly() {
@@ -28,10 +28,14 @@ fn module_and_optimizer_round_trip_exactly() {
 
     let fresh = LinearConfig::new(4, 3).init(&device);
     let restored = back.load_module("model", fresh).unwrap();
-    let same = |a: Tensor<2>, b: Tensor<2>| a.into_data().to_vec::<f32>().unwrap() == b.into_data().to_vec::<f32>().unwrap();
+    let same = |a: Tensor<2>, b: Tensor<2>| {
+        a.into_data().try_to_vec::<f32>().unwrap() == b.into_data().try_to_vec::<f32>().unwrap()
+    };
     assert!(same(model.weight.val(), restored.weight.val()));
     // The restored optimiser takes the same next step as the original.
-    let mut optim_back = back.load_optimizer("optim", OptimizerKind::Adam.init()).unwrap();
+    let mut optim_back = back
+        .load_optimizer("optim", OptimizerKind::Adam.init())
+        .unwrap();
     let step = |m: burn::nn::Linear, o: &mut burn::optim::ModuleOptimizer| {
         let loss = m.forward(x.clone()).powf_scalar(2.0).mean();
         let grads = GradientsParams::from_grads(loss.backward(), &m);
@@ -39,7 +43,10 @@ fn module_and_optimizer_round_trip_exactly() {
     };
     let next_a = step(model.clone(), &mut optim);
     let next_b = step(restored, &mut optim_back);
-    assert!(same(next_a.weight.val(), next_b.weight.val()), "Adam moments restored");
+    assert!(
+        same(next_a.weight.val(), next_b.weight.val()),
+        "Adam moments restored"
+    );
 }
 
 #[test]
@@ -58,7 +65,10 @@ fn damaged_checkpoints_are_detected_and_the_previous_one_used() {
     bytes[n - 10] ^= 0xff;
     std::fs::write(&newest, &bytes).unwrap();
     let err = Checkpoint::load(&newest).unwrap_err().to_string();
-    assert!(err.contains("checksum") && err.contains("epoch-0003"), "{err}");
+    assert!(
+        err.contains("checksum") && err.contains("epoch-0003"),
+        "{err}"
+    );
     let (good, path) = Checkpoint::latest(dir.path()).unwrap();
     assert_eq!((good.epoch, good.bytes("model").unwrap()[0]), (2, 2));
     assert!(path.ends_with("epoch-0002.ckpt"));
@@ -66,7 +76,12 @@ fn damaged_checkpoints_are_detected_and_the_previous_one_used() {
     let second = dir.path().join("epoch-0002.ckpt");
     let bytes = std::fs::read(&second).unwrap();
     std::fs::write(&second, &bytes[..bytes.len() / 2]).unwrap();
-    assert!(Checkpoint::load(&second).unwrap_err().to_string().contains("truncated"));
+    assert!(
+        Checkpoint::load(&second)
+            .unwrap_err()
+            .to_string()
+            .contains("truncated")
+    );
     assert_eq!(Checkpoint::latest(dir.path()).unwrap().0.epoch, 1);
     // Garbage is not a checkpoint.
     std::fs::write(dir.path().join("epoch-0009.ckpt"), b"hello").unwrap();
@@ -85,6 +100,15 @@ fn keeps_the_newest_files_and_writes_atomically() {
     write_atomic(&target, b"one").unwrap();
     write_atomic(&target, b"two").unwrap();
     assert_eq!(std::fs::read(&target).unwrap(), b"two");
-    let leftovers = std::fs::read_dir(dir.path()).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".tmp")).count();
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".tmp")
+        })
+        .count();
     assert_eq!(leftovers, 0);
 }

@@ -26,18 +26,33 @@ fn file_values_override_the_preset() {
 #[test]
 fn bad_files_name_the_key() {
     let err = resolve("epochz = 3").unwrap_err();
-    assert!(err.contains("epochz") && err.contains("unknown key"), "{err}");
+    assert!(
+        err.contains("epochz") && err.contains("unknown key"),
+        "{err}"
+    );
     let err = resolve("epochs = \"ten\"").unwrap_err();
-    assert!(err.contains("`epochs`") && err.contains("non-negative integer"), "{err}");
+    assert!(
+        err.contains("`epochs`") && err.contains("non-negative integer"),
+        "{err}"
+    );
     let err = resolve("epochs = -3").unwrap_err();
-    assert!(err.contains("`epochs`") && err.contains("non-negative integer"), "{err}");
+    assert!(
+        err.contains("`epochs`") && err.contains("non-negative integer"),
+        "{err}"
+    );
     let err = resolve("epochs = 0").unwrap_err();
-    assert!(err.contains("`epochs`") && err.contains("positive"), "{err}");
+    assert!(
+        err.contains("`epochs`") && err.contains("positive"),
+        "{err}"
+    );
     let err = resolve("optimizer = \"rmsprop\"").unwrap_err();
     assert!(err.contains("rmsprop"), "{err}");
     let err = resolve("epochs = [").unwrap_err();
     assert!(err.contains("not valid TOML"), "{err}");
-    for err in [resolve("epochz = 3").unwrap_err(), resolve("epochs = -3").unwrap_err()] {
+    for err in [
+        resolve("epochz = 3").unwrap_err(),
+        resolve("epochs = -3").unwrap_err(),
+    ] {
         assert_eq!(err.lines().count(), 1, "one line: {err}");
         assert!(err.contains("c.toml"), "names the file: {err}");
     }
@@ -46,7 +61,10 @@ fn bad_files_name_the_key() {
 #[test]
 fn registry_finds_by_full_or_short_name() {
     let registry = registry();
-    assert_eq!(registry.find("nn-core/demo").unwrap().name(), "nn-core/demo");
+    assert_eq!(
+        registry.find("nn-core/demo").unwrap().name(),
+        "nn-core/demo"
+    );
     assert_eq!(registry.find("demo").unwrap().name(), "nn-core/demo");
     let err = registry.find("nope").err().unwrap().to_string();
     assert!(err.contains("nn-core/demo"), "{err}");

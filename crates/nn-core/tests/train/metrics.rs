@@ -23,10 +23,22 @@ fn precision_recall_f1_match_scikit_learn_documentation() {
     assert_eq!(cm.counts, vec![vec![1, 0, 0], vec![1, 0, 0], vec![0, 1, 2]]);
     let r = cm.per_class();
     let round = |x: f64| (x * 100.0).round() / 100.0;
-    assert_eq!(r.iter().map(|c| round(c.precision)).collect::<Vec<_>>(), vec![0.5, 0.0, 1.0]);
-    assert_eq!(r.iter().map(|c| round(c.recall)).collect::<Vec<_>>(), vec![1.0, 0.0, 0.67]);
-    assert_eq!(r.iter().map(|c| round(c.f1)).collect::<Vec<_>>(), vec![0.67, 0.0, 0.8]);
-    assert_eq!(r.iter().map(|c| c.support).collect::<Vec<_>>(), vec![1, 1, 3]);
+    assert_eq!(
+        r.iter().map(|c| round(c.precision)).collect::<Vec<_>>(),
+        vec![0.5, 0.0, 1.0]
+    );
+    assert_eq!(
+        r.iter().map(|c| round(c.recall)).collect::<Vec<_>>(),
+        vec![1.0, 0.0, 0.67]
+    );
+    assert_eq!(
+        r.iter().map(|c| round(c.f1)).collect::<Vec<_>>(),
+        vec![0.67, 0.0, 0.8]
+    );
+    assert_eq!(
+        r.iter().map(|c| c.support).collect::<Vec<_>>(),
+        vec![1, 1, 3]
+    );
     assert_eq!(cm.accuracy(), 0.6);
     // macro avg f1 of that report: 0.49.
     assert_eq!(round(cm.macro_f1()), 0.49);
@@ -45,8 +57,14 @@ fn roc_auc_matches_scikit_learn_documentation() {
         vec![(0.0, 0.0), (0.0, 0.5), (0.5, 0.5), (0.5, 1.0), (1.0, 1.0)]
     );
     // Perfect, inverted, all-tied and undefined cases.
-    assert_eq!(roc_auc(&[0.9, 0.8, 0.2, 0.1], &[true, true, false, false]), Some(1.0));
-    assert_eq!(roc_auc(&[0.1, 0.2, 0.8, 0.9], &[true, true, false, false]), Some(0.0));
+    assert_eq!(
+        roc_auc(&[0.9, 0.8, 0.2, 0.1], &[true, true, false, false]),
+        Some(1.0)
+    );
+    assert_eq!(
+        roc_auc(&[0.1, 0.2, 0.8, 0.9], &[true, true, false, false]),
+        Some(0.0)
+    );
     assert_eq!(roc_auc(&[0.5; 4], &[true, false, true, false]), Some(0.5));
     assert_eq!(roc_auc(&[0.1, 0.2], &[true, true]), None);
 }

@@ -6,7 +6,10 @@ use nn_core::viz::{Curve, CurvePlot, GridImage, image_grid, plot_confusion};
 
 fn distinct_colours(path: &std::path::Path) -> usize {
     let img = image::open(path).unwrap().into_rgb8();
-    img.pixels().map(|p| p.0).collect::<std::collections::HashSet<_>>().len()
+    img.pixels()
+        .map(|p| p.0)
+        .collect::<std::collections::HashSet<_>>()
+        .len()
 }
 
 #[test]
@@ -17,8 +20,14 @@ fn curves_write_png_and_svg() {
         x_label: "epoch".into(),
         y_label: "loss".into(),
         curves: vec![
-            Curve { label: "train".into(), points: (1..=10).map(|e| (e as f64, 1.0 / e as f64)).collect() },
-            Curve { label: "test".into(), points: (1..=10).map(|e| (e as f64, 1.2 / e as f64)).collect() },
+            Curve {
+                label: "train".into(),
+                points: (1..=10).map(|e| (e as f64, 1.0 / e as f64)).collect(),
+            },
+            Curve {
+                label: "test".into(),
+                points: (1..=10).map(|e| (e as f64, 1.2 / e as f64)).collect(),
+            },
         ],
         log_y: false,
     };
@@ -33,13 +42,20 @@ fn curves_write_png_and_svg() {
 fn grid_has_the_documented_size_and_content() {
     let shape = ImageShape::new(1, 4, 5);
     let images: Vec<GridImage> = (0..7)
-        .map(|i| GridImage { shape, pixels: vec![(i * 30) as u8; 20], caption: None })
+        .map(|i| GridImage {
+            shape,
+            pixels: vec![(i * 30) as u8; 20],
+            caption: None,
+        })
         .collect();
     let (w, h, rgb) = image_grid(&images, 3, 2);
     let pad = nn_core::viz::grid::PAD as u32;
     assert_eq!((w, h), (3 * (10 + pad) + pad, 3 * (8 + pad) + pad));
     // Image 4 (row 1, col 1) is uniformly 120 grey.
-    let (x, y) = ((pad + (10 + pad) + 3) as usize, (pad + (8 + pad) + 3) as usize);
+    let (x, y) = (
+        (pad + (10 + pad) + 3) as usize,
+        (pad + (8 + pad) + 3) as usize,
+    );
     assert_eq!(&rgb[(y * w as usize + x) * 3..][..3], &[120, 120, 120]);
 }
 
@@ -48,6 +64,12 @@ fn confusion_heat_map_draws() {
     let dir = tempfile::tempdir().unwrap();
     let cm = ConfusionMatrix::new(3, &[0, 1, 2, 2, 1, 0], &[0, 1, 2, 1, 1, 2]);
     let path = dir.path().join("cm.png");
-    plot_confusion(&cm, &["cat".into(), "dog".into(), "frog".into()], "Confusion", &path).unwrap();
+    plot_confusion(
+        &cm,
+        &["cat".into(), "dog".into(), "frog".into()],
+        "Confusion",
+        &path,
+    )
+    .unwrap();
     assert!(distinct_colours(&path) > 10);
 }

@@ -84,7 +84,10 @@ pub fn write_cifar(
     coarse: Option<&[u16]>,
 ) -> Result<(), FormatError> {
     if dataset.shape != ImageShape::new(3, 32, 32) {
-        return Err(FormatError::invalid(path, "CIFAR records hold 32x32 RGB images"));
+        return Err(FormatError::invalid(
+            path,
+            "CIFAR records hold 32x32 RGB images",
+        ));
     }
     let labels = dataset
         .labels

@@ -35,8 +35,13 @@ pub fn read_idx(path: &Path, expected_dims: u8) -> Result<IdxArray, FormatError>
     if header != expected_magic {
         return Err(FormatError::BadMagic {
             path: path.to_path_buf(),
-            found: format!("{:02x}{:02x}{:02x}{:02x}", header[0], header[1], header[2], header[3]),
-            expected: format!("0000{UBYTE:02x}{expected_dims:02x} (IDX u8, {expected_dims} dimensions)"),
+            found: format!(
+                "{:02x}{:02x}{:02x}{:02x}",
+                header[0], header[1], header[2], header[3]
+            ),
+            expected: format!(
+                "0000{UBYTE:02x}{expected_dims:02x} (IDX u8, {expected_dims} dimensions)"
+            ),
         });
     }
     let mut dims_raw = vec![0u8; 4 * expected_dims as usize];
@@ -113,13 +118,13 @@ pub fn write_idx_pair(
     if shape.channels != 1 {
         return Err(FormatError::invalid(images, "IDX holds grey images only"));
     }
-    write_idx(images, &[dataset.len(), shape.height, shape.width], &dataset.pixels, gzip)?;
-    let label_bytes: Vec<u8> = dataset
-        .labels
-        .iter()
-        .flatten()
-        .map(|&l| l as u8)
-        .collect();
+    write_idx(
+        images,
+        &[dataset.len(), shape.height, shape.width],
+        &dataset.pixels,
+        gzip,
+    )?;
+    let label_bytes: Vec<u8> = dataset.labels.iter().flatten().map(|&l| l as u8).collect();
     write_idx(labels, &[label_bytes.len()], &label_bytes, gzip)
 }
 

@@ -36,7 +36,10 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, FormatError> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| FormatError::io(dir, e))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     entries.sort();
     Ok(entries)
@@ -50,11 +53,21 @@ pub fn list_folder(root: &Path) -> Result<(Vec<(PathBuf, Option<u16>)>, Vec<Stri
     let mut items = Vec::new();
     let mut class_names = Vec::new();
     if class_dirs.is_empty() {
-        items.extend(entries.iter().filter(|p| is_image(p)).map(|p| (p.clone(), None)));
+        items.extend(
+            entries
+                .iter()
+                .filter(|p| is_image(p))
+                .map(|p| (p.clone(), None)),
+        );
     } else {
         for dir in class_dirs {
             let label = class_names.len() as u16;
-            class_names.push(dir.file_name().unwrap_or_default().to_string_lossy().into_owned());
+            class_names.push(
+                dir.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
             items.extend(
                 sorted_entries(dir)?
                     .into_iter()
@@ -73,7 +86,11 @@ pub fn list_folder(root: &Path) -> Result<(Vec<(PathBuf, Option<u16>)>, Vec<Stri
 }
 
 /// Decodes one image file into (shape, NCHW pixels) with the given options.
-pub fn decode_image(path: &Path, options: &FolderOptions, grey: bool) -> Result<(ImageShape, Vec<u8>), FormatError> {
+pub fn decode_image(
+    path: &Path,
+    options: &FolderOptions,
+    grey: bool,
+) -> Result<(ImageShape, Vec<u8>), FormatError> {
     let image = image::ImageReader::open(path)
         .map_err(|e| FormatError::io(path, e))?
         .with_guessed_format()
@@ -99,7 +116,10 @@ pub fn decode_image(path: &Path, options: &FolderOptions, grey: bool) -> Result<
 }
 
 /// Reads a whole image folder into one data set.
-pub fn read_image_folder(root: &Path, options: &FolderOptions) -> Result<ImageDataset, FormatError> {
+pub fn read_image_folder(
+    root: &Path,
+    options: &FolderOptions,
+) -> Result<ImageDataset, FormatError> {
     let (mut items, class_names) = list_folder(root)?;
     if let Some(limit) = options.limit {
         items.truncate(limit);
@@ -180,6 +200,9 @@ pub fn save_png(path: &Path, shape: ImageShape, chw: &[u8]) -> Result<(), Format
     match result {
         Some(Ok(())) => Ok(()),
         Some(Err(e)) => Err(FormatError::invalid(path, format!("cannot write PNG: {e}"))),
-        None => Err(FormatError::invalid(path, "pixel buffer does not match its shape")),
+        None => Err(FormatError::invalid(
+            path,
+            "pixel buffer does not match its shape",
+        )),
     }
 }

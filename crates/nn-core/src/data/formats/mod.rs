@@ -98,7 +98,9 @@ pub(crate) fn write_bytes(path: &Path, bytes: &[u8], gzip: bool) -> Result<(), F
     let file = std::fs::File::create(path).map_err(|e| FormatError::io(path, e))?;
     let result = if gzip {
         let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-        encoder.write_all(bytes).and_then(|_| encoder.finish().map(|_| ()))
+        encoder
+            .write_all(bytes)
+            .and_then(|_| encoder.finish().map(|_| ()))
     } else {
         let mut file = file;
         file.write_all(bytes)

@@ -45,11 +45,17 @@ pub fn read_npy(reader: &mut impl Read, path: &Path, name: &str) -> Result<NpyAr
             u32::from_le_bytes([preamble[8], preamble[9], rest[0], rest[1]]) as usize
         }
         v => {
-            return Err(FormatError::invalid(path, format!("{name}: unsupported .npy version {v}")));
+            return Err(FormatError::invalid(
+                path,
+                format!("{name}: unsupported .npy version {v}"),
+            ));
         }
     };
     if header_len > 1 << 20 {
-        return Err(FormatError::invalid(path, format!("{name}: .npy header of {header_len} bytes")));
+        return Err(FormatError::invalid(
+            path,
+            format!("{name}: .npy header of {header_len} bytes"),
+        ));
     }
     let mut header = vec![0u8; header_len];
     let n = read_up_to(reader, &mut header).map_err(|e| FormatError::io(path, e))?;
@@ -72,7 +78,10 @@ pub fn read_npy(reader: &mut impl Read, path: &Path, name: &str) -> Result<NpyAr
         ));
     }
     if dict_value(&header, "fortran_order").is_some_and(|v| v.trim() == "True") {
-        return Err(FormatError::invalid(path, format!("{name}: Fortran order is not supported")));
+        return Err(FormatError::invalid(
+            path,
+            format!("{name}: Fortran order is not supported"),
+        ));
     }
     let shape_text = dict_value(&header, "shape")
         .ok_or_else(|| FormatError::invalid(path, format!("{name}: no 'shape' in .npy header")))?;
@@ -111,8 +120,9 @@ pub fn read_npz_split(
     class_names: &[String],
 ) -> Result<ImageDataset, FormatError> {
     let file = std::fs::File::open(path).map_err(|e| FormatError::io(path, e))?;
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file))
-        .map_err(|e| FormatError::invalid(path, format!("not a readable NPZ (zip) archive: {e}")))?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
+        FormatError::invalid(path, format!("not a readable NPZ (zip) archive: {e}"))
+    })?;
     let images = read_member(&mut archive, path, &format!("{split}_images"))?;
     let labels = read_member(&mut archive, path, &format!("{split}_labels"))?;
     let (count, shape) = match images.shape.as_slice() {
@@ -165,7 +175,10 @@ fn read_member<R: Read + Seek>(
 pub fn nhwc_to_nchw(data: &[u8], shape: ImageShape) -> Vec<u8> {
     let (c, plane) = (shape.channels, shape.height * shape.width);
     let mut out = vec![0u8; data.len()];
-    for (image_in, image_out) in data.chunks_exact(shape.len()).zip(out.chunks_exact_mut(shape.len())) {
+    for (image_in, image_out) in data
+        .chunks_exact(shape.len())
+        .zip(out.chunks_exact_mut(shape.len()))
+    {
         for p in 0..plane {
             for ch in 0..c {
                 image_out[ch * plane + p] = image_in[p * c + ch];
@@ -207,18 +220,23 @@ pub fn write_npz(path: &Path, splits: &[(&str, &ImageDataset)]) -> Result<(), Fo
     for (split, dataset) in splits {
         let s = dataset.shape;
         let (shape, pixels) = if s.channels == 1 {
-            (vec![dataset.len(), s.height, s.width], dataset.pixels.clone())
+            (
+                vec![dataset.len(), s.height, s.width],
+                dataset.pixels.clone(),
+            )
         } else {
             (
                 vec![dataset.len(), s.height, s.width, s.channels],
                 nchw_to_nhwc(&dataset.pixels, s),
             )
         };
-        zip.start_file(format!("{split}_images.npy"), options).map_err(zip_err)?;
+        zip.start_file(format!("{split}_images.npy"), options)
+            .map_err(zip_err)?;
         zip.write_all(&npy_bytes(&shape, &pixels))
             .map_err(|e| FormatError::io(path, e))?;
         let labels: Vec<u8> = dataset.labels.iter().flatten().map(|&l| l as u8).collect();
-        zip.start_file(format!("{split}_labels.npy"), options).map_err(zip_err)?;
+        zip.start_file(format!("{split}_labels.npy"), options)
+            .map_err(zip_err)?;
         zip.write_all(&npy_bytes(&[labels.len(), 1], &labels))
             .map_err(|e| FormatError::io(path, e))?;
     }
@@ -230,7 +248,10 @@ pub fn write_npz(path: &Path, splits: &[(&str, &ImageDataset)]) -> Result<(), Fo
 pub fn nchw_to_nhwc(data: &[u8], shape: ImageShape) -> Vec<u8> {
     let (c, plane) = (shape.channels, shape.height * shape.width);
     let mut out = vec![0u8; data.len()];
-    for (image_in, image_out) in data.chunks_exact(shape.len()).zip(out.chunks_exact_mut(shape.len())) {
+    for (image_in, image_out) in data
+        .chunks_exact(shape.len())
+        .zip(out.chunks_exact_mut(shape.len()))
+    {
         for p in 0..plane {
             for ch in 0..c {
                 image_out[p * c + ch] = image_in[ch * plane + p];

@@ -1,0 +1,333 @@
+//! `mlp/activations`: ReLU vs Leaky ReLU made measurable. The same deep MLP, from the same
+//! (deliberately bad) initial weights, is trained with each; after every epoch we count the
+//! dead units of each hidden layer: units whose pre-activation is <= 0 for every probe
+//! image. A dead ReLU passes no gradient and cannot recover; a leaky one still can.
+
+use crate::model::Mlp;
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use nn_core::data::{Normalization, batch_images, batch_labels};
+use nn_core::error::ConfigError;
+use nn_core::train::{Checkpoint, EpochLog, FitOptions, TrainState, evaluate, fit, sgd};
+use nn_core::viz::{Curve, CurvePlot};
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+use std::collections::BTreeMap;
+
+/// Settings of `mlp/activations`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationsConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub momentum: f64,
+    pub seed: u64,
+    /// Hidden layers and their width.
+    pub depth: usize,
+    pub width: usize,
+    /// Added to every hidden bias at initialisation: negative values provoke dying ReLUs.
+    pub bias_shift: f64,
+    /// Negative slope of the Leaky ReLU.
+    pub negative_slope: f64,
+    /// Training images used (the first of a seeded shuffle); 0 for all.
+    pub train_size: usize,
+    /// Images whose activations decide whether a unit is dead.
+    pub probe_size: usize,
+    pub dataset: String,
+}
+
+impl ExperimentConfig for ActivationsConfig {
+    fn quick() -> Self {
+        Self {
+            epochs: 3,
+            batch_size: 128,
+            lr: 0.05,
+            momentum: 0.9,
+            seed: 42,
+            depth: 6,
+            width: 128,
+            bias_shift: -0.5,
+            negative_slope: 0.01,
+            train_size: 10_000,
+            probe_size: 1_000,
+            dataset: "fashion-mnist".into(),
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            epochs: 10,
+            train_size: 0,
+            ..Self::quick()
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| {
+            Err(ConfigError::Key {
+                key: key.into(),
+                message: message.into(),
+            })
+        };
+        if self.epochs == 0 {
+            return bad("epochs", "must be positive");
+        }
+        if self.batch_size == 0 {
+            return bad("batch_size", "must be positive");
+        }
+        if self.depth == 0 || self.width == 0 {
+            return bad("depth", "depth and width must be positive");
+        }
+        if self.probe_size == 0 {
+            return bad("probe_size", "must be positive");
+        }
+        if !(self.negative_slope > 0.0 && self.negative_slope < 1.0) {
+            return bad("negative_slope", "must be in (0, 1)");
+        }
+        if self.lr <= 0.0 {
+            return bad("lr", "must be positive");
+        }
+        Ok(())
+    }
+}
+
+/// Fraction of dead units of each hidden layer on a probe batch: a unit is dead when its
+/// pre-activation is <= 0 for every probe image.
+pub fn dead_fractions(model: &Mlp, probe: Tensor<2>) -> Vec<f64> {
+    let (_, hidden) = model.valid().forward_with_preactivations(probe);
+    hidden
+        .into_iter()
+        .map(|z| {
+            let width = z.dims()[1];
+            let alive = z
+                .max_dim(0)
+                .greater_elem(0.0)
+                .int()
+                .sum()
+                .into_scalar::<i64>() as usize;
+            (width - alive) as f64 / width as f64
+        })
+        .collect()
+}
+
+struct Pair {
+    models: [Mlp; 2],
+    optims: [ModuleOptimizer; 2],
+}
+
+const NAMES: [&str; 2] = ["relu", "leaky_relu"];
+
+impl TrainState for Pair {
+    fn save(&self, checkpoint: &mut Checkpoint) -> Result<()> {
+        for i in 0..2 {
+            checkpoint.put_module(NAMES[i], &self.models[i])?;
+            checkpoint.put_optimizer(&format!("{}_optimizer", NAMES[i]), &self.optims[i])?;
+        }
+        Ok(())
+    }
+
+    fn restore(self, checkpoint: &Checkpoint) -> Result<Self> {
+        let [m0, m1] = self.models;
+        let [o0, o1] = self.optims;
+        Ok(Self {
+            models: [
+                checkpoint.load_module(NAMES[0], m0)?,
+                checkpoint.load_module(NAMES[1], m1)?,
+            ],
+            optims: [
+                checkpoint.load_optimizer("relu_optimizer", o0)?,
+                checkpoint.load_optimizer("leaky_relu_optimizer", o1)?,
+            ],
+        })
+    }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
+
+pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
+    let full_train = run.load(&config.dataset, "train")?;
+    let train = if config.train_size > 0 && config.train_size < full_train.len() {
+        let order = nn_core::data::batch::shuffled_indices(
+            full_train.len(),
+            nn_core::backend::derive_seed(run.seed, "subset"),
+        );
+        full_train.select(&order[..config.train_size])
+    } else {
+        full_train
+    };
+    let test = run.load(&config.dataset, "test")?;
+    run.set_data(nn_core::run::DataInfo {
+        train: train.len(),
+        ..run.data().clone()
+    });
+    let norm = Normalization::fit(&train);
+    let device = run.train_device();
+    let eval_device = run.device.clone();
+    let mut sizes = vec![train.shape.len()];
+    sizes.extend(std::iter::repeat_n(config.width, config.depth));
+    sizes.push(train.num_classes());
+    nn_core::backend::seed_device(&device, run.seed, "init");
+    let relu = Mlp::new(&sizes, 0.0, &device).shift_hidden_biases(config.bias_shift);
+    let mut leaky = relu.clone();
+    leaky.negative_slope = config.negative_slope;
+    let probe_indices: Vec<usize> = (0..config.probe_size.min(train.len())).collect();
+    let probe = batch_images(&train, &probe_indices, &norm, &eval_device).flatten::<2>(1, 3);
+    let initial: Vec<Vec<f64>> = [&relu, &leaky]
+        .iter()
+        .map(|m| dead_fractions(m, probe.clone()))
+        .collect();
+    for (name, dead) in NAMES.iter().zip(&initial) {
+        run.log_metrics(&serde_json::json!({"epoch": 0, "split": name, "dead_mean": mean(dead), "dead_per_layer": dead}))?;
+    }
+    let state = Pair {
+        models: [relu, leaky],
+        optims: [sgd(config.momentum), sgd(config.momentum)],
+    };
+    let batch = config.batch_size;
+    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let options = FitOptions::new(config.epochs, train.len().div_ceil(batch));
+    let state = fit(run, &options, state, |mut state, ctx| {
+        let order = ctx.data_order(train.len());
+        let mut losses = [0.0; 2];
+        for chunk in order.chunks(batch) {
+            let images = batch_images(&train, chunk, &norm, &device).flatten::<2>(1, 3);
+            let labels = batch_labels(&train, chunk, &device);
+            let mut step_loss = 0.0;
+            for i in 0..2 {
+                let loss =
+                    loss_fn.forward(state.models[i].forward_flat(images.clone()), labels.clone());
+                let value = loss.clone().into_scalar::<f32>() as f64;
+                losses[i] += value;
+                step_loss += value / 2.0;
+                let grads = GradientsParams::from_grads(loss.backward(), &state.models[i]);
+                let model = state.models[i].clone();
+                state.models[i] = state.optims[i].step(config.lr, model, grads);
+            }
+            ctx.step(step_loss)?;
+        }
+        let mut log: EpochLog = Vec::new();
+        for i in 0..2 {
+            let dead = dead_fractions(&state.models[i], probe.clone());
+            let eval = evaluate(&state.models[i], &test, &norm, 1000, &eval_device);
+            let mut figures = BTreeMap::from([
+                (
+                    "train_loss".to_string(),
+                    losses[i] / ctx.steps().max(1) as f64,
+                ),
+                ("test_accuracy".to_string(), eval.accuracy()),
+                ("dead_mean".to_string(), mean(&dead)),
+            ]);
+            for (layer, d) in dead.iter().enumerate() {
+                figures.insert(format!("dead_layer_{}", layer + 1), *d);
+            }
+            log.push((NAMES[i], figures));
+        }
+        Ok((state, log))
+    })?;
+
+    let finals: Vec<Vec<f64>> = state
+        .models
+        .iter()
+        .map(|m| dead_fractions(m, probe.clone()))
+        .collect();
+    let accuracies: Vec<f64> = state
+        .models
+        .iter()
+        .map(|m| evaluate(m, &test, &norm, 1000, &eval_device).accuracy())
+        .collect();
+    plot_functions(run, config.negative_slope)?;
+    plot_dead(run, config)?;
+    let metrics_file = run.path("metrics.jsonl");
+    for file in nn_core::viz::plot_metrics_file(
+        &metrics_file,
+        &run.path("test_accuracy"),
+        "ReLU vs Leaky ReLU: test accuracy",
+        "epoch",
+        &["test_accuracy"],
+        "accuracy",
+    )? {
+        run.add_file(&file);
+    }
+    let mut metrics = BTreeMap::new();
+    metrics.insert("dead_fraction_relu".into(), mean(&finals[0]));
+    metrics.insert("dead_fraction_leaky_relu".into(), mean(&finals[1]));
+    metrics.insert("initial_dead_fraction_relu".into(), mean(&initial[0]));
+    metrics.insert("initial_dead_fraction_leaky_relu".into(), mean(&initial[1]));
+    metrics.insert("test_accuracy_relu".into(), accuracies[0]);
+    metrics.insert("test_accuracy_leaky_relu".into(), accuracies[1]);
+    Ok(run.summary(config.epochs, metrics))
+}
+
+/// ReLU, Leaky ReLU and their derivatives on [-3, 3].
+fn plot_functions(run: &mut Run, slope: f64) -> Result<()> {
+    let xs: Vec<f64> = (0..=600).map(|i| -3.0 + i as f64 * 0.01).collect();
+    let curve = |label: &str, f: &dyn Fn(f64) -> f64| Curve {
+        label: label.into(),
+        points: xs.iter().map(|&x| (x, f(x))).collect(),
+    };
+    let plot = CurvePlot {
+        title: format!("ReLU and Leaky ReLU (slope {slope}) with their derivatives"),
+        x_label: "z".into(),
+        y_label: "f(z), f'(z)".into(),
+        curves: vec![
+            curve("ReLU", &|x| x.max(0.0)),
+            curve("Leaky ReLU", &|x| if x > 0.0 { x } else { slope * x }),
+            curve("ReLU'", &|x| if x > 0.0 { 1.0 } else { 0.0 }),
+            curve("Leaky ReLU'", &|x| if x > 0.0 { 1.0 } else { slope }),
+        ],
+        log_y: false,
+    };
+    for file in plot.save(&run.path("activation_functions"))? {
+        run.add_file(&file);
+    }
+    Ok(())
+}
+
+/// Dead fraction per layer over epochs, one plot per activation.
+fn plot_dead(run: &mut Run, config: &ActivationsConfig) -> Result<()> {
+    let text = std::fs::read_to_string(run.path("metrics.jsonl"))
+        .map_err(|e| nn_core::Error::io(&run.path("metrics.jsonl"), e))?;
+    for name in NAMES {
+        let mut curves: Vec<Curve> = (1..=config.depth)
+            .map(|l| Curve {
+                label: format!("layer {l}"),
+                points: Vec::new(),
+            })
+            .collect();
+        for line in text.lines() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            if v["split"] != name {
+                continue;
+            }
+            let epoch = v["epoch"].as_f64().unwrap_or(0.0);
+            for (l, curve) in curves.iter_mut().enumerate() {
+                let value = v[format!("dead_layer_{}", l + 1)]
+                    .as_f64()
+                    .or_else(|| v["dead_per_layer"][l].as_f64());
+                if let Some(d) = value {
+                    curve.points.push((epoch, d));
+                }
+            }
+        }
+        let plot = CurvePlot {
+            title: format!(
+                "Dead units per layer: {name} (bias shift {})",
+                config.bias_shift
+            ),
+            x_label: "epoch".into(),
+            y_label: "fraction of dead units".into(),
+            curves,
+            log_y: false,
+        };
+        for file in plot.save(&run.path(&format!("dead_{name}")))? {
+            run.add_file(&file);
+        }
+    }
+    Ok(())
+}
