@@ -63,7 +63,15 @@ impl Mlp {
         let last = self.layers.len() - 1;
         for layer in self.layers.iter_mut().take(last) {
             if let Some(bias) = layer.bias.take() {
-                layer.bias = Some(bias.map(|b| b.add_scalar(value)));
+                // detach: the shifted bias must be a fresh leaf, not a node of an autodiff graph.
+                layer.bias = Some(bias.map(|b| {
+                    let leaf = b.add_scalar(value).detach();
+                    if leaf.device().is_autodiff() {
+                        leaf.require_grad()
+                    } else {
+                        leaf
+                    }
+                }));
             }
         }
         self

@@ -215,7 +215,9 @@ fn resume_after_kill_reaches_the_same_weights_bitwise() {
             .lines()
             .map(|l| {
                 let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
-                v.as_object_mut().unwrap().remove("seconds");
+                let record = v.as_object_mut().unwrap();
+                record.remove("seconds"); // timings differ between runs
+                record.remove("images_per_second");
                 v
             })
             .collect()

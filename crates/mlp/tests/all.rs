@@ -1,0 +1,5 @@
+//! The mlp crate's tests, in one binary.
+
+mod cli;
+mod gradients;
+mod perceptron;
