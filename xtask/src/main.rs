@@ -1,5 +1,6 @@
-//! `cargo xtask`: the one entry point a maintainer needs (download, verify, bench-data).
+//! `cargo xtask`: the one entry point a maintainer needs (download, verify, augment-gallery, bench-data).
 
+mod augment_gallery;
 mod bench_data;
 mod download;
 mod verify;
@@ -28,6 +29,14 @@ enum Task {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Write a PNG of one real image per data set through every augmentation.
+    AugmentGallery {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Output PNG (default runs/augment-gallery.png).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Time decoding each data set present into an ImageDataset.
     BenchData {
         #[arg(long)]
@@ -44,6 +53,10 @@ fn main() -> ExitCode {
         Task::Download(args) => download::run(args),
         Task::Verify { data_dir } => verify::run(data_dir.as_deref()),
         Task::BenchData { data_dir, repeat } => bench_data::run(data_dir.as_deref(), repeat),
+        Task::AugmentGallery { data_dir, out } => augment_gallery::run(
+            data_dir.as_deref(),
+            &out.unwrap_or_else(augment_gallery::default_out),
+        ),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -43,13 +43,13 @@ impl ExperimentConfig for ActivationsConfig {
         Self {
             epochs: 3,
             batch_size: 128,
-            lr: 0.05,
+            lr: 0.1,
             momentum: 0.9,
             seed: 42,
             depth: 6,
             width: 128,
-            bias_shift: -0.5,
-            negative_slope: 0.01,
+            bias_shift: -0.05,
+            negative_slope: 0.1,
             train_size: 10_000,
             probe_size: 1_000,
             dataset: "fashion-mnist".into(),
@@ -121,9 +121,9 @@ const NAMES: [&str; 2] = ["relu", "leaky_relu"];
 
 impl TrainState for Pair {
     fn save(&self, checkpoint: &mut Checkpoint) -> Result<()> {
-        for i in 0..2 {
-            checkpoint.put_module(NAMES[i], &self.models[i])?;
-            checkpoint.put_optimizer(&format!("{}_optimizer", NAMES[i]), &self.optims[i])?;
+        for ((name, model), optim) in NAMES.iter().zip(&self.models).zip(&self.optims) {
+            checkpoint.put_module(name, model)?;
+            checkpoint.put_optimizer(&format!("{name}_optimizer"), optim)?;
         }
         Ok(())
     }
@@ -197,15 +197,14 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
             let images = batch_images(&train, chunk, &norm, &device).flatten::<2>(1, 3);
             let labels = batch_labels(&train, chunk, &device);
             let mut step_loss = 0.0;
-            for i in 0..2 {
-                let loss =
-                    loss_fn.forward(state.models[i].forward_flat(images.clone()), labels.clone());
+            let Pair { models, optims } = &mut state;
+            for ((model, optim), total) in models.iter_mut().zip(optims).zip(&mut losses) {
+                let loss = loss_fn.forward(model.forward_flat(images.clone()), labels.clone());
                 let value = loss.clone().into_scalar::<f32>() as f64;
-                losses[i] += value;
+                *total += value;
                 step_loss += value / 2.0;
-                let grads = GradientsParams::from_grads(loss.backward(), &state.models[i]);
-                let model = state.models[i].clone();
-                state.models[i] = state.optims[i].step(config.lr, model, grads);
+                let grads = GradientsParams::from_grads(loss.backward(), &*model);
+                *model = optim.step(config.lr, model.clone(), grads);
             }
             ctx.step(step_loss)?;
         }

@@ -176,3 +176,15 @@ fn dead_units_are_counted() {
         vec![0.0, 0.0]
     );
 }
+
+#[test]
+fn leaky_slope_survives_validation_and_optimizer_steps() {
+    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let model = Mlp::new(&SIZES, 0.1, &device);
+    assert_eq!(model.valid().negative_slope, 0.1);
+    let x = Tensor::<2>::random([4, SIZES[0]], burn::tensor::Distribution::Default, &device);
+    let loss = model.forward_flat(x).mean();
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    let stepped = nn_core::train::sgd(0.9).step(0.1, model, grads);
+    assert_eq!(stepped.negative_slope, 0.1);
+}

@@ -406,3 +406,45 @@ impl Pipeline {
         out
     }
 }
+
+/// Every transform at a visible strength, with its name: the gallery's columns.
+pub fn gallery_transforms() -> Vec<Box<dyn Transform>> {
+    vec![
+        Box::new(HorizontalFlip { p: 1.0 }),
+        Box::new(VerticalFlip { p: 1.0 }),
+        Box::new(Rotation { max_degrees: 30.0 }),
+        Box::new(Scale { min: 1.3, max: 1.3 }),
+        Box::new(RandomCrop { padding: 4 }),
+        Box::new(Brightness { max_delta: 0.3 }),
+        Box::new(Contrast { min: 0.4, max: 0.4 }),
+        Box::new(Saturation { min: 0.0, max: 0.0 }),
+        Box::new(Saturation { min: 2.0, max: 2.0 }),
+        Box::new(GaussianNoise { std: 0.1 }),
+    ]
+}
+
+/// A gallery: for each `(name, image)`, the original followed by the image through each
+/// of [`gallery_transforms`], captioned, one row per image.
+pub fn gallery(images: &[(String, Image)], seed: u64) -> Vec<crate::viz::GridImage> {
+    let mut cells = Vec::new();
+    for (name, original) in images {
+        cells.push(crate::viz::GridImage {
+            shape: original.shape,
+            pixels: original.to_u8(),
+            caption: Some(name.clone()),
+        });
+        for (k, transform) in gallery_transforms().iter().enumerate() {
+            let mut image = original.clone();
+            transform.apply(
+                &mut image,
+                &mut crate::backend::rng(seed, &format!("gallery-{k}")),
+            );
+            cells.push(crate::viz::GridImage {
+                shape: image.shape,
+                pixels: image.to_u8(),
+                caption: Some(transform.name()),
+            });
+        }
+    }
+    cells
+}

@@ -45,9 +45,12 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, FormatError> {
     Ok(entries)
 }
 
-/// Lists the images of a folder with their labels: `(path, Some(class))` for a labelled
-/// folder, `(path, None)` for a flat one, plus the class names.
-pub fn list_folder(root: &Path) -> Result<(Vec<(PathBuf, Option<u16>)>, Vec<String>), FormatError> {
+/// The image files of a folder: `(path, Some(class))` for a labelled folder, `(path, None)`
+/// for a flat one, plus the class names.
+pub type FolderListing = (Vec<(PathBuf, Option<u16>)>, Vec<String>);
+
+/// Lists the images of a folder with their labels.
+pub fn list_folder(root: &Path) -> Result<FolderListing, FormatError> {
     let entries = sorted_entries(root)?;
     let class_dirs: Vec<&PathBuf> = entries.iter().filter(|p| p.is_dir()).collect();
     let mut items = Vec::new();
