@@ -110,9 +110,7 @@ fn activations_quick_counts_dead_units() {
         let v = m[key].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&v), "{key} = {v}");
     }
-    // Both start from the same weights, so the same units start dead.
-    assert_eq!(
-        m["initial_dead_fraction_relu"],
-        m["initial_dead_fraction_leaky_relu"]
-    );
+    // The shifted biases start a good share of the ReLU units dead (a third on Fashion-MNIST).
+    let initial = m["initial_dead_fraction_relu"].as_f64().unwrap();
+    assert!(initial > 0.1, "bad start kills units: {initial}");
 }
