@@ -2,10 +2,13 @@
 //! One dependency brings every topic crate; [`registry`] lists every experiment in course
 //! order.
 
+pub use cnn;
 pub use mlp;
 pub use nn_core;
 
 /// Every experiment of the course, in course order (week 1 to week 5).
 pub fn registry() -> nn_core::Registry {
-    nn_core::Registry::new().extend(mlp::registry())
+    nn_core::Registry::new()
+        .extend(mlp::registry())
+        .extend(cnn::registry())
 }

@@ -2,7 +2,7 @@
 //! augmentation, as one labelled PNG.
 
 use nn_core::augment::{Image, gallery, gallery_transforms};
-use nn_core::data::{DataDir, ImageShape, find, verify};
+use nn_core::data::{DataDir, find, verify};
 use nn_core::viz::save_grid;
 use std::path::{Path, PathBuf};
 
@@ -21,7 +21,7 @@ pub fn run(data_dir: Option<&Path>, out: &Path) -> nn_core::Result<bool> {
         }
         let data = spec.load(&dir, split)?;
         let image = Image::from_dataset(&data, 0);
-        rows.push((name.to_string(), to_rgb_size(image, 64)));
+        rows.push((name.to_string(), image.resized_rgb(64)));
     }
     if rows.is_empty() {
         eprintln!(
@@ -42,31 +42,6 @@ pub fn run(data_dir: Option<&Path>, out: &Path) -> nn_core::Result<bool> {
         gallery_transforms().len() + 1
     );
     Ok(true)
-}
-
-/// Grey becomes RGB and every image is resized (nearest) to `size` x `size`, so all rows
-/// of the gallery line up.
-fn to_rgb_size(image: Image, size: usize) -> Image {
-    let ImageShape {
-        channels,
-        height,
-        width,
-    } = image.shape;
-    let mut data = vec![0.0; 3 * size * size];
-    for c in 0..3 {
-        let source = if channels == 3 { c } else { 0 };
-        for y in 0..size {
-            for x in 0..size {
-                let (sy, sx) = (y * height / size, x * width / size);
-                data[c * size * size + y * size + x] =
-                    image.data[source * height * width + sy * width + sx];
-            }
-        }
-    }
-    Image {
-        shape: ImageShape::new(3, size, size),
-        data,
-    }
 }
 
 /// Default output path.

@@ -1,8 +1,9 @@
-//! `cargo xtask`: the one entry point a maintainer needs (download, verify, augment-gallery, bench-data).
+//! `cargo xtask`: the one entry point a maintainer needs (download, verify, run, augment-gallery, bench-data).
 
 mod augment_gallery;
 mod bench_data;
 mod download;
+mod run_experiment;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,15 @@ struct Cli {
 enum Task {
     /// Download data sets (official sources, checksums verified), then verify them.
     Download(download::Args),
+    /// Run one experiment by its full name (e.g. `mlp/burn`), passing the flags on;
+    /// `--backend wgpu|cuda` builds the topic crate with that feature.
+    Run {
+        /// `topic/name`, e.g. `cnn/pneumonia`.
+        experiment: String,
+        /// Flags for the experiment (`--preset full --backend wgpu ...`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Check every data set present: layout, record counts, checksums.
     Verify {
         /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
@@ -52,6 +62,7 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Download(args) => download::run(args),
         Task::Verify { data_dir } => verify::run(data_dir.as_deref()),
+        Task::Run { experiment, args } => run_experiment::run(&experiment, &args),
         Task::BenchData { data_dir, repeat } => bench_data::run(data_dir.as_deref(), repeat),
         Task::AugmentGallery { data_dir, out } => augment_gallery::run(
             data_dir.as_deref(),

@@ -1,7 +1,7 @@
 //! `mlp/scratch` and `mlp/burn`: the same MLP, with the same initial weights, data order and
 //! hyper-parameters, trained on Fashion-MNIST by hand-written backprop and by burn.
 
-use crate::model::Mlp;
+use crate::model::{Mlp, to_scratch};
 use crate::scratch::{
     Dense, ScratchMlp, SgdMomentum, argmax_rows, flatten, softmax_cross_entropy, unflatten,
 };
@@ -196,7 +196,7 @@ pub fn run_scratch(config: &FashionMlpConfig, run: &mut Run) -> Result<Summary> 
     let norm = Normalization::fit(&train);
     let (x_train, y_train) = (rows(&train, &norm), labels(&train));
     let (x_test, y_test) = (rows(&test, &norm), labels(&test));
-    let mlp = initial_mlp(config, &train, run, &run.device.clone()).to_scratch();
+    let mlp = to_scratch(&initial_mlp(config, &train, run, &run.device.clone()));
     let params = mlp.num_params();
     let state = ScratchState {
         mlp,
@@ -273,6 +273,7 @@ pub fn run_burn(config: &FashionMlpConfig, run: &mut Run) -> Result<Summary> {
         normalization: Normalization::fit(&train),
         augment: None,
         title: format!("MLP in burn on {}", config.dataset),
+        class_weights: None,
     };
     let trained = train_classifier(run, model, &train, &test, &options)?;
     overlay(run, config, "mlp/scratch", "burn", "scratch")?;

@@ -1,122 +1,44 @@
-//! The MLP in burn: the same architecture as [`crate::scratch::ScratchMlp`], so the two can
-//! start from identical weights and be compared step for step.
+//! The MLP in burn is [`nn_core::models::Mlp`] (the CNN week compares against it too);
+//! this module copies its weights into the hand-written [`ScratchMlp`], so both can start
+//! from identical weights and be compared step for step.
 
 use crate::scratch::{Dense, ScratchMlp};
-use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use nn_core::train::ImageClassifier;
+pub use nn_core::models::Mlp;
 
-/// Dense layers with ReLU (or Leaky ReLU) between them; the last layer gives logits.
-#[derive(Module, Debug)]
-pub struct Mlp {
-    pub layers: Vec<Linear>,
-    /// Slope of the activation for negative inputs: 0 is ReLU, e.g. 0.01 is Leaky ReLU.
-    #[module(skip)]
-    pub negative_slope: f64,
-}
-
-impl Mlp {
-    /// Layers of the given sizes (`[784, 256, 128, 10]`) with burn's default
-    /// initialisation (uniform in `±1/sqrt(fan_in)`, as PyTorch).
-    pub fn new(sizes: &[usize], negative_slope: f64, device: &Device) -> Self {
-        Self {
-            layers: sizes
-                .windows(2)
-                .map(|w| LinearConfig::new(w[0], w[1]).init(device))
-                .collect(),
-            negative_slope,
-        }
-    }
-
-    fn activate(&self, z: Tensor<2>) -> Tensor<2> {
-        if self.negative_slope == 0.0 {
-            burn::tensor::activation::relu(z)
-        } else {
-            burn::tensor::activation::leaky_relu(z, self.negative_slope)
-        }
-    }
-
-    /// Logits `[batch, classes]` of flat inputs `[batch, features]`.
-    pub fn forward_flat(&self, x: Tensor<2>) -> Tensor<2> {
-        self.forward_with_preactivations(x).0
-    }
-
-    /// Logits and the pre-activation of every hidden layer (to count dead units).
-    pub fn forward_with_preactivations(&self, x: Tensor<2>) -> (Tensor<2>, Vec<Tensor<2>>) {
-        let mut a = x;
-        let mut hidden = Vec::new();
-        let last = self.layers.len() - 1;
-        for (i, layer) in self.layers.iter().enumerate() {
-            let z = layer.forward(a);
-            if i == last {
-                return (z, hidden);
-            }
-            hidden.push(z.clone());
-            a = self.activate(z);
-        }
-        unreachable!("an MLP has at least one layer")
-    }
-
-    /// Adds `value` to every hidden layer's bias: a deliberately bad initialisation
-    /// (a negative shift starts many ReLU units dead).
-    pub fn shift_hidden_biases(mut self, value: f64) -> Self {
-        let last = self.layers.len() - 1;
-        for layer in self.layers.iter_mut().take(last) {
-            if let Some(bias) = layer.bias.take() {
-                // detach: the shifted bias must be a fresh leaf, not a node of an autodiff graph.
-                layer.bias = Some(bias.map(|b| {
-                    let leaf = b.add_scalar(value).detach();
-                    if leaf.device().is_autodiff() {
-                        leaf.require_grad()
-                    } else {
-                        leaf
-                    }
-                }));
-            }
-        }
-        self
-    }
-
-    /// A copy of the weights as a scratch MLP (f32), so both start from the same point.
-    pub fn to_scratch(&self) -> ScratchMlp<f32> {
-        let values = |t: Tensor<2>| {
-            t.into_data()
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .unwrap_or_default()
-        };
-        ScratchMlp {
-            layers: self
-                .layers
-                .iter()
-                .map(|layer| {
-                    let [rows, cols] = layer.weight.dims();
-                    let weight =
-                        ndarray::Array2::from_shape_vec((rows, cols), values(layer.weight.val()))
-                            .expect("weight shape");
-                    let bias = layer
-                        .bias
-                        .as_ref()
-                        .map(|b| {
-                            b.val()
-                                .into_data()
-                                .convert::<f32>()
-                                .try_into_vec::<f32>()
-                                .unwrap_or_default()
-                        })
-                        .unwrap_or_else(|| vec![0.0; cols]);
-                    Dense {
-                        weight,
-                        bias: ndarray::Array1::from_vec(bias),
-                    }
-                })
-                .collect(),
-        }
-    }
-}
-
-impl ImageClassifier for Mlp {
-    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        self.forward_flat(images.flatten::<2>(1, 3))
+/// A copy of `model`'s weights as a scratch MLP (f32), so both start from the same point.
+pub fn to_scratch(model: &Mlp) -> ScratchMlp<f32> {
+    let values = |t: Tensor<2>| {
+        t.into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .unwrap_or_default()
+    };
+    ScratchMlp {
+        layers: model
+            .layers
+            .iter()
+            .map(|layer| {
+                let [rows, cols] = layer.weight.dims();
+                let weight =
+                    ndarray::Array2::from_shape_vec((rows, cols), values(layer.weight.val()))
+                        .expect("weight shape");
+                let bias = layer
+                    .bias
+                    .as_ref()
+                    .map(|b| {
+                        b.val()
+                            .into_data()
+                            .convert::<f32>()
+                            .try_into_vec::<f32>()
+                            .unwrap_or_default()
+                    })
+                    .unwrap_or_else(|| vec![0.0; cols]);
+                Dense {
+                    weight,
+                    bias: ndarray::Array1::from_vec(bias),
+                }
+            })
+            .collect(),
     }
 }

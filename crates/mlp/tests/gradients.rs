@@ -5,7 +5,7 @@
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use mlp::model::Mlp;
+use mlp::model::{Mlp, to_scratch};
 use mlp::scratch::{Dense, ScratchMlp, SgdMomentum, flatten};
 use ndarray::Array2;
 use rand::RngExt;
@@ -62,7 +62,7 @@ fn backprop_matches_burn_autodiff_on_the_same_weights() {
     let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
     device.seed(5);
     let model = Mlp::new(&SIZES, 0.0, &device);
-    let scratch: ScratchMlp<f64> = model.to_scratch().cast();
+    let scratch: ScratchMlp<f64> = to_scratch(&model).cast();
     let (x, y) = batch(9);
     let (loss, grads) = scratch.loss_and_gradients(x.view(), &y);
 
@@ -123,7 +123,7 @@ fn sgd_momentum_matches_burns_optimizer() {
     let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
     device.seed(8);
     let mut model = Mlp::new(&SIZES, 0.0, &device);
-    let mut scratch = model.to_scratch();
+    let mut scratch = to_scratch(&model);
     let (x, y) = batch(10);
     let x32 = x.mapv(|v| v as f32);
     let input = Tensor::<2>::from_data(
@@ -144,7 +144,7 @@ fn sgd_momentum_matches_burns_optimizer() {
         let (_, grads) = scratch.loss_and_gradients(x32.view(), &y);
         our_optim.step(&mut scratch, grads);
     }
-    let burn_values = flatten(&model.to_scratch().layers);
+    let burn_values = flatten(&to_scratch(&model).layers);
     let ours = flatten(&scratch.layers);
     let diff = burn_values
         .iter()

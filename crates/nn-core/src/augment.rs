@@ -29,6 +29,31 @@ impl Image {
         }
     }
 
+    /// Nearest-neighbour resize to `size` x `size`, grey expanded to RGB: lines images of
+    /// different data sets up in one gallery.
+    pub fn resized_rgb(&self, size: usize) -> Image {
+        let ImageShape {
+            channels,
+            height,
+            width,
+        } = self.shape;
+        let mut data = vec![0.0; 3 * size * size];
+        for c in 0..3 {
+            let source = if channels == 3 { c } else { 0 };
+            for y in 0..size {
+                for x in 0..size {
+                    let (sy, sx) = (y * height / size, x * width / size);
+                    data[c * size * size + y * size + x] =
+                        self.data[source * height * width + sy * width + sx];
+                }
+            }
+        }
+        Image {
+            shape: ImageShape::new(3, size, size),
+            data,
+        }
+    }
+
     /// Back to u8 CHW pixels.
     pub fn to_u8(&self) -> Vec<u8> {
         self.data

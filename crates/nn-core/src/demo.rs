@@ -145,6 +145,7 @@ pub fn run(config: &DemoConfig, run: &mut Run) -> Result<Summary> {
         normalization: normalization.clone(),
         augment: None,
         title: "nn-core demo".into(),
+        class_weights: None,
     };
     let trained = train_classifier(run, model, &train, &test, &options)?;
 

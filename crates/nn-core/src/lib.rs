@@ -9,6 +9,7 @@ pub mod demo;
 pub mod error;
 pub mod experiment;
 pub mod metrics;
+pub mod models;
 pub mod run;
 pub mod train;
 pub mod viz;

@@ -304,6 +304,59 @@ fn out_root(dir: &Path, experiment: &str) -> PathBuf {
 }
 
 impl Run {
+    /// A stage of this run in its own sub-folder `<run dir>/<name>/` with its own
+    /// `metrics.jsonl` and `checkpoints/`: for experiments that train several models (a CNN
+    /// and an MLP, with and without augmentation). Same device, seed, data and resume state.
+    pub fn stage(&self, name: &str) -> Result<Run> {
+        let dir = self.dir.join(name);
+        std::fs::create_dir_all(dir.join("checkpoints")).map_err(|e| Error::io(&dir, e))?;
+        Ok(Run {
+            experiment: format!("{} [{name}]", self.experiment),
+            preset: self.preset.clone(),
+            backend: self.backend,
+            device: self.device.clone(),
+            seed: self.seed,
+            data_dir: self.data_dir.clone(),
+            allow_synthetic: self.allow_synthetic,
+            limit: self.limit,
+            dir,
+            resumed: self.resumed,
+            out_root: self.out_root.clone(),
+            progress: self.progress,
+            started: Instant::now(),
+            data: self.data.clone(),
+            epoch_seconds: Vec::new(),
+            files: Vec::new(),
+            notes: Vec::new(),
+        })
+    }
+
+    /// Takes a finished stage's files and notes into this run's summary.
+    pub fn absorb(&mut self, stage: &Run) {
+        let prefix = stage
+            .dir
+            .strip_prefix(&self.dir)
+            .unwrap_or(&stage.dir)
+            .to_path_buf();
+        for file in &stage.files {
+            let rel = prefix.join(file).display().to_string();
+            if !self.files.contains(&rel) {
+                self.files.push(rel);
+            }
+        }
+        for note in &stage.notes {
+            if !self.notes.contains(note) {
+                self.notes.push(note.clone());
+            }
+        }
+        if stage.data.synthetic {
+            self.data.synthetic = true;
+        }
+        if self.epoch_seconds.is_empty() {
+            self.epoch_seconds = stage.epoch_seconds.clone();
+        }
+    }
+
     /// The newest finished run (one with `summary.json`) of `experiment` under this run's
     /// `--out` folder whose `config.json` has the same values for `keys`.
     pub fn latest_sibling(

@@ -55,6 +55,9 @@ pub struct CommonArgs {
     /// Seed of every random choice (initial weights, data order, augmentation, noise).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Data set to run on, where the experiment offers a choice (e.g. cifar-10 for cifar-100).
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<String>,
     /// Use at most N training and N test examples (a seeded subset).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -86,7 +89,12 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
         None => {
             let mut config =
                 resolve_config(&experiment.preset(args.preset), args.config.as_deref())?;
-            let overrides: [(&str, &str, Option<Value>); 4] = [
+            let overrides: [(&str, &str, Option<Value>); 5] = [
+                (
+                    "dataset",
+                    "--dataset",
+                    args.dataset.clone().map(Value::from),
+                ),
                 ("epochs", "--epochs", args.epochs.map(Value::from)),
                 (
                     "batch_size",

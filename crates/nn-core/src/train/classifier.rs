@@ -33,6 +33,8 @@ pub struct ClassifierOptions {
     pub augment: Option<Pipeline>,
     /// Title prefix of the plots.
     pub title: String,
+    /// Per-class weights of the cross-entropy (for unbalanced classes); `None` for equal.
+    pub class_weights: Option<Vec<f32>>,
 }
 
 /// Predictions of a classifier on a data set.
@@ -176,7 +178,9 @@ pub fn train_classifier<M: ImageClassifier>(
     let eval_device = run.device.clone();
     let batch = options.batch_size.max(1);
     let fit_options = FitOptions::new(options.epochs, train.len().div_ceil(batch));
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    let loss_fn = CrossEntropyLossConfig::new()
+        .with_weights(options.class_weights.clone())
+        .init(&device);
     let state = ClassifierState {
         model,
         optim: options.optimizer.clone(),

@@ -1,0 +1,135 @@
+//! `cnn/cifar100`: a CNN with batch normalisation on CIFAR-100's 100 fine classes, trained
+//! with and without data augmentation; top-1 and top-5. `--dataset cifar-10` runs the same
+//! code on CIFAR-10.
+
+use crate::common::{overlay, subset};
+use crate::models::{CnnSpec, SmallCnn};
+use nn_core::augment::Pipeline;
+use nn_core::data::Normalization;
+use nn_core::error::ConfigError;
+use nn_core::train::{ClassifierOptions, OptimizerKind, train_classifier};
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+use std::collections::BTreeMap;
+
+/// Settings of `cnn/cifar100`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CifarConfig {
+    /// `cifar-100` (fine labels) or `cifar-10`.
+    pub dataset: String,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub seed: u64,
+    pub cnn: CnnSpec,
+    /// Also train without augmentation, to compare.
+    pub compare_without_augmentation: bool,
+    /// Training images used (a seeded subset); 0 for all.
+    pub train_size: usize,
+}
+
+impl ExperimentConfig for CifarConfig {
+    fn quick() -> Self {
+        Self {
+            dataset: "cifar-100".into(),
+            epochs: 2,
+            batch_size: 64,
+            lr: 1e-3,
+            seed: 42,
+            cnn: CnnSpec {
+                channels: vec![32, 64, 128],
+                batch_norm: true,
+                hidden: 256,
+                dropout: 0.3,
+            },
+            compare_without_augmentation: true,
+            train_size: 4_000,
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            epochs: 30,
+            train_size: 0,
+            ..Self::quick()
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| {
+            Err(ConfigError::Key {
+                key: key.into(),
+                message: message.into(),
+            })
+        };
+        if !["cifar-100", "cifar-10"].contains(&self.dataset.as_str()) {
+            return bad("dataset", "must be \"cifar-100\" or \"cifar-10\"");
+        }
+        if self.epochs == 0 || self.batch_size == 0 {
+            return bad("epochs", "epochs and batch_size must be positive");
+        }
+        if self.lr <= 0.0 {
+            return bad("lr", "must be positive");
+        }
+        if self.cnn.channels.is_empty() || self.cnn.channels.contains(&0) {
+            return bad("cnn.channels", "needs positive channel counts");
+        }
+        Ok(())
+    }
+}
+
+pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
+    let train = subset(
+        run.load(&config.dataset, "train")?,
+        config.train_size,
+        run.seed,
+    );
+    let test = run.load(&config.dataset, "test")?;
+    run.set_data(nn_core::run::DataInfo {
+        train: train.len(),
+        ..run.data().clone()
+    });
+    let device = run.train_device();
+    let normalization = Normalization::fit(&train);
+    let mut variants = vec![("augmented", true)];
+    if config.compare_without_augmentation {
+        variants.push(("plain", false));
+    }
+    let mut figures = BTreeMap::new();
+    let mut dirs = Vec::new();
+    for (name, augment) in variants {
+        let mut stage = run.stage(name)?;
+        nn_core::backend::seed_device(&device, run.seed, "init");
+        let model = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);
+        let options = ClassifierOptions {
+            epochs: config.epochs,
+            batch_size: config.batch_size,
+            lr: config.lr,
+            optimizer: OptimizerKind::Adam.init(),
+            normalization: normalization.clone(),
+            augment: augment.then(Pipeline::cifar_standard),
+            title: format!("CNN on {} ({name})", config.dataset),
+            class_weights: None,
+        };
+        let trained = train_classifier(&mut stage, model, &train, &test, &options)?;
+        let prefix = if augment {
+            String::new()
+        } else {
+            format!("{name}_")
+        };
+        figures.insert(format!("{prefix}test_accuracy"), trained.test.accuracy());
+        figures.insert(format!("{prefix}test_top5_accuracy"), trained.test.top_k(5));
+        figures.insert(format!("{prefix}train_accuracy"), trained.train_accuracy);
+        run.absorb(&stage);
+        dirs.push((name, stage.dir.clone()));
+    }
+    let stages: Vec<(&str, &std::path::Path)> =
+        dirs.iter().map(|(n, d)| (*n, d.as_path())).collect();
+    overlay(
+        run,
+        &stages,
+        "accuracy",
+        &format!("{}: with and without augmentation", config.dataset),
+    )?;
+    Ok(run.summary(config.epochs, figures))
+}

@@ -1,0 +1,264 @@
+//! `cnn/conv-ops`: the hand-written convolution and pooling against burn on a grid of
+//! kernel sizes, paddings and strides, and a picture of classic kernels at work.
+
+use crate::ops::{Maps, avg_pool2d, classic_kernels, conv2d, max_pool2d, output_size};
+use burn::prelude::*;
+use burn::tensor::module as functional;
+use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
+use nn_core::error::ConfigError;
+use nn_core::viz::{GridImage, save_grid};
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+use rand::RngExt;
+use std::collections::BTreeMap;
+
+/// Settings of `cnn/conv-ops`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConvOpsConfig {
+    pub seed: u64,
+    /// Kernel sizes, paddings and strides to check every combination of.
+    pub kernels: Vec<usize>,
+    pub paddings: Vec<usize>,
+    pub strides: Vec<usize>,
+    /// Random inputs per combination.
+    pub trials: usize,
+    /// The data set the pictured image comes from.
+    pub dataset: String,
+}
+
+impl ExperimentConfig for ConvOpsConfig {
+    fn quick() -> Self {
+        Self {
+            seed: 42,
+            kernels: vec![1, 2, 3, 5],
+            paddings: vec![0, 1, 2],
+            strides: vec![1, 2, 3],
+            trials: 1,
+            dataset: "fashion-mnist".into(),
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            kernels: vec![1, 2, 3, 4, 5, 7],
+            paddings: vec![0, 1, 2, 3],
+            strides: vec![1, 2, 3, 4],
+            trials: 3,
+            ..Self::quick()
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        let bad = |key: &str| {
+            Err(ConfigError::Key {
+                key: key.into(),
+                message: "needs at least one positive value".into(),
+            })
+        };
+        if self.kernels.is_empty() || self.kernels.contains(&0) {
+            return bad("kernels");
+        }
+        if self.strides.is_empty() || self.strides.contains(&0) {
+            return bad("strides");
+        }
+        if self.paddings.is_empty() {
+            return bad("paddings");
+        }
+        if self.trials == 0 {
+            return bad("trials");
+        }
+        Ok(())
+    }
+}
+
+fn to_tensor(maps: &Maps, device: &Device) -> Tensor<4> {
+    Tensor::from_data(TensorData::new(maps.data.clone(), maps.shape), device)
+}
+
+fn max_error(ours: &Maps, theirs: Tensor<4>) -> Option<f64> {
+    (ours.shape == theirs.dims()).then(|| {
+        let values = theirs
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .unwrap_or_default();
+        ours.data
+            .iter()
+            .zip(&values)
+            .map(|(a, b)| (a - b).abs() as f64)
+            .fold(0.0, f64::max)
+    })
+}
+
+fn random_maps(shape: [usize; 4], rng: &mut rand::rngs::StdRng) -> Maps {
+    Maps {
+        shape,
+        data: (0..shape.iter().product())
+            .map(|_| rng.random_range(-1.0..1.0))
+            .collect(),
+    }
+}
+
+/// Largest |hand-written - burn| over the grid: (conv, max pool, avg pool, combinations).
+pub fn compare_with_burn(
+    config: &ConvOpsConfig,
+    seed: u64,
+    device: &Device,
+) -> std::result::Result<(f64, f64, f64, usize), String> {
+    let mut rng = nn_core::backend::rng(seed, "conv-ops");
+    let (mut conv_err, mut max_err, mut avg_err, mut checked) = (0f64, 0f64, 0f64, 0);
+    for &k in &config.kernels {
+        for &p in &config.paddings {
+            for &s in &config.strides {
+                for _ in 0..config.trials {
+                    let (h, w) = (11, 13);
+                    if output_size(h, k, p, s).is_none() || output_size(w, k, p, s).is_none() {
+                        continue;
+                    }
+                    let input = random_maps([2, 3, h, w], &mut rng);
+                    let weight = random_maps([4, 3, k, k], &mut rng);
+                    let bias: Vec<f32> = (0..4).map(|_| rng.random_range(-1.0..1.0)).collect();
+                    let ours = conv2d(&input, &weight, Some(&bias), s, p);
+                    let theirs = functional::conv2d(
+                        to_tensor(&input, device),
+                        to_tensor(&weight, device),
+                        Some(Tensor::from_data(
+                            TensorData::new(bias.clone(), [4]),
+                            device,
+                        )),
+                        ConvOptions::new([s, s], [p, p], [1, 1], 1),
+                    );
+                    conv_err = conv_err.max(
+                        max_error(&ours, theirs)
+                            .ok_or(format!("conv k{k} p{p} s{s}: output shapes differ"))?,
+                    );
+                    // Pooling windows may be padded by at most half their size (as in PyTorch).
+                    if p <= k / 2 {
+                        let ours = max_pool2d(&input, k, s, p);
+                        let theirs = functional::max_pool2d(
+                            to_tensor(&input, device),
+                            MaxPoolOptions::new([k, k])
+                                .with_stride([s, s])
+                                .with_padding([p, p]),
+                        );
+                        max_err = max_err.max(
+                            max_error(&ours, theirs)
+                                .ok_or(format!("max pool k{k} p{p} s{s}: output shapes differ"))?,
+                        );
+                        let ours = avg_pool2d(&input, k, s, p);
+                        let theirs = functional::avg_pool2d(
+                            to_tensor(&input, device),
+                            AvgPoolOptions::new([k, k])
+                                .with_stride([s, s])
+                                .with_padding([p, p])
+                                .with_count_include_pad(true),
+                        );
+                        avg_err = avg_err.max(
+                            max_error(&ours, theirs)
+                                .ok_or(format!("avg pool k{k} p{p} s{s}: output shapes differ"))?,
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    Ok((conv_err, max_err, avg_err, checked))
+}
+
+/// A single-channel map as a grey grid cell, stretched to 0..255 (min to max), enlarged by
+/// `factor` (nearest) so small pooled maps line up with the rest.
+fn cell(values: &[f32], height: usize, width: usize, factor: usize, caption: String) -> GridImage {
+    let (lo, hi) = values
+        .iter()
+        .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    let scale = if hi > lo { 255.0 / (hi - lo) } else { 0.0 };
+    let (h, w) = (height * factor, width * factor);
+    let mut pixels = vec![0u8; h * w];
+    for y in 0..h {
+        for x in 0..w {
+            pixels[y * w + x] =
+                ((values[(y / factor) * width + x / factor] - lo) * scale).round() as u8;
+        }
+    }
+    GridImage {
+        shape: nn_core::data::ImageShape::new(1, h, w),
+        pixels,
+        caption: Some(caption),
+    }
+}
+
+pub fn run(config: &ConvOpsConfig, run: &mut Run) -> Result<Summary> {
+    let (conv_err, max_err, avg_err, checked) =
+        compare_with_burn(config, run.seed, &run.device).map_err(nn_core::Error::Other)?;
+    eprintln!(
+        "{checked} combinations: max |ours - burn| conv {conv_err:.2e}, max pool {max_err:.2e}, avg pool {avg_err:.2e}"
+    );
+
+    // The picture: one real image, classic kernels, their feature maps, pooled maps.
+    let images = run.load(&config.dataset, "test")?;
+    let grey: Vec<f32> = {
+        let image = images.image(0);
+        let plane = images.shape.height * images.shape.width;
+        (0..plane)
+            .map(|p| {
+                (0..images.shape.channels)
+                    .map(|c| image[c * plane + p] as f32 / 255.0)
+                    .sum::<f32>()
+                    / images.shape.channels as f32
+            })
+            .collect()
+    };
+    let (h, w) = (images.shape.height, images.shape.width);
+    let input = Maps {
+        shape: [1, 1, h, w],
+        data: grey.clone(),
+    };
+    let mut rows: [Vec<GridImage>; 3] = [
+        vec![cell(&grey, h, w, 1, format!("input {h}x{w}"))],
+        Vec::new(),
+        Vec::new(),
+    ];
+    let pooled_max = max_pool2d(&input, 2, 2, 0);
+    let pooled_avg = avg_pool2d(&input, 2, 2, 0);
+    let (ph, pw) = (pooled_max.shape[2], pooled_max.shape[3]);
+    rows[1].push(cell(
+        &pooled_max.data,
+        ph,
+        pw,
+        2,
+        format!("max pool 2x2 -> {ph}x{pw}"),
+    ));
+    rows[2].push(cell(
+        &pooled_avg.data,
+        ph,
+        pw,
+        2,
+        format!("avg pool 2x2 -> {ph}x{pw}"),
+    ));
+    for (name, kernel) in classic_kernels() {
+        let weight = Maps {
+            shape: [1, 1, 3, 3],
+            data: kernel.to_vec(),
+        };
+        let map = conv2d(&input, &weight, None, 1, 1);
+        rows[0].push(cell(&map.data, h, w, 1, name.to_string()));
+        let maxed = max_pool2d(&map, 2, 2, 0);
+        rows[1].push(cell(&maxed.data, ph, pw, 2, format!("{name}, max pool")));
+        let averaged = avg_pool2d(&map, 2, 2, 0);
+        rows[2].push(cell(&averaged.data, ph, pw, 2, format!("{name}, avg pool")));
+    }
+    let columns = rows[0].len();
+    let cells: Vec<GridImage> = rows.into_iter().flatten().collect();
+    let path = run.path("kernels.png");
+    save_grid(&path, &cells, columns, (112 / h.max(1)).max(1))?;
+    run.add_file(&path);
+
+    let mut metrics = BTreeMap::new();
+    metrics.insert("max_abs_error".into(), conv_err.max(max_err).max(avg_err));
+    metrics.insert("conv_max_abs_error".into(), conv_err);
+    metrics.insert("max_pool_max_abs_error".into(), max_err);
+    metrics.insert("avg_pool_max_abs_error".into(), avg_err);
+    metrics.insert("combinations_checked".into(), checked as f64);
+    Ok(run.summary(0, metrics))
+}

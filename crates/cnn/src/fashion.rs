@@ -1,0 +1,186 @@
+//! `cnn/fashion-mnist`: why MLPs suit images badly. A CNN and an MLP, trained with the same
+//! budget (epochs, optimiser, batches), compared on parameters, accuracy, time and the
+//! train/test gap.
+
+use crate::common::{overlay, subset};
+use crate::models::{CnnSpec, SmallCnn};
+use burn::module::Module;
+use nn_core::data::Normalization;
+use nn_core::error::ConfigError;
+use nn_core::models::Mlp;
+use nn_core::train::{ClassifierOptions, OptimizerKind, train_classifier};
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+use std::collections::BTreeMap;
+
+/// Settings of `cnn/fashion-mnist`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FashionCnnConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub seed: u64,
+    pub cnn: CnnSpec,
+    /// Hidden layers of the MLP baseline.
+    pub mlp_hidden: Vec<usize>,
+    /// Training images used (a seeded subset); 0 for all 60,000.
+    pub train_size: usize,
+    pub dataset: String,
+}
+
+impl ExperimentConfig for FashionCnnConfig {
+    fn quick() -> Self {
+        Self {
+            epochs: 2,
+            batch_size: 128,
+            lr: 1e-3,
+            seed: 42,
+            cnn: CnnSpec {
+                channels: vec![32, 64, 64],
+                batch_norm: true,
+                hidden: 128,
+                dropout: 0.25,
+            },
+            mlp_hidden: vec![256, 128],
+            train_size: 10_000,
+            dataset: "fashion-mnist".into(),
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            epochs: 15,
+            train_size: 0,
+            ..Self::quick()
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| {
+            Err(ConfigError::Key {
+                key: key.into(),
+                message: message.into(),
+            })
+        };
+        if self.epochs == 0 || self.batch_size == 0 {
+            return bad("epochs", "epochs and batch_size must be positive");
+        }
+        if self.lr <= 0.0 {
+            return bad("lr", "must be positive");
+        }
+        if self.cnn.channels.is_empty() || self.cnn.channels.contains(&0) || self.cnn.hidden == 0 {
+            return bad("cnn", "needs positive channels and hidden units");
+        }
+        if !(0.0..1.0).contains(&self.cnn.dropout) {
+            return bad("cnn.dropout", "must be in [0, 1)");
+        }
+        Ok(())
+    }
+}
+
+pub fn run(config: &FashionCnnConfig, run: &mut Run) -> Result<Summary> {
+    let train = subset(
+        run.load(&config.dataset, "train")?,
+        config.train_size,
+        run.seed,
+    );
+    let test = run.load(&config.dataset, "test")?;
+    run.set_data(nn_core::run::DataInfo {
+        train: train.len(),
+        ..run.data().clone()
+    });
+    let device = run.train_device();
+    let options = |title: &str| ClassifierOptions {
+        epochs: config.epochs,
+        batch_size: config.batch_size,
+        lr: config.lr,
+        optimizer: OptimizerKind::Adam.init(),
+        normalization: Normalization::fit(&train),
+        augment: None,
+        title: title.into(),
+        class_weights: None,
+    };
+    let mut figures = BTreeMap::new();
+    let mut stage_dirs = Vec::new();
+    for name in ["cnn", "mlp"] {
+        let mut stage = run.stage(name)?;
+        nn_core::backend::seed_device(&device, run.seed, &format!("init-{name}"));
+        let (params, trained) = if name == "cnn" {
+            let model = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);
+            let params = model.num_params();
+            let t = train_classifier(
+                &mut stage,
+                model,
+                &train,
+                &test,
+                &options(&format!("CNN on {}", config.dataset)),
+            )?;
+            (
+                params,
+                (t.test, t.train_accuracy, t.train_images_per_second),
+            )
+        } else {
+            let mut sizes = vec![train.shape.len()];
+            sizes.extend(&config.mlp_hidden);
+            sizes.push(train.num_classes());
+            let model = Mlp::new(&sizes, 0.0, &device);
+            let params = model.num_params();
+            let t = train_classifier(
+                &mut stage,
+                model,
+                &train,
+                &test,
+                &options(&format!("MLP on {}", config.dataset)),
+            )?;
+            (
+                params,
+                (t.test, t.train_accuracy, t.train_images_per_second),
+            )
+        };
+        let (test_eval, train_accuracy, speed) = trained;
+        let seconds = stage.summary(config.epochs, BTreeMap::new()).epoch_seconds;
+        let epoch_seconds = seconds.iter().sum::<f64>() / seconds.len().max(1) as f64;
+        figures.insert(format!("{name}_params"), params as f64);
+        figures.insert(format!("{name}_test_accuracy"), test_eval.accuracy());
+        figures.insert(format!("{name}_train_accuracy"), train_accuracy);
+        figures.insert(format!("{name}_gap"), train_accuracy - test_eval.accuracy());
+        figures.insert(format!("{name}_epoch_seconds"), epoch_seconds);
+        figures.insert(format!("{name}_train_images_per_second"), speed);
+        run.absorb(&stage);
+        stage_dirs.push((name, stage.dir.clone()));
+    }
+    let stages: Vec<(&str, &std::path::Path)> =
+        stage_dirs.iter().map(|(n, d)| (*n, d.as_path())).collect();
+    overlay(
+        run,
+        &stages,
+        "accuracy",
+        &format!("CNN vs MLP on {}: accuracy", config.dataset),
+    )?;
+    overlay(
+        run,
+        &stages,
+        "loss",
+        &format!("CNN vs MLP on {}: loss", config.dataset),
+    )?;
+    let table = format!(
+        "| model | parameters | test accuracy | train accuracy | gap | s / epoch |\n|---|---|---|---|---|---|\n{}",
+        ["cnn", "mlp"]
+            .iter()
+            .map(|m| format!(
+                "| {} | {:.0} | {:.2}% | {:.2}% | {:.2} points | {:.1} |\n",
+                m.to_uppercase(),
+                figures[&format!("{m}_params")],
+                100.0 * figures[&format!("{m}_test_accuracy")],
+                100.0 * figures[&format!("{m}_train_accuracy")],
+                100.0 * figures[&format!("{m}_gap")],
+                figures[&format!("{m}_epoch_seconds")],
+            ))
+            .collect::<String>()
+    );
+    eprint!("{table}");
+    let path = run.path("table.md");
+    std::fs::write(&path, &table).map_err(|e| nn_core::Error::io(&path, e))?;
+    run.add_file(&path);
+    Ok(run.summary(config.epochs, figures))
+}

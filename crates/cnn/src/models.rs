@@ -1,0 +1,92 @@
+//! A small convolutional classifier: blocks of 3x3 convolution (+ batch norm) + ReLU +
+//! 2x2 max pooling, then a hidden dense layer and the logits.
+
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d,
+};
+use burn::prelude::*;
+use nn_core::data::ImageShape;
+use nn_core::train::ImageClassifier;
+
+/// Shape of a [`SmallCnn`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CnnSpec {
+    /// Output channels of each block; each block halves height and width.
+    pub channels: Vec<usize>,
+    pub batch_norm: bool,
+    /// Units of the hidden dense layer.
+    pub hidden: usize,
+    /// Dropout before the hidden and output layers.
+    pub dropout: f64,
+}
+
+/// One block: convolution, optional batch norm, ReLU, max pooling.
+#[derive(Module, Debug)]
+pub struct ConvBlock {
+    conv: Conv2d,
+    norm: Option<BatchNorm>,
+    pool: MaxPool2d,
+}
+
+impl ConvBlock {
+    /// `[batch, in, h, w]` -> `[batch, out, h / 2, w / 2]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = self.conv.forward(x);
+        let x = match &self.norm {
+            Some(norm) => norm.forward(x),
+            None => x,
+        };
+        self.pool.forward(burn::tensor::activation::relu(x))
+    }
+}
+
+/// Convolutional blocks, then flatten, dense + ReLU, logits.
+#[derive(Module, Debug)]
+pub struct SmallCnn {
+    blocks: Vec<ConvBlock>,
+    hidden: Linear,
+    output: Linear,
+    dropout: Dropout,
+}
+
+impl SmallCnn {
+    pub fn new(spec: &CnnSpec, input: ImageShape, classes: usize, device: &Device) -> Self {
+        let mut channels = input.channels;
+        let (mut height, mut width) = (input.height, input.width);
+        let mut blocks = Vec::new();
+        for &out in &spec.channels {
+            blocks.push(ConvBlock {
+                conv: Conv2dConfig::new([channels, out], [3, 3])
+                    .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                    .init(device),
+                norm: spec
+                    .batch_norm
+                    .then(|| BatchNormConfig::new(out).init(device)),
+                pool: MaxPool2dConfig::new([2, 2]).init(),
+            });
+            channels = out;
+            (height, width) = (height / 2, width / 2);
+        }
+        let flat = channels * height.max(1) * width.max(1);
+        Self {
+            blocks,
+            hidden: LinearConfig::new(flat, spec.hidden).init(device),
+            output: LinearConfig::new(spec.hidden, classes).init(device),
+            dropout: DropoutConfig::new(spec.dropout).init(),
+        }
+    }
+}
+
+impl ImageClassifier for SmallCnn {
+    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        let mut x = images;
+        for block in &self.blocks {
+            x = block.forward(x);
+        }
+        let x = self.dropout.forward(x.flatten::<2>(1, 3));
+        let x = burn::tensor::activation::relu(self.hidden.forward(x));
+        self.output.forward(self.dropout.forward(x))
+    }
+}

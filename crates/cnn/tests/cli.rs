@@ -1,0 +1,98 @@
+//! The cnn binary: help, a quick run that learns (synthetic stand-in), missing CIFAR-100.
+
+use std::process::Command;
+
+fn cnn() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cnn"));
+    cmd.env_remove("NGVM_DATA_DIR");
+    cmd
+}
+
+#[test]
+fn help_lists_every_experiment() {
+    let out = cnn().arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "conv-ops",
+        "fashion-mnist",
+        "cifar100",
+        "pneumonia",
+        "augment-gallery",
+    ] {
+        assert!(text.contains(name), "{text}");
+    }
+}
+
+#[test]
+fn quick_cnn_and_mlp_learn_on_synthetic_shapes() {
+    let out = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let result = cnn()
+        .args([
+            "fashion-mnist",
+            "--synthetic",
+            "--epochs",
+            "3",
+            "--limit",
+            "800",
+        ])
+        .args([
+            "--data-dir",
+            empty.path().to_str().unwrap(),
+            "--out",
+            out.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let dir = std::fs::read_dir(out.path().join("cnn/fashion-mnist"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["data"]["synthetic"], true);
+    let m = &s["metrics"];
+    // Ten shape classes: chance is 0.1.
+    assert!(m["cnn_test_accuracy"].as_f64().unwrap() > 0.5, "{s}");
+    assert!(m["mlp_test_accuracy"].as_f64().unwrap() > 0.3, "{s}");
+    assert!(
+        m["cnn_params"].as_f64().unwrap() < m["mlp_params"].as_f64().unwrap(),
+        "{s}"
+    );
+    for file in [
+        "compare_accuracy.png",
+        "cnn/confusion.png",
+        "mlp/loss.png",
+        "table.md",
+    ] {
+        assert!(dir.join(file).exists(), "{file}");
+    }
+}
+
+#[test]
+fn missing_cifar100_says_how_to_get_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = cnn()
+        .args([
+            "cifar100",
+            "--data-dir",
+            empty.path().to_str().unwrap(),
+            "--out",
+            empty.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("cargo xtask download cifar-100"),
+        "{stderr}"
+    );
+}

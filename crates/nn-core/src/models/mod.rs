@@ -1,0 +1,6 @@
+//! Models more than one week of the course uses (a topic crate never depends on another,
+//! so a shared model lives here).
+
+mod mlp;
+
+pub use mlp::Mlp;

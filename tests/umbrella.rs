@@ -1,0 +1,48 @@
+//! The umbrella package: one registry of the whole course, in course order, whose every
+//! experiment has presets that pass their own checks.
+
+use ngvm::nn_core::experiment::Preset;
+
+#[test]
+fn registry_is_in_course_order_with_unique_names() {
+    let registry = ngvm::registry();
+    let names: Vec<&str> = registry.iter().map(|e| e.name()).collect();
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "duplicate names in {names:?}");
+    let week = |topic: &str| {
+        [
+            "nn-core",
+            "mlp",
+            "cnn",
+            "transfer",
+            "autoencoders",
+            "gans",
+            "diffusion",
+        ]
+        .iter()
+        .position(|t| *t == topic)
+    };
+    let weeks: Vec<usize> = names
+        .iter()
+        .map(|n| week(n.split('/').next().unwrap()).expect(n))
+        .collect();
+    assert!(
+        weeks.windows(2).all(|w| w[0] <= w[1]),
+        "not in course order: {names:?}"
+    );
+    assert!(names.contains(&"mlp/scratch") && names.contains(&"cnn/pneumonia"));
+}
+
+#[test]
+fn every_preset_passes_its_own_checks() {
+    for experiment in ngvm::registry().iter() {
+        for preset in [Preset::Quick, Preset::Full] {
+            let config = experiment.preset(preset);
+            experiment
+                .check(&config)
+                .unwrap_or_else(|e| panic!("{} {preset:?}: {e}", experiment.name()));
+        }
+    }
+}
