@@ -110,6 +110,7 @@ pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
             augment: augment.then(Pipeline::cifar_standard),
             title: format!("CNN on {} ({name})", config.dataset),
             class_weights: None,
+            cosine_decay: true,
         };
         let trained = train_classifier(&mut stage, model, &train, &test, &options)?;
         let prefix = if augment {

@@ -99,6 +99,7 @@ pub fn run(config: &FashionCnnConfig, run: &mut Run) -> Result<Summary> {
         augment: None,
         title: title.into(),
         class_weights: None,
+        cosine_decay: true,
     };
     let mut figures = BTreeMap::new();
     let mut stage_dirs = Vec::new();

@@ -157,6 +157,7 @@ pub fn run(config: &PneumoniaConfig, run: &mut Run) -> Result<Summary> {
         }),
         title: format!("CNN on {}", config.dataset),
         class_weights: config.class_weighted.then_some(weights),
+        cosine_decay: true,
     };
     let trained = train_classifier(run, model, &train, &test, &options)?;
     let positive = |e: &nn_core::train::Evaluation| -> Vec<f32> {

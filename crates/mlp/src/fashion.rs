@@ -274,6 +274,7 @@ pub fn run_burn(config: &FashionMlpConfig, run: &mut Run) -> Result<Summary> {
         augment: None,
         title: format!("MLP in burn on {}", config.dataset),
         class_weights: None,
+        cosine_decay: false,
     };
     let trained = train_classifier(run, model, &train, &test, &options)?;
     overlay(run, config, "mlp/scratch", "burn", "scratch")?;

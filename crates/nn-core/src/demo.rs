@@ -146,6 +146,7 @@ pub fn run(config: &DemoConfig, run: &mut Run) -> Result<Summary> {
         augment: None,
         title: "nn-core demo".into(),
         class_weights: None,
+        cosine_decay: false,
     };
     let trained = train_classifier(run, model, &train, &test, &options)?;
 

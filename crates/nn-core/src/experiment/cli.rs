@@ -255,6 +255,10 @@ fn print_summary(summary: &Summary) {
         summary.wall_seconds
     );
     for (name, value) in &summary.metrics {
-        println!("  {name:<24} {value:.4}");
+        if *value != 0.0 && value.abs() < 1e-3 {
+            println!("  {name:<28} {value:.3e}");
+        } else {
+            println!("  {name:<28} {value:.4}");
+        }
     }
 }

@@ -35,6 +35,20 @@ pub struct ClassifierOptions {
     pub title: String,
     /// Per-class weights of the cross-entropy (for unbalanced classes); `None` for equal.
     pub class_weights: Option<Vec<f32>>,
+    /// Decay the learning rate over the epochs along a half cosine, from `lr` towards 0
+    /// (SGDR without restarts); `false` keeps it constant.
+    pub cosine_decay: bool,
+}
+
+impl ClassifierOptions {
+    /// The learning rate of epoch `epoch` (1-based).
+    pub fn lr_at(&self, epoch: usize) -> f64 {
+        if !self.cosine_decay || self.epochs <= 1 {
+            return self.lr;
+        }
+        let progress = (epoch - 1) as f64 / self.epochs as f64;
+        self.lr * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+    }
 }
 
 /// Predictions of a classifier on a data set.
@@ -188,6 +202,7 @@ pub fn train_classifier<M: ImageClassifier>(
     let (mut trained_images, mut train_seconds) = (0usize, 0f64);
     let state = fit(run, &fit_options, state, |mut state, ctx| {
         let order = ctx.data_order(train.len());
+        let lr = options.lr_at(ctx.epoch);
         let mut hits = 0usize;
         let started = std::time::Instant::now();
         for (b, chunk) in order.chunks(batch).enumerate() {
@@ -215,7 +230,7 @@ pub fn train_classifier<M: ImageClassifier>(
             let loss = loss_fn.forward(logits, labels);
             ctx.step(loss.clone().into_scalar::<f32>() as f64)?;
             let grads = GradientsParams::from_grads(loss.backward(), &state.model);
-            state.model = state.optim.step(options.lr, state.model, grads);
+            state.model = state.optim.step(lr, state.model, grads);
         }
         let seconds = started.elapsed().as_secs_f64();
         trained_images += train.len();
@@ -233,6 +248,7 @@ pub fn train_classifier<M: ImageClassifier>(
             train.len() as f64 / seconds.max(1e-9),
         );
         train_figures.insert("loss".to_string(), ctx.mean_loss());
+        train_figures.insert("lr".to_string(), lr);
         train_figures.insert(
             "accuracy".to_string(),
             hits as f64 / train.len().max(1) as f64,
