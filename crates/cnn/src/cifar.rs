@@ -2,12 +2,13 @@
 //! with and without data augmentation; top-1 and top-5. `--dataset cifar-10` runs the same
 //! code on CIFAR-10.
 
-use crate::common::{overlay, subset};
+use crate::common::{overlay, subset, train_stage};
 use crate::models::{CnnSpec, SmallCnn};
 use nn_core::augment::Pipeline;
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
-use nn_core::train::{ClassifierOptions, OptimizerKind, train_classifier};
+use nn_core::experiment::require;
+use nn_core::train::{ClassifierOptions, OptimizerKind};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
 
@@ -56,24 +57,22 @@ impl ExperimentConfig for CifarConfig {
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
-        let bad = |key: &str, message: &str| {
-            Err(ConfigError::Key {
-                key: key.into(),
-                message: message.into(),
-            })
-        };
-        if !["cifar-100", "cifar-10"].contains(&self.dataset.as_str()) {
-            return bad("dataset", "must be \"cifar-100\" or \"cifar-10\"");
-        }
-        if self.epochs == 0 || self.batch_size == 0 {
-            return bad("epochs", "epochs and batch_size must be positive");
-        }
-        if self.lr <= 0.0 {
-            return bad("lr", "must be positive");
-        }
-        if self.cnn.channels.is_empty() || self.cnn.channels.contains(&0) {
-            return bad("cnn.channels", "needs positive channel counts");
-        }
+        require(
+            ["cifar-100", "cifar-10"].contains(&self.dataset.as_str()),
+            "dataset",
+            "must be \"cifar-100\" or \"cifar-10\"",
+        )?;
+        require(
+            self.epochs > 0 && self.batch_size > 0,
+            "epochs",
+            "epochs and batch_size must be positive",
+        )?;
+        require(self.lr > 0.0, "lr", "must be positive")?;
+        require(
+            !self.cnn.channels.is_empty() && !self.cnn.channels.contains(&0),
+            "cnn.channels",
+            "needs positive channel counts",
+        )?;
         Ok(())
     }
 }
@@ -98,7 +97,6 @@ pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
     let mut figures = BTreeMap::new();
     let mut dirs = Vec::new();
     for (name, augment) in variants {
-        let mut stage = run.stage(name)?;
         nn_core::backend::seed_device(&device, run.seed, "init");
         let model = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);
         let options = ClassifierOptions {
@@ -112,17 +110,14 @@ pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
             class_weights: None,
             cosine_decay: true,
         };
-        let trained = train_classifier(&mut stage, model, &train, &test, &options)?;
+        let trained = train_stage(run, name, model, &train, &test, &options)?;
         let prefix = if augment {
             String::new()
         } else {
             format!("{name}_")
         };
-        figures.insert(format!("{prefix}test_accuracy"), trained.test.accuracy());
-        figures.insert(format!("{prefix}test_top5_accuracy"), trained.test.top_k(5));
-        figures.insert(format!("{prefix}train_accuracy"), trained.train_accuracy);
-        run.absorb(&stage);
-        dirs.push((name, stage.dir.clone()));
+        figures.extend(trained.figures(&prefix));
+        dirs.push((name, trained.dir.clone()));
     }
     let stages: Vec<(&str, &std::path::Path)> =
         dirs.iter().map(|(n, d)| (*n, d.as_path())).collect();

@@ -1,9 +1,66 @@
 //! Pieces the CNN experiments share: subsets, stage training, curve overlays.
 
 use nn_core::data::ImageDataset;
+use nn_core::train::{ClassifierOptions, Evaluation, ImageClassifier, train_classifier};
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{Result, Run};
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What training one model in its own stage of a run gave.
+pub struct StageResult {
+    pub params: usize,
+    pub test: Evaluation,
+    pub train_accuracy: f64,
+    pub train_images_per_second: f64,
+    /// Mean wall time of an epoch (evaluation included).
+    pub epoch_seconds: f64,
+    pub dir: PathBuf,
+}
+
+impl StageResult {
+    /// The stage's headline figures, each name prefixed (`cnn_test_accuracy`, ...).
+    pub fn figures(&self, prefix: &str) -> BTreeMap<String, f64> {
+        let accuracy = self.test.accuracy();
+        BTreeMap::from([
+            (format!("{prefix}params"), self.params as f64),
+            (format!("{prefix}test_accuracy"), accuracy),
+            (format!("{prefix}test_top5_accuracy"), self.test.top_k(5)),
+            (format!("{prefix}train_accuracy"), self.train_accuracy),
+            (format!("{prefix}gap"), self.train_accuracy - accuracy),
+            (format!("{prefix}epoch_seconds"), self.epoch_seconds),
+            (
+                format!("{prefix}train_images_per_second"),
+                self.train_images_per_second,
+            ),
+        ])
+    }
+}
+
+/// Trains `model` in the stage `name` of `run` (its own metrics and checkpoints) and takes
+/// the stage's files into the run.
+pub fn train_stage<M: ImageClassifier>(
+    run: &mut Run,
+    name: &str,
+    model: M,
+    train: &ImageDataset,
+    test: &ImageDataset,
+    options: &ClassifierOptions,
+) -> Result<StageResult> {
+    let mut stage = run.stage(name)?;
+    let params = model.num_params();
+    let trained = train_classifier(&mut stage, model, train, test, options)?;
+    let seconds = stage.summary(options.epochs, BTreeMap::new()).epoch_seconds;
+    run.absorb(&stage);
+    Ok(StageResult {
+        params,
+        test: trained.test,
+        train_accuracy: trained.train_accuracy,
+        train_images_per_second: trained.train_images_per_second,
+        epoch_seconds: seconds.iter().sum::<f64>() / seconds.len().max(1) as f64,
+        dir: stage.dir,
+    })
+}
 
 /// The first `size` images of a seeded shuffle (all when `size` is 0 or too large).
 pub fn subset(data: ImageDataset, size: usize, seed: u64) -> ImageDataset {

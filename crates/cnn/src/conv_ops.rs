@@ -6,6 +6,7 @@ use burn::prelude::*;
 use burn::tensor::module as functional;
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
 use nn_core::error::ConfigError;
+use nn_core::experiment::require;
 use nn_core::viz::{GridImage, save_grid};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use rand::RngExt;
@@ -49,24 +50,26 @@ impl ExperimentConfig for ConvOpsConfig {
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
-        let bad = |key: &str| {
-            Err(ConfigError::Key {
-                key: key.into(),
-                message: "needs at least one positive value".into(),
-            })
-        };
-        if self.kernels.is_empty() || self.kernels.contains(&0) {
-            return bad("kernels");
-        }
-        if self.strides.is_empty() || self.strides.contains(&0) {
-            return bad("strides");
-        }
-        if self.paddings.is_empty() {
-            return bad("paddings");
-        }
-        if self.trials == 0 {
-            return bad("trials");
-        }
+        require(
+            !self.kernels.is_empty() && !self.kernels.contains(&0),
+            "kernels",
+            "needs at least one positive value",
+        )?;
+        require(
+            !self.strides.is_empty() && !self.strides.contains(&0),
+            "strides",
+            "needs at least one positive value",
+        )?;
+        require(
+            !self.paddings.is_empty(),
+            "paddings",
+            "needs at least one positive value",
+        )?;
+        require(
+            self.trials > 0,
+            "trials",
+            "needs at least one positive value",
+        )?;
         Ok(())
     }
 }
@@ -227,14 +230,14 @@ pub fn run(config: &ConvOpsConfig, run: &mut Run) -> Result<Summary> {
         ph,
         pw,
         2,
-        format!("max pool 2x2 -> {ph}x{pw}"),
+        format!("max pool -> {ph}x{pw}"),
     ));
     rows[2].push(cell(
         &pooled_avg.data,
         ph,
         pw,
         2,
-        format!("avg pool 2x2 -> {ph}x{pw}"),
+        format!("avg pool -> {ph}x{pw}"),
     ));
     for (name, kernel) in classic_kernels() {
         let weight = Maps {
@@ -244,9 +247,9 @@ pub fn run(config: &ConvOpsConfig, run: &mut Run) -> Result<Summary> {
         let map = conv2d(&input, &weight, None, 1, 1);
         rows[0].push(cell(&map.data, h, w, 1, name.to_string()));
         let maxed = max_pool2d(&map, 2, 2, 0);
-        rows[1].push(cell(&maxed.data, ph, pw, 2, format!("{name}, max pool")));
+        rows[1].push(cell(&maxed.data, ph, pw, 2, format!("{name}: max")));
         let averaged = avg_pool2d(&map, 2, 2, 0);
-        rows[2].push(cell(&averaged.data, ph, pw, 2, format!("{name}, avg pool")));
+        rows[2].push(cell(&averaged.data, ph, pw, 2, format!("{name}: avg")));
     }
     let columns = rows[0].len();
     let cells: Vec<GridImage> = rows.into_iter().flatten().collect();

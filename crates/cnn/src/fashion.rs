@@ -2,15 +2,14 @@
 //! budget (epochs, optimiser, batches), compared on parameters, accuracy, time and the
 //! train/test gap.
 
-use crate::common::{overlay, subset};
+use crate::common::{overlay, subset, train_stage};
 use crate::models::{CnnSpec, SmallCnn};
-use burn::module::Module;
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
+use nn_core::experiment::require;
 use nn_core::models::Mlp;
-use nn_core::train::{ClassifierOptions, OptimizerKind, train_classifier};
+use nn_core::train::{ClassifierOptions, OptimizerKind};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
-use std::collections::BTreeMap;
 
 /// Settings of `cnn/fashion-mnist`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -56,24 +55,24 @@ impl ExperimentConfig for FashionCnnConfig {
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
-        let bad = |key: &str, message: &str| {
-            Err(ConfigError::Key {
-                key: key.into(),
-                message: message.into(),
-            })
-        };
-        if self.epochs == 0 || self.batch_size == 0 {
-            return bad("epochs", "epochs and batch_size must be positive");
-        }
-        if self.lr <= 0.0 {
-            return bad("lr", "must be positive");
-        }
-        if self.cnn.channels.is_empty() || self.cnn.channels.contains(&0) || self.cnn.hidden == 0 {
-            return bad("cnn", "needs positive channels and hidden units");
-        }
-        if !(0.0..1.0).contains(&self.cnn.dropout) {
-            return bad("cnn.dropout", "must be in [0, 1)");
-        }
+        require(
+            self.epochs > 0 && self.batch_size > 0,
+            "epochs",
+            "epochs and batch_size must be positive",
+        )?;
+        require(self.lr > 0.0, "lr", "must be positive")?;
+        require(
+            !(self.cnn.channels.is_empty()
+                || self.cnn.channels.contains(&0)
+                || self.cnn.hidden == 0),
+            "cnn",
+            "needs positive channels and hidden units",
+        )?;
+        require(
+            (0.0..1.0).contains(&self.cnn.dropout),
+            "cnn.dropout",
+            "must be in [0, 1)",
+        )?;
         Ok(())
     }
 }
@@ -101,55 +100,32 @@ pub fn run(config: &FashionCnnConfig, run: &mut Run) -> Result<Summary> {
         class_weights: None,
         cosine_decay: true,
     };
-    let mut figures = BTreeMap::new();
-    let mut stage_dirs = Vec::new();
-    for name in ["cnn", "mlp"] {
-        let mut stage = run.stage(name)?;
-        nn_core::backend::seed_device(&device, run.seed, &format!("init-{name}"));
-        let (params, trained) = if name == "cnn" {
-            let model = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);
-            let params = model.num_params();
-            let t = train_classifier(
-                &mut stage,
-                model,
-                &train,
-                &test,
-                &options(&format!("CNN on {}", config.dataset)),
-            )?;
-            (
-                params,
-                (t.test, t.train_accuracy, t.train_images_per_second),
-            )
-        } else {
-            let mut sizes = vec![train.shape.len()];
-            sizes.extend(&config.mlp_hidden);
-            sizes.push(train.num_classes());
-            let model = Mlp::new(&sizes, 0.0, &device);
-            let params = model.num_params();
-            let t = train_classifier(
-                &mut stage,
-                model,
-                &train,
-                &test,
-                &options(&format!("MLP on {}", config.dataset)),
-            )?;
-            (
-                params,
-                (t.test, t.train_accuracy, t.train_images_per_second),
-            )
-        };
-        let (test_eval, train_accuracy, speed) = trained;
-        let seconds = stage.summary(config.epochs, BTreeMap::new()).epoch_seconds;
-        let epoch_seconds = seconds.iter().sum::<f64>() / seconds.len().max(1) as f64;
-        figures.insert(format!("{name}_params"), params as f64);
-        figures.insert(format!("{name}_test_accuracy"), test_eval.accuracy());
-        figures.insert(format!("{name}_train_accuracy"), train_accuracy);
-        figures.insert(format!("{name}_gap"), train_accuracy - test_eval.accuracy());
-        figures.insert(format!("{name}_epoch_seconds"), epoch_seconds);
-        figures.insert(format!("{name}_train_images_per_second"), speed);
-        run.absorb(&stage);
-        stage_dirs.push((name, stage.dir.clone()));
-    }
+    nn_core::backend::seed_device(&device, run.seed, "init-cnn");
+    let cnn = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);
+    let cnn = train_stage(
+        run,
+        "cnn",
+        cnn,
+        &train,
+        &test,
+        &options(&format!("CNN on {}", config.dataset)),
+    )?;
+    nn_core::backend::seed_device(&device, run.seed, "init-mlp");
+    let mut sizes = vec![train.shape.len()];
+    sizes.extend(&config.mlp_hidden);
+    sizes.push(train.num_classes());
+    let mlp = Mlp::new(&sizes, 0.0, &device);
+    let mlp = train_stage(
+        run,
+        "mlp",
+        mlp,
+        &train,
+        &test,
+        &options(&format!("MLP on {}", config.dataset)),
+    )?;
+    let mut figures = cnn.figures("cnn_");
+    figures.extend(mlp.figures("mlp_"));
+    let stage_dirs = [("cnn", cnn.dir.clone()), ("mlp", mlp.dir.clone())];
     let stages: Vec<(&str, &std::path::Path)> =
         stage_dirs.iter().map(|(n, d)| (*n, d.as_path())).collect();
     overlay(

@@ -145,19 +145,13 @@ pub fn avg_pool2d(input: &Maps, kernel: usize, stride: usize, padding: usize) ->
 /// Classic 3x3 kernels, by name.
 pub fn classic_kernels() -> Vec<(&'static str, [f32; 9])> {
     vec![
+        ("Sobel x", [-1.0, 0.0, 1.0, -2.0, 0.0, 2.0, -1.0, 0.0, 1.0]),
+        ("Sobel y", [-1.0, -2.0, -1.0, 0.0, 0.0, 0.0, 1.0, 2.0, 1.0]),
         (
-            "edges (Sobel x)",
-            [-1.0, 0.0, 1.0, -2.0, 0.0, 2.0, -1.0, 0.0, 1.0],
-        ),
-        (
-            "edges (Sobel y)",
-            [-1.0, -2.0, -1.0, 0.0, 0.0, 0.0, 1.0, 2.0, 1.0],
-        ),
-        (
-            "outline (Laplacian)",
+            "Laplacian",
             [0.0, -1.0, 0.0, -1.0, 4.0, -1.0, 0.0, -1.0, 0.0],
         ),
-        ("blur (box)", [1.0 / 9.0; 9]),
+        ("box blur", [1.0 / 9.0; 9]),
         ("sharpen", [0.0, -1.0, 0.0, -1.0, 5.0, -1.0, 0.0, -1.0, 0.0]),
     ]
 }

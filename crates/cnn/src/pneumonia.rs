@@ -6,6 +6,7 @@ use crate::models::{CnnSpec, SmallCnn};
 use nn_core::augment::{Pipeline, Rotation, Scale};
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
+use nn_core::experiment::require;
 use nn_core::metrics::{ConfusionMatrix, roc_auc, roc_curve};
 use nn_core::train::{ClassifierOptions, OptimizerKind, evaluate, train_classifier};
 use nn_core::viz::{Curve, CurvePlot, plot_confusion};
@@ -57,24 +58,17 @@ impl ExperimentConfig for PneumoniaConfig {
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
-        let bad = |key: &str, message: &str| {
-            Err(ConfigError::Key {
-                key: key.into(),
-                message: message.into(),
-            })
-        };
-        if !self.dataset.starts_with("pneumoniamnist") {
-            return bad(
-                "dataset",
-                "must be pneumoniamnist or pneumoniamnist-64/-128/-224",
-            );
-        }
-        if self.epochs == 0 || self.batch_size == 0 {
-            return bad("epochs", "epochs and batch_size must be positive");
-        }
-        if self.lr <= 0.0 {
-            return bad("lr", "must be positive");
-        }
+        require(
+            self.dataset.starts_with("pneumoniamnist"),
+            "dataset",
+            "must be pneumoniamnist or pneumoniamnist-64/-128/-224",
+        )?;
+        require(
+            self.epochs > 0 && self.batch_size > 0,
+            "epochs",
+            "epochs and batch_size must be positive",
+        )?;
+        require(self.lr > 0.0, "lr", "must be positive")?;
         Ok(())
     }
 }

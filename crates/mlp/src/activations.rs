@@ -10,6 +10,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use nn_core::data::{Normalization, batch_images, batch_labels};
 use nn_core::error::ConfigError;
+use nn_core::experiment::require;
 use nn_core::train::{Checkpoint, EpochLog, FitOptions, TrainState, evaluate, fit, sgd};
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
@@ -65,30 +66,20 @@ impl ExperimentConfig for ActivationsConfig {
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
-        let bad = |key: &str, message: &str| {
-            Err(ConfigError::Key {
-                key: key.into(),
-                message: message.into(),
-            })
-        };
-        if self.epochs == 0 {
-            return bad("epochs", "must be positive");
-        }
-        if self.batch_size == 0 {
-            return bad("batch_size", "must be positive");
-        }
-        if self.depth == 0 || self.width == 0 {
-            return bad("depth", "depth and width must be positive");
-        }
-        if self.probe_size == 0 {
-            return bad("probe_size", "must be positive");
-        }
-        if !(self.negative_slope > 0.0 && self.negative_slope < 1.0) {
-            return bad("negative_slope", "must be in (0, 1)");
-        }
-        if self.lr <= 0.0 {
-            return bad("lr", "must be positive");
-        }
+        require(self.epochs > 0, "epochs", "must be positive")?;
+        require(self.batch_size > 0, "batch_size", "must be positive")?;
+        require(
+            self.depth > 0 && self.width > 0,
+            "depth",
+            "depth and width must be positive",
+        )?;
+        require(self.probe_size > 0, "probe_size", "must be positive")?;
+        require(
+            self.negative_slope > 0.0 && self.negative_slope < 1.0,
+            "negative_slope",
+            "must be in (0, 1)",
+        )?;
+        require(self.lr > 0.0, "lr", "must be positive")?;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ use crate::scratch::{
 use ndarray::{Array2, Axis};
 use nn_core::data::{ImageDataset, Normalization};
 use nn_core::error::ConfigError;
+use nn_core::experiment::require;
 use nn_core::train::{
     Checkpoint, ClassifierOptions, EpochLog, FitOptions, TrainState, fit, sgd, train_classifier,
 };
@@ -53,30 +54,24 @@ impl ExperimentConfig for FashionMlpConfig {
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
-        let bad = |key: &str, message: &str| {
-            Err(ConfigError::Key {
-                key: key.into(),
-                message: message.into(),
-            })
-        };
-        if self.epochs == 0 {
-            return bad("epochs", "must be positive");
-        }
-        if self.batch_size == 0 {
-            return bad("batch_size", "must be positive");
-        }
-        if self.lr <= 0.0 {
-            return bad("lr", "must be positive");
-        }
-        if !(0.0..1.0).contains(&self.momentum) {
-            return bad("momentum", "must be in [0, 1)");
-        }
-        if self.hidden.contains(&0) {
-            return bad("hidden", "layer sizes must be positive");
-        }
-        if !["fashion-mnist", "mnist"].contains(&self.dataset.as_str()) {
-            return bad("dataset", "must be \"fashion-mnist\" or \"mnist\"");
-        }
+        require(self.epochs > 0, "epochs", "must be positive")?;
+        require(self.batch_size > 0, "batch_size", "must be positive")?;
+        require(self.lr > 0.0, "lr", "must be positive")?;
+        require(
+            (0.0..1.0).contains(&self.momentum),
+            "momentum",
+            "must be in [0, 1)",
+        )?;
+        require(
+            !self.hidden.contains(&0),
+            "hidden",
+            "layer sizes must be positive",
+        )?;
+        require(
+            ["fashion-mnist", "mnist"].contains(&self.dataset.as_str()),
+            "dataset",
+            "must be \"fashion-mnist\" or \"mnist\"",
+        )?;
         Ok(())
     }
 }

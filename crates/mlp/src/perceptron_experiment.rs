@@ -6,6 +6,7 @@ use crate::plots::decision_plot;
 use crate::scratch::{ScratchMlp, SgdMomentum};
 use ndarray::Array2;
 use nn_core::error::ConfigError;
+use nn_core::experiment::require;
 use nn_core::run::DataInfo;
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
@@ -62,30 +63,20 @@ impl ExperimentConfig for PerceptronConfig {
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
-        let bad = |key: &str, message: &str| {
-            Err(ConfigError::Key {
-                key: key.into(),
-                message: message.into(),
-            })
-        };
-        if self.points < 2 {
-            return bad("points", "needs at least 2 points");
-        }
-        if self.xor_points < 4 {
-            return bad("xor_points", "needs at least 4 points");
-        }
-        if self.max_epochs == 0 {
-            return bad("max_epochs", "must be positive");
-        }
-        if self.hidden == 0 {
-            return bad("hidden", "must be positive");
-        }
-        if !(self.eta > 0.0 && self.lr > 0.0) {
-            return bad("lr", "eta and lr must be positive");
-        }
-        if self.margin < 0.0 {
-            return bad("margin", "must not be negative");
-        }
+        require(self.points >= 2, "points", "needs at least 2 points")?;
+        require(
+            self.xor_points >= 4,
+            "xor_points",
+            "needs at least 4 points",
+        )?;
+        require(self.max_epochs > 0, "max_epochs", "must be positive")?;
+        require(self.hidden > 0, "hidden", "must be positive")?;
+        require(
+            self.eta > 0.0 && self.lr > 0.0,
+            "lr",
+            "eta and lr must be positive",
+        )?;
+        require(self.margin >= 0.0, "margin", "must not be negative")?;
         Ok(())
     }
 }

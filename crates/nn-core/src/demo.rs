@@ -6,7 +6,7 @@
 use crate::data::Normalization;
 use crate::data::synthetic;
 use crate::error::{ConfigError, Result};
-use crate::experiment::{ExperimentConfig, Registry, experiment};
+use crate::experiment::{ExperimentConfig, Registry, experiment, require};
 use crate::run::{DataInfo, Run, Summary};
 use crate::train::{
     ImageClassifier, OptimizerKind, classifier::ClassifierOptions, train_classifier,
@@ -58,23 +58,13 @@ impl ExperimentConfig for DemoConfig {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let positive = |key: &str, ok: bool| {
-            if ok {
-                Ok(())
-            } else {
-                Err(ConfigError::Key {
-                    key: key.into(),
-                    message: "must be positive".into(),
-                })
-            }
-        };
-        positive("epochs", self.epochs > 0)?;
-        positive("batch_size", self.batch_size > 0)?;
-        positive("lr", self.lr > 0.0)?;
-        positive("hidden", self.hidden > 0)?;
-        positive("image_size", self.image_size >= 8)?;
-        positive("train_size", self.train_size > 0)?;
-        positive("test_size", self.test_size > 0)
+        require(self.epochs > 0, "epochs", "must be positive")?;
+        require(self.batch_size > 0, "batch_size", "must be positive")?;
+        require(self.lr > 0.0, "lr", "must be positive")?;
+        require(self.hidden > 0, "hidden", "must be positive")?;
+        require(self.image_size >= 8, "image_size", "must be at least 8")?;
+        require(self.train_size > 0, "train_size", "must be positive")?;
+        require(self.test_size > 0, "test_size", "must be positive")
     }
 }
 

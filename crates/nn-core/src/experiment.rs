@@ -154,3 +154,16 @@ impl Registry {
         self.experiments.is_empty()
     }
 }
+
+/// One check of a config value for [`ExperimentConfig::validate`]: an error naming `key`
+/// with `message` unless `ok`.
+pub fn require(ok: bool, key: &str, message: &str) -> Result<(), ConfigError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Key {
+            key: key.into(),
+            message: message.into(),
+        })
+    }
+}

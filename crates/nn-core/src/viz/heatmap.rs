@@ -16,7 +16,7 @@ pub fn plot_confusion(
 ) -> Result<()> {
     font::ensure();
     let k = matrix.classes.max(1);
-    let cell = (560 / k).clamp(12, 60) as u32;
+    let cell = (560 / k).clamp(12, 110) as u32;
     let label_w = 130u32;
     let (w, h) = (
         label_w + cell * k as u32 + 30,
