@@ -5,10 +5,12 @@
 pub use cnn;
 pub use mlp;
 pub use nn_core;
+pub use transfer;
 
 /// Every experiment of the course, in course order (week 1 to week 5).
 pub fn registry() -> nn_core::Registry {
     nn_core::Registry::new()
         .extend(mlp::registry())
         .extend(cnn::registry())
+        .extend(transfer::registry())
 }

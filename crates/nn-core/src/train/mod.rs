@@ -23,4 +23,4 @@ pub use classifier::{
 };
 pub use fit::{EpochContext, EpochLog, FitOptions, TrainState, fit};
 pub use optim::{OptimizerKind, sgd};
-pub use params::parameter_values;
+pub use params::{learnable_parameter_count, parameter_values};

@@ -1,0 +1,168 @@
+//! GoogLeNet's Inception (Szegedy et al. 2014): parallel 1x1, 3x3 and "5x5" branches and a
+//! pooling branch, concatenated; 1x1 convolutions first reduce the channels so the larger
+//! filters stay cheap. Built as torchvision's `googlenet` (batch norm, no auxiliary heads;
+//! like torchvision, the "5x5" branch uses a 3x3 kernel, which its pretrained weights need):
+//! 6,624,904 parameters at 1000 classes.
+
+use super::ConvBnRelu;
+use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::prelude::*;
+use nn_core::train::ImageClassifier;
+
+const EPS: f64 = 1e-3;
+
+/// Output channels of the four branches (and the two reductions) of one module.
+#[derive(Debug, Clone, Copy)]
+pub struct InceptionSpec {
+    pub input: usize,
+    pub ch1x1: usize,
+    pub ch3x3_reduce: usize,
+    pub ch3x3: usize,
+    pub ch5x5_reduce: usize,
+    pub ch5x5: usize,
+    pub pool_proj: usize,
+}
+
+impl InceptionSpec {
+    /// Channels of the concatenated output.
+    pub fn output(&self) -> usize {
+        self.ch1x1 + self.ch3x3 + self.ch5x5 + self.pool_proj
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct InceptionModule {
+    pub branch1: ConvBnRelu,
+    pub branch2: [ConvBnRelu; 2],
+    pub branch3: [ConvBnRelu; 2],
+    pub pool: MaxPool2d,
+    pub branch4: ConvBnRelu,
+}
+
+impl InceptionModule {
+    pub fn new(s: InceptionSpec, device: &Device) -> Self {
+        Self {
+            branch1: ConvBnRelu::new(s.input, s.ch1x1, 1, 1, 0, EPS, device),
+            branch2: [
+                ConvBnRelu::new(s.input, s.ch3x3_reduce, 1, 1, 0, EPS, device),
+                ConvBnRelu::new(s.ch3x3_reduce, s.ch3x3, 3, 1, 1, EPS, device),
+            ],
+            branch3: [
+                ConvBnRelu::new(s.input, s.ch5x5_reduce, 1, 1, 0, EPS, device),
+                ConvBnRelu::new(s.ch5x5_reduce, s.ch5x5, 3, 1, 1, EPS, device),
+            ],
+            pool: MaxPool2dConfig::new([3, 3])
+                .with_strides([1, 1])
+                .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+                .with_ceil_mode(true)
+                .init(),
+            branch4: ConvBnRelu::new(s.input, s.pool_proj, 1, 1, 0, EPS, device),
+        }
+    }
+
+    /// `[b, input, h, w]` -> `[b, output, h, w]`: the four branches side by side.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let b1 = self.branch1.forward(x.clone());
+        let b2 = self.branch2[1].forward(self.branch2[0].forward(x.clone()));
+        let b3 = self.branch3[1].forward(self.branch3[0].forward(x.clone()));
+        let b4 = self.branch4.forward(self.pool.forward(x));
+        Tensor::cat(vec![b1, b2, b3, b4], 1)
+    }
+}
+
+/// GoogLeNet.
+#[derive(Config, Debug)]
+pub struct GoogLeNetConfig {
+    #[config(default = 1000)]
+    pub classes: usize,
+    #[config(default = 0.2)]
+    pub dropout: f64,
+    /// Channel divisor for small test networks (1 for the real width).
+    #[config(default = 1)]
+    pub width_divisor: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct GoogLeNet {
+    pub stem: [ConvBnRelu; 3],
+    pub pools: [MaxPool2d; 4],
+    pub modules: Vec<InceptionModule>,
+    pub avgpool: AdaptiveAvgPool2d,
+    pub dropout: Dropout,
+    pub fc: Linear,
+}
+
+/// torchvision's table: (input, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj) for 3a..5b.
+const TABLE: [[usize; 7]; 9] = [
+    [192, 64, 96, 128, 16, 32, 32],
+    [256, 128, 128, 192, 32, 96, 64],
+    [480, 192, 96, 208, 16, 48, 64],
+    [512, 160, 112, 224, 24, 64, 64],
+    [512, 128, 128, 256, 24, 64, 64],
+    [512, 112, 144, 288, 32, 64, 64],
+    [528, 256, 160, 320, 32, 128, 128],
+    [832, 256, 160, 320, 32, 128, 128],
+    [832, 384, 192, 384, 48, 128, 128],
+];
+
+/// After which module a max pool follows (3b, 4e).
+const POOL_AFTER: [usize; 2] = [1, 6];
+
+impl GoogLeNetConfig {
+    pub fn init(&self, device: &Device) -> GoogLeNet {
+        let w = |c: usize| (c / self.width_divisor.max(1)).max(1);
+        let pool = |k: usize, s: usize, p: usize| {
+            MaxPool2dConfig::new([k, k])
+                .with_strides([s, s])
+                .with_padding(PaddingConfig2d::Explicit(p, p, p, p))
+                .with_ceil_mode(true)
+                .init()
+        };
+        let modules = TABLE
+            .iter()
+            .map(|r| {
+                let spec = InceptionSpec {
+                    input: w(r[0]),
+                    ch1x1: w(r[1]),
+                    ch3x3_reduce: w(r[2]),
+                    ch3x3: w(r[3]),
+                    ch5x5_reduce: w(r[4]),
+                    ch5x5: w(r[5]),
+                    pool_proj: w(r[6]),
+                };
+                InceptionModule::new(spec, device)
+            })
+            .collect();
+        GoogLeNet {
+            stem: [
+                ConvBnRelu::new(3, w(64), 7, 2, 3, EPS, device),
+                ConvBnRelu::new(w(64), w(64), 1, 1, 0, EPS, device),
+                ConvBnRelu::new(w(64), w(192), 3, 1, 1, EPS, device),
+            ],
+            pools: [pool(3, 2, 0), pool(3, 2, 0), pool(3, 2, 0), pool(2, 2, 0)],
+            modules,
+            avgpool: AdaptiveAvgPool2dConfig::new([1, 1]).init(),
+            dropout: DropoutConfig::new(self.dropout).init(),
+            fc: LinearConfig::new(w(384) + w(384) + w(128) + w(128), self.classes).init(device),
+        }
+    }
+}
+
+impl ImageClassifier for GoogLeNet {
+    /// `[batch, 3, h, w]` -> `[batch, classes]`; the body downsamples by 32.
+    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        let x = self.pools[0].forward(self.stem[0].forward(images));
+        let x = self.pools[1].forward(self.stem[2].forward(self.stem[1].forward(x)));
+        let mut x = x;
+        let mut pools = self.pools[2..].iter();
+        for (i, module) in self.modules.iter().enumerate() {
+            x = module.forward(x);
+            if POOL_AFTER.contains(&i) {
+                x = pools.next().expect("two inner pools").forward(x);
+            }
+        }
+        let x = self.avgpool.forward(x).flatten::<2>(1, 3);
+        self.fc.forward(self.dropout.forward(x))
+    }
+}

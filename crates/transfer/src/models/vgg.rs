@@ -1,0 +1,212 @@
+//! VGG (Simonyan & Zisserman 2014): deep stacks of 3x3 convolutions, built from a config list
+//! as in torchvision. VGG-19 at 1000 classes has 143,667,240 parameters.
+
+use burn::nn::conv::Conv2d;
+use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::prelude::*;
+use nn_core::train::ImageClassifier;
+
+/// One entry of a VGG config list: a 3x3 convolution to that many channels, or a max pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VggItem {
+    Conv(usize),
+    Pool,
+}
+
+/// torchvision's config lists "A", "B", "D", "E" for VGG-11, -13, -16, -19.
+pub fn vgg_layers(depth: usize) -> Option<Vec<VggItem>> {
+    use VggItem::{Conv as C, Pool as M};
+    let list = match depth {
+        11 => vec![
+            C(64),
+            M,
+            C(128),
+            M,
+            C(256),
+            C(256),
+            M,
+            C(512),
+            C(512),
+            M,
+            C(512),
+            C(512),
+            M,
+        ],
+        13 => vec![
+            C(64),
+            C(64),
+            M,
+            C(128),
+            C(128),
+            M,
+            C(256),
+            C(256),
+            M,
+            C(512),
+            C(512),
+            M,
+            C(512),
+            C(512),
+            M,
+        ],
+        16 => vec![
+            C(64),
+            C(64),
+            M,
+            C(128),
+            C(128),
+            M,
+            C(256),
+            C(256),
+            C(256),
+            M,
+            C(512),
+            C(512),
+            C(512),
+            M,
+            C(512),
+            C(512),
+            C(512),
+            M,
+        ],
+        19 => vec![
+            C(64),
+            C(64),
+            M,
+            C(128),
+            C(128),
+            M,
+            C(256),
+            C(256),
+            C(256),
+            C(256),
+            M,
+            C(512),
+            C(512),
+            C(512),
+            C(512),
+            M,
+            C(512),
+            C(512),
+            C(512),
+            C(512),
+            M,
+        ],
+        _ => return None,
+    };
+    Some(list)
+}
+
+/// A VGG network.
+#[derive(Config, Debug)]
+pub struct VggConfig {
+    /// 11, 13, 16 or 19 weight layers.
+    pub depth: usize,
+    #[config(default = 1000)]
+    pub classes: usize,
+    #[config(default = false)]
+    pub batch_norm: bool,
+    /// Width of the two hidden classifier layers (4096 in the paper).
+    #[config(default = 4096)]
+    pub hidden: usize,
+    /// Side of the adaptive average pool before the classifier (7 in torchvision).
+    #[config(default = 7)]
+    pub pool: usize,
+    #[config(default = 0.5)]
+    pub dropout: f64,
+    /// Channel divisor for small test networks (1 for the real width).
+    #[config(default = 1)]
+    pub width_divisor: usize,
+}
+
+/// A 3x3 convolution (+ batch norm) + ReLU, optionally followed by 2x2 max pooling.
+#[derive(Module, Debug)]
+pub struct VggUnit {
+    pub conv: Conv2d,
+    pub bn: Option<BatchNorm>,
+    pub pool: Option<MaxPool2d>,
+}
+
+/// `features` (the convolutional part), `avgpool`, `classifier` as in torchvision.
+#[derive(Module, Debug)]
+pub struct Vgg {
+    pub features: Vec<VggUnit>,
+    pub avgpool: AdaptiveAvgPool2d,
+    pub classifier: Vec<Linear>,
+    pub dropout: Dropout,
+}
+
+impl VggConfig {
+    /// Builds the network; `None` for an unknown depth.
+    pub fn init(&self, device: &Device) -> Option<Vgg> {
+        let mut features: Vec<VggUnit> = Vec::new();
+        let mut channels = 3;
+        for item in vgg_layers(self.depth)? {
+            match item {
+                VggItem::Conv(out) => {
+                    let out = (out / self.width_divisor.max(1)).max(1);
+                    features.push(VggUnit {
+                        conv: super::conv(channels, out, 3, 1, 1, true, device),
+                        bn: self
+                            .batch_norm
+                            .then(|| BatchNormConfig::new(out).init(device)),
+                        pool: None,
+                    });
+                    channels = out;
+                }
+                VggItem::Pool => {
+                    features.last_mut()?.pool = Some(MaxPool2dConfig::new([2, 2]).init())
+                }
+            }
+        }
+        let flat = channels * self.pool * self.pool;
+        Some(Vgg {
+            features,
+            avgpool: AdaptiveAvgPool2dConfig::new([self.pool, self.pool]).init(),
+            classifier: vec![
+                LinearConfig::new(flat, self.hidden).init(device),
+                LinearConfig::new(self.hidden, self.hidden).init(device),
+                LinearConfig::new(self.hidden, self.classes).init(device),
+            ],
+            dropout: DropoutConfig::new(self.dropout).init(),
+        })
+    }
+}
+
+impl Vgg {
+    /// `[batch, 3, h, w]` -> `[batch, 512 / divisor, h / 32, w / 32]`.
+    pub fn features(&self, x: Tensor<4>) -> Tensor<4> {
+        self.features.iter().fold(x, |x, unit| {
+            let x = unit.conv.forward(x);
+            let x = match &unit.bn {
+                Some(bn) => bn.forward(x),
+                None => x,
+            };
+            let x = burn::tensor::activation::relu(x);
+            match &unit.pool {
+                Some(pool) => pool.forward(x),
+                None => x,
+            }
+        })
+    }
+}
+
+impl ImageClassifier for Vgg {
+    /// `[batch, 3, h, w]` -> `[batch, classes]` (h and w at least 32).
+    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        let x = self
+            .avgpool
+            .forward(self.features(images))
+            .flatten::<2>(1, 3);
+        let last = self.classifier.len() - 1;
+        self.classifier.iter().enumerate().fold(x, |x, (i, layer)| {
+            let x = layer.forward(x);
+            if i == last {
+                x
+            } else {
+                self.dropout.forward(burn::tensor::activation::relu(x))
+            }
+        })
+    }
+}

@@ -1,0 +1,3 @@
+//! The transfer crate's tests, in one binary.
+
+mod models;
