@@ -1,11 +1,16 @@
 //! Week 2 of the course: the famous architectures (VGG, ResNet, Inception) and transfer
-//! learning. This first part holds the models with their published parameter counts.
+//! learning.
 
+pub mod architectures;
 pub mod models;
 
-use nn_core::Registry;
+use nn_core::{Registry, experiment};
 
-/// The week's experiments (the architectures and the VGG-19 assignment are still to come).
+/// The week's experiments (the VGG-19 transfer assignment is still to come).
 pub fn registry() -> Registry {
-    Registry::new()
+    Registry::new().with(experiment::<architectures::ArchitecturesConfig>(
+        "transfer/architectures",
+        "VGG, ResNet and Inception: parameters, multiply-accumulates and forward time at 32 and 224 pixels",
+        architectures::run,
+    ))
 }

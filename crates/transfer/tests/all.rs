@@ -1,3 +1,4 @@
 //! The transfer crate's tests, in one binary.
 
+mod cli;
 mod models;

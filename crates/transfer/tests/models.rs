@@ -72,3 +72,18 @@ fn forward_shapes_at_32x32() {
         .init(&device);
     assert_eq!(googlenet.forward(x).dims(), [2, 10]);
 }
+
+#[test]
+fn multiply_accumulates_match_published_figures() {
+    // Published GMACs at 224x224: VGG-19 19.6, ResNet-18 1.82, ResNet-34 3.67, GoogLeNet 1.50.
+    let close =
+        |macs: u64, published: f64| ((macs as f64 / 1e9) - published).abs() / published < 0.02;
+    let vgg = VggConfig::new(19).macs(224).unwrap();
+    assert!(close(vgg, 19.6), "VGG-19 {vgg}");
+    let r18 = ResNetConfig::new(18).macs(224).unwrap();
+    assert!(close(r18, 1.82), "ResNet-18 {r18}");
+    let r34 = ResNetConfig::new(34).macs(224).unwrap();
+    assert!(close(r34, 3.67), "ResNet-34 {r34}");
+    let g = GoogLeNetConfig::new().macs(224);
+    assert!(close(g, 1.50), "GoogLeNet {g}");
+}

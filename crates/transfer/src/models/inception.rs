@@ -94,7 +94,7 @@ pub struct GoogLeNet {
 }
 
 /// torchvision's table: (input, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj) for 3a..5b.
-const TABLE: [[usize; 7]; 9] = [
+pub const TABLE: [[usize; 7]; 9] = [
     [192, 64, 96, 128, 16, 32, 32],
     [256, 128, 128, 192, 32, 96, 64],
     [480, 192, 96, 208, 16, 48, 64],
@@ -164,5 +164,31 @@ impl ImageClassifier for GoogLeNet {
         }
         let x = self.avgpool.forward(x).flatten::<2>(1, 3);
         self.fc.forward(self.dropout.forward(x))
+    }
+}
+
+impl GoogLeNetConfig {
+    /// Multiply-accumulates of one forward pass on a `side` x `side` image.
+    pub fn macs(&self, side: usize) -> u64 {
+        let w = |c: usize| (c / self.width_divisor.max(1)).max(1) as u64;
+        // Ceil-mode pooling: out = ceil((n - k) / s) + 1.
+        let pool = |n: u64, k: u64, s: u64| (n.saturating_sub(k)).div_ceil(s) + 1;
+        let mut size = (side as u64).div_ceil(2);
+        let mut total = size * size * 49 * 3 * w(64);
+        size = pool(size, 3, 2);
+        total += size * size * w(64) * w(64) + size * size * 9 * w(64) * w(192);
+        size = pool(size, 3, 2);
+        for (i, r) in TABLE.iter().enumerate() {
+            let [input, c1, r3, c3, r5, c5, pp] = r.map(w);
+            let area = size * size;
+            total += area
+                * (input * c1 + input * r3 + 9 * r3 * c3 + input * r5 + 9 * r5 * c5 + input * pp);
+            if i == POOL_AFTER[0] {
+                size = pool(size, 3, 2);
+            } else if i == POOL_AFTER[1] {
+                size = pool(size, 2, 2);
+            }
+        }
+        total + (w(384) + w(384) + w(128) + w(128)) * self.classes as u64
     }
 }

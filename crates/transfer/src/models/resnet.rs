@@ -112,3 +112,27 @@ impl ImageClassifier for ResNet {
         self.fc.forward(self.avgpool.forward(x).flatten::<2>(1, 3))
     }
 }
+
+impl ResNetConfig {
+    /// Multiply-accumulates of one forward pass on a `side` x `side` image.
+    pub fn macs(&self, side: usize) -> Option<u64> {
+        let width = |c: usize| (c / self.width_divisor.max(1)).max(1) as u64;
+        let mut size = (side as u64).div_ceil(2); // 7x7 stride-2 stem
+        let mut total = size * size * 49 * 3 * width(64);
+        size = size.div_ceil(2); // 3x3 stride-2 max pool
+        let mut channels = width(64);
+        for (stage, &count) in self.blocks()?.iter().enumerate() {
+            let out = width(64 << stage);
+            for block in 0..count {
+                let stride = if stage > 0 && block == 0 { 2 } else { 1 };
+                let next = size.div_ceil(stride);
+                total += next * next * 9 * channels * out + next * next * 9 * out * out;
+                if stride != 1 || channels != out {
+                    total += next * next * channels * out;
+                }
+                (size, channels) = (next, out);
+            }
+        }
+        Some(total + channels * self.classes as u64)
+    }
+}

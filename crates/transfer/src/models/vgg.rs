@@ -210,3 +210,27 @@ impl ImageClassifier for Vgg {
         })
     }
 }
+
+impl VggConfig {
+    /// Multiply-accumulates of one forward pass on a `side` x `side` image (convolutions and
+    /// dense layers; pooling and activations are free in this count, as usual).
+    pub fn macs(&self, side: usize) -> Option<u64> {
+        let mut total = 0u64;
+        let (mut channels, mut size) = (3u64, side as u64);
+        for item in vgg_layers(self.depth)? {
+            match item {
+                VggItem::Conv(out) => {
+                    let out = (out / self.width_divisor.max(1)).max(1) as u64;
+                    total += size * size * 9 * channels * out;
+                    channels = out;
+                }
+                VggItem::Pool => size /= 2,
+            }
+        }
+        let (flat, hidden) = (
+            channels * (self.pool * self.pool) as u64,
+            self.hidden as u64,
+        );
+        Some(total + flat * hidden + hidden * hidden + hidden * self.classes as u64)
+    }
+}
