@@ -2,7 +2,7 @@
 //! with and without data augmentation; top-1 and top-5. `--dataset cifar-10` runs the same
 //! code on CIFAR-10.
 
-use crate::common::{overlay, subset, train_stage};
+use crate::common::{load_train_test, overlay, train_stage};
 use crate::models::{CnnSpec, SmallCnn};
 use nn_core::augment::Pipeline;
 use nn_core::data::Normalization;
@@ -78,16 +78,7 @@ impl ExperimentConfig for CifarConfig {
 }
 
 pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
-    let train = subset(
-        run.load(&config.dataset, "train")?,
-        config.train_size,
-        run.seed,
-    );
-    let test = run.load(&config.dataset, "test")?;
-    run.set_data(nn_core::run::DataInfo {
-        train: train.len(),
-        ..run.data().clone()
-    });
+    let (train, test) = load_train_test(run, &config.dataset, config.train_size)?;
     let device = run.train_device();
     let normalization = Normalization::fit(&train);
     let mut variants = vec![("augmented", true)];

@@ -2,7 +2,7 @@
 //! budget (epochs, optimiser, batches), compared on parameters, accuracy, time and the
 //! train/test gap.
 
-use crate::common::{overlay, subset, train_stage};
+use crate::common::{load_train_test, overlay, train_stage};
 use crate::models::{CnnSpec, SmallCnn};
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
@@ -78,16 +78,7 @@ impl ExperimentConfig for FashionCnnConfig {
 }
 
 pub fn run(config: &FashionCnnConfig, run: &mut Run) -> Result<Summary> {
-    let train = subset(
-        run.load(&config.dataset, "train")?,
-        config.train_size,
-        run.seed,
-    );
-    let test = run.load(&config.dataset, "test")?;
-    run.set_data(nn_core::run::DataInfo {
-        train: train.len(),
-        ..run.data().clone()
-    });
+    let (train, test) = load_train_test(run, &config.dataset, config.train_size)?;
     let device = run.train_device();
     let options = |title: &str| ClassifierOptions {
         epochs: config.epochs,
