@@ -14,87 +14,21 @@ pub enum VggItem {
     Pool,
 }
 
-/// torchvision's config lists "A", "B", "D", "E" for VGG-11, -13, -16, -19.
+/// torchvision's config lists "A", "B", "D", "E" for VGG-11, -13, -16, -19: five stages of
+/// 64, 128, 256, 512, 512 channels, each some 3x3 convolutions then a max pool.
 pub fn vgg_layers(depth: usize) -> Option<Vec<VggItem>> {
-    use VggItem::{Conv as C, Pool as M};
-    let list = match depth {
-        11 => vec![
-            C(64),
-            M,
-            C(128),
-            M,
-            C(256),
-            C(256),
-            M,
-            C(512),
-            C(512),
-            M,
-            C(512),
-            C(512),
-            M,
-        ],
-        13 => vec![
-            C(64),
-            C(64),
-            M,
-            C(128),
-            C(128),
-            M,
-            C(256),
-            C(256),
-            M,
-            C(512),
-            C(512),
-            M,
-            C(512),
-            C(512),
-            M,
-        ],
-        16 => vec![
-            C(64),
-            C(64),
-            M,
-            C(128),
-            C(128),
-            M,
-            C(256),
-            C(256),
-            C(256),
-            M,
-            C(512),
-            C(512),
-            C(512),
-            M,
-            C(512),
-            C(512),
-            C(512),
-            M,
-        ],
-        19 => vec![
-            C(64),
-            C(64),
-            M,
-            C(128),
-            C(128),
-            M,
-            C(256),
-            C(256),
-            C(256),
-            C(256),
-            M,
-            C(512),
-            C(512),
-            C(512),
-            C(512),
-            M,
-            C(512),
-            C(512),
-            C(512),
-            C(512),
-            M,
-        ],
+    let convs_per_stage = match depth {
+        11 => [1, 1, 2, 2, 2],
+        13 => [2, 2, 2, 2, 2],
+        16 => [2, 2, 3, 3, 3],
+        19 => [2, 2, 4, 4, 4],
         _ => return None,
     };
+    let mut list = Vec::new();
+    for (convs, channels) in convs_per_stage.into_iter().zip([64, 128, 256, 512, 512]) {
+        list.extend(std::iter::repeat_n(VggItem::Conv(channels), convs));
+        list.push(VggItem::Pool);
+    }
     Some(list)
 }
 
