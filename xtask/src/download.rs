@@ -1,14 +1,16 @@
-//! `cargo xtask download [NAMES|--all]`: fetch, verify and unpack data sets.
+//! `cargo xtask download [NAMES|--all]`: fetch, verify and unpack data sets, and fetch
+//! pre-trained weights (`vgg19`, ...) when named.
 
 use nn_core::data::download::{DownloadOptions, Fetched, derive_dataset, fetch_dataset};
+use nn_core::data::weights::{find_weights, weights};
 use nn_core::data::{DataDir, catalog, find};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Data sets to fetch (see the list with no names).
+    /// Data sets or weights to fetch (see the list with no names).
     names: Vec<String>,
-    /// Fetch every data set of the course.
+    /// Fetch every data set of the course (not the weights: name those).
     #[arg(long)]
     all: bool,
     /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
@@ -31,6 +33,10 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
         for spec in catalog() {
             println!("  {:<20} {} ({})", spec.name, spec.title, spec.licence);
         }
+        println!("pre-trained weights (fetched only when named):");
+        for w in weights() {
+            println!("  {:<20} {} ({})", w.name, w.title, w.licence);
+        }
         return Ok(true);
     }
     let options = DownloadOptions {
@@ -39,6 +45,20 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     };
     let mut ok = true;
     for name in &names {
+        if let Some(w) = find_weights(name) {
+            match w.fetch(&dir, &options) {
+                Ok(Fetched::AlreadyVerified) => println!("{name}: already present and verified"),
+                Ok(_) => println!(
+                    "{name}: downloaded to {}, checksum verified",
+                    w.path(&dir).display()
+                ),
+                Err(e) => {
+                    ok = false;
+                    eprintln!("{name}: FAILED: {e}");
+                }
+            }
+            continue;
+        }
         let spec = find(name)?;
         let result = match spec.derived_from {
             Some(source) => fetch_dataset(find(source)?, &dir, &options)

@@ -1,4 +1,4 @@
-//! `cargo xtask verify`: one line per data set present.
+//! `cargo xtask verify`: one line per data set and weights file present.
 
 use nn_core::data::{DataDir, catalog, verify};
 use std::path::Path;
@@ -17,6 +17,16 @@ pub fn run(data_dir: Option<&Path>) -> nn_core::Result<bool> {
         let report = verify::verify(spec, &dir);
         all_ok &= report.ok();
         println!("{}", report.line());
+    }
+    for w in nn_core::data::weights::weights() {
+        match w.verified_path(&dir) {
+            Ok(Some(path)) => println!("{}: OK ({}, checksum verified)", w.name, path.display()),
+            Ok(None) => {}
+            Err(e) => {
+                all_ok = false;
+                println!("{}: PROBLEM: {e}", w.name);
+            }
+        }
     }
     if !any {
         println!("no data set found; get them with `cargo xtask download --all`");

@@ -2,7 +2,6 @@
 //! and convolutional classifiers on Fashion-MNIST, CIFAR and chest X-rays.
 
 pub mod cifar;
-pub mod common;
 pub mod conv_ops;
 pub mod fashion;
 pub mod gallery;

@@ -3,6 +3,7 @@
 
 pub mod architectures;
 pub mod models;
+pub mod weights;
 
 use nn_core::{Registry, experiment};
 

@@ -2,3 +2,5 @@
 
 mod cli;
 mod models;
+mod support;
+mod weights;

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Checksum {
     Sha256(&'static str),
+    /// The leading hex digits of the sha256, as in torchvision's weight file names.
+    Sha256Prefix(&'static str),
     Md5(&'static str),
 }
 

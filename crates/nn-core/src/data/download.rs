@@ -58,12 +58,12 @@ pub fn digest_reader(reader: &mut impl Read, checksum: Checksum) -> std::io::Res
             break;
         }
         match checksum {
-            Checksum::Sha256(_) => sha.update(&buf[..n]),
+            Checksum::Sha256(_) | Checksum::Sha256Prefix(_) => sha.update(&buf[..n]),
             Checksum::Md5(_) => md.update(&buf[..n]),
         }
     }
     Ok(match checksum {
-        Checksum::Sha256(_) => hex(&sha.finalize()),
+        Checksum::Sha256(_) | Checksum::Sha256Prefix(_) => hex(&sha.finalize()),
         Checksum::Md5(_) => hex(&md.finalize()),
     })
 }
@@ -75,7 +75,16 @@ fn hex(bytes: &[u8]) -> String {
 fn expected_digest(checksum: Checksum) -> (&'static str, &'static str) {
     match checksum {
         Checksum::Sha256(d) => ("sha256", d),
+        Checksum::Sha256Prefix(d) => ("sha256 (prefix)", d),
         Checksum::Md5(d) => ("md5", d),
+    }
+}
+
+/// Whether a hex digest computed with [`file_digest`] satisfies `checksum`.
+pub fn digest_matches(checksum: Checksum, actual: &str) -> bool {
+    match checksum {
+        Checksum::Sha256Prefix(prefix) => actual.starts_with(prefix),
+        Checksum::Sha256(d) | Checksum::Md5(d) => actual == d,
     }
 }
 
@@ -85,7 +94,10 @@ fn expected_digest(checksum: Checksum) -> (&'static str, &'static str) {
 pub fn fetch_file(file: &RemoteFile, target: &Path, options: &DownloadOptions) -> Result<Fetched> {
     let (algo, expected) = expected_digest(file.checksum);
     if target.exists()
-        && file_digest(target, file.checksum).map_err(|e| Error::io(target, e))? == expected
+        && digest_matches(
+            file.checksum,
+            &file_digest(target, file.checksum).map_err(|e| Error::io(target, e))?,
+        )
     {
         return Ok(Fetched::AlreadyVerified);
     }
@@ -113,7 +125,7 @@ pub fn fetch_file(file: &RemoteFile, target: &Path, options: &DownloadOptions) -
                 }
             }
             let actual = file_digest(&part, file.checksum).map_err(|e| Error::io(&part, e))?;
-            if actual != expected {
+            if !digest_matches(file.checksum, &actual) {
                 let _ = std::fs::remove_file(&part);
                 last = DownloadError::Checksum {
                     file: target.to_path_buf(),

@@ -8,6 +8,7 @@ pub mod formats;
 mod image_dataset;
 pub mod synthetic;
 pub mod verify;
+pub mod weights;
 
 pub use batch::{Normalization, batch_images, batch_labels};
 pub use catalog::{DataDir, DatasetSpec, Split, catalog, find};

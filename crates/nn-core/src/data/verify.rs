@@ -94,7 +94,9 @@ pub fn verify(spec: &DatasetSpec, data_dir: &Path) -> VerifyReport {
         }
         let (checksum, expected) = match (file.content_sha256, file.checksum) {
             (Some(content), _) => (Checksum::Sha256(content), content),
-            (None, c @ Checksum::Sha256(d)) | (None, c @ Checksum::Md5(d)) => (c, d),
+            (None, c @ Checksum::Sha256(d))
+            | (None, c @ Checksum::Sha256Prefix(d))
+            | (None, c @ Checksum::Md5(d)) => (c, d),
         };
         let digest = if file.content_sha256.is_some() {
             super::formats::open_maybe_gz(&path)
@@ -104,7 +106,7 @@ pub fn verify(spec: &DatasetSpec, data_dir: &Path) -> VerifyReport {
             file_digest(&path, checksum).map_err(|e| e.to_string())
         };
         match digest {
-            Ok(d) if d == expected => {}
+            Ok(d) if super::download::digest_matches(checksum, &d) => {}
             Ok(d) => report
                 .problems
                 .push(format!("{}: checksum {d}, expected {expected}", file.name)),

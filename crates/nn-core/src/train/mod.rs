@@ -16,6 +16,7 @@ pub mod classifier;
 mod fit;
 mod optim;
 mod params;
+pub mod stage;
 
 pub use checkpoint::Checkpoint;
 pub use classifier::{
@@ -24,3 +25,4 @@ pub use classifier::{
 pub use fit::{EpochContext, EpochLog, FitOptions, TrainState, fit};
 pub use optim::{OptimizerKind, sgd};
 pub use params::{learnable_parameter_count, parameter_values};
+pub use stage::{StageResult, load_train_test, overlay, read_curve, subset, train_stage};

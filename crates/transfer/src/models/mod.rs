@@ -5,11 +5,13 @@ pub mod inception;
 pub mod resnet;
 pub mod vgg;
 
+use burn::module::Param;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
+use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 
-/// A `k` x `k` convolution with symmetric padding `padding`.
+/// A `k` x `k` convolution with symmetric padding `padding`, initialised as torchvision
+/// does (Kaiming normal over fan-out for ReLU, zero bias), so a deep plain VGG still trains.
 pub(crate) fn conv(
     input: usize,
     output: usize,
@@ -19,13 +21,36 @@ pub(crate) fn conv(
     bias: bool,
     device: &Device,
 ) -> Conv2d {
-    Conv2dConfig::new([input, output], [k, k])
+    let mut conv = Conv2dConfig::new([input, output], [k, k])
         .with_stride([stride, stride])
         .with_padding(PaddingConfig2d::Explicit(
             padding, padding, padding, padding,
         ))
         .with_bias(bias)
-        .init(device)
+        .with_initializer(Initializer::KaimingNormal {
+            gain: std::f64::consts::SQRT_2,
+            fan_out_only: true,
+        })
+        .init(device);
+    conv.bias = zero_bias(conv.bias.take(), device);
+    conv
+}
+
+/// A fresh zero bias of the same length (torchvision zeroes every bias at init).
+fn zero_bias(bias: Option<Param<Tensor<1>>>, device: &Device) -> Option<Param<Tensor<1>>> {
+    bias.map(|b| Param::from_tensor(Tensor::zeros(b.dims(), device)))
+}
+
+/// A dense layer initialised as torchvision's classifiers: weights N(0, 0.01), zero bias.
+pub(crate) fn linear(input: usize, output: usize, device: &Device) -> Linear {
+    let mut layer = LinearConfig::new(input, output)
+        .with_initializer(Initializer::Normal {
+            mean: 0.0,
+            std: 0.01,
+        })
+        .init(device);
+    layer.bias = zero_bias(layer.bias.take(), device);
+    layer
 }
 
 /// Convolution (no bias), batch norm, ReLU: the unit ResNet and GoogLeNet are built from.

@@ -104,6 +104,15 @@ impl ResNetConfig {
     }
 }
 
+impl ResNet {
+    /// A new, freshly initialised `fc` for `classes` classes (the ImageNet head is dropped).
+    pub fn replace_head(mut self, classes: usize, device: &Device) -> Self {
+        let [features, _] = self.fc.weight.dims();
+        self.fc = LinearConfig::new(features, classes).init(device);
+        self
+    }
+}
+
 impl ImageClassifier for ResNet {
     /// `[batch, 3, h, w]` -> `[batch, classes]`; the body downsamples by 32.
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {

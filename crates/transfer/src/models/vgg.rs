@@ -3,7 +3,7 @@
 
 use burn::nn::conv::Conv2d;
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear};
 use burn::prelude::*;
 use nn_core::train::ImageClassifier;
 
@@ -99,9 +99,9 @@ impl VggConfig {
             features,
             avgpool: AdaptiveAvgPool2dConfig::new([self.pool, self.pool]).init(),
             classifier: vec![
-                LinearConfig::new(flat, self.hidden).init(device),
-                LinearConfig::new(self.hidden, self.hidden).init(device),
-                LinearConfig::new(self.hidden, self.classes).init(device),
+                super::linear(flat, self.hidden, device),
+                super::linear(self.hidden, self.hidden, device),
+                super::linear(self.hidden, self.classes, device),
             ],
             dropout: DropoutConfig::new(self.dropout).init(),
         })
@@ -123,6 +123,47 @@ impl Vgg {
                 None => x,
             }
         })
+    }
+}
+
+impl Vgg {
+    /// A new, freshly initialised last layer for `classes` classes: the pretrained network's
+    /// own head (ImageNet's 1000 classes) is of no use for another label set.
+    pub fn replace_head(mut self, classes: usize, device: &Device) -> Self {
+        if let Some(last) = self.classifier.last_mut() {
+            let [hidden, _] = last.weight.dims();
+            *last = super::linear(hidden, classes, device);
+        }
+        self
+    }
+
+    /// Freezes the first `units` of `features` (no gradients, so the optimiser never changes
+    /// them; batch norm keeps its running statistics) and unfreezes the rest.
+    pub fn freeze_features(mut self, units: usize) -> Self {
+        self.features = self
+            .features
+            .into_iter()
+            .enumerate()
+            .map(|(i, unit)| {
+                if i < units {
+                    unit.freeze()
+                } else {
+                    unit.unfreeze()
+                }
+            })
+            .collect();
+        self
+    }
+
+    /// Index of the first unit of each of the five stages (the unit after each pooling).
+    pub fn stage_starts(&self) -> Vec<usize> {
+        let mut starts = vec![0];
+        for (i, unit) in self.features.iter().enumerate() {
+            if unit.pool.is_some() && i + 1 < self.features.len() {
+                starts.push(i + 1);
+            }
+        }
+        starts
     }
 }
 

@@ -1,9 +1,10 @@
-//! Pieces the CNN experiments share: subsets, stage training, curve overlays.
+//! One model trained in its own stage of a run, and the pieces experiments with several
+//! stages share: seeded subsets, train/test loading, curve overlays.
 
-use nn_core::data::ImageDataset;
-use nn_core::train::{ClassifierOptions, Evaluation, ImageClassifier, train_classifier};
-use nn_core::viz::{Curve, CurvePlot};
-use nn_core::{Result, Run};
+use super::{ClassifierOptions, Evaluation, ImageClassifier, train_classifier};
+use crate::data::ImageDataset;
+use crate::viz::{Curve, CurvePlot};
+use crate::{Result, Run};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -67,9 +68,9 @@ pub fn subset(data: ImageDataset, size: usize, seed: u64) -> ImageDataset {
     if size == 0 || size >= data.len() {
         return data;
     }
-    let order = nn_core::data::batch::shuffled_indices(
+    let order = crate::data::batch::shuffled_indices(
         data.len(),
-        nn_core::backend::derive_seed(seed, "subset"),
+        crate::backend::derive_seed(seed, "subset"),
     );
     data.select(&order[..size])
 }
@@ -83,7 +84,7 @@ pub fn load_train_test(
 ) -> Result<(ImageDataset, ImageDataset)> {
     let train = subset(run.load(dataset, "train")?, train_size, run.seed);
     let test = run.load(dataset, "test")?;
-    run.set_data(nn_core::run::DataInfo {
+    run.set_data(crate::run::DataInfo {
         train: train.len(),
         ..run.data().clone()
     });

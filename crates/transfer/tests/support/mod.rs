@@ -1,0 +1,3 @@
+//! Helpers shared by the transfer tests.
+
+pub mod torch_files;
