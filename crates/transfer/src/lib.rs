@@ -3,15 +3,23 @@
 
 pub mod architectures;
 pub mod models;
+pub mod pretext;
+pub mod vgg19_cifar10;
 pub mod weights;
 
 use nn_core::{Registry, experiment};
 
-/// The week's experiments (the VGG-19 transfer assignment is still to come).
+/// The week's experiments, in teaching order.
 pub fn registry() -> Registry {
-    Registry::new().with(experiment::<architectures::ArchitecturesConfig>(
-        "transfer/architectures",
-        "VGG, ResNet and Inception: parameters, multiply-accumulates and forward time at 32 and 224 pixels",
-        architectures::run,
-    ))
+    Registry::new()
+        .with(experiment::<architectures::ArchitecturesConfig>(
+            "transfer/architectures",
+            "VGG, ResNet and Inception: parameters, multiply-accumulates and forward time at 32 and 224 pixels",
+            architectures::run,
+        ))
+        .with(experiment::<vgg19_cifar10::Vgg19Cifar10Config>(
+            "transfer/vgg19-cifar10",
+            "The assignment: a pre-trained VGG-19 on CIFAR-10 before training, as a frozen feature extractor, fine-tuned, and against training from scratch",
+            vgg19_cifar10::run,
+        ))
 }

@@ -1,6 +1,8 @@
 //! The transfer crate's tests, in one binary.
 
 mod cli;
+mod freezing;
 mod models;
+mod pretext;
 mod support;
 mod weights;

@@ -119,6 +119,47 @@ impl ImageDataset {
         self.select(&indices)
     }
 
+    /// The images as RGB on a black `side` x `side` canvas, centred (grey copied to all three
+    /// channels; larger images cropped at the centre): lines a 28x28 grey set up with a
+    /// network made for 32x32 colour images, without resampling a pixel.
+    pub fn as_rgb_canvas(&self, side: usize) -> ImageDataset {
+        let ImageShape {
+            channels,
+            height,
+            width,
+        } = self.shape;
+        let shape = ImageShape::new(3, side, side);
+        let mut pixels = vec![0u8; self.len() * shape.len()];
+        for (index, out) in pixels.chunks_exact_mut(shape.len().max(1)).enumerate() {
+            let image = self.image(index);
+            for y in 0..side {
+                let Some(sy) = (y + height / 2)
+                    .checked_sub(side / 2)
+                    .filter(|&v| v < height)
+                else {
+                    continue;
+                };
+                for x in 0..side {
+                    let Some(sx) = (x + width / 2).checked_sub(side / 2).filter(|&v| v < width)
+                    else {
+                        continue;
+                    };
+                    for c in 0..3 {
+                        let source = if channels == 3 { c } else { 0 };
+                        out[(c * side + y) * side + x] = image[(source * height + sy) * width + sx];
+                    }
+                }
+            }
+        }
+        ImageDataset {
+            pixels,
+            labels: self.labels.clone(),
+            shape,
+            class_names: self.class_names.clone(),
+            source: format!("{} (RGB, {side}x{side} canvas)", self.source),
+        }
+    }
+
     /// Splits off the last `fraction` of a seeded shuffle as a second set (e.g. validation).
     pub fn split_off(&self, fraction: f64, seed: u64) -> (ImageDataset, ImageDataset) {
         use rand::seq::SliceRandom;

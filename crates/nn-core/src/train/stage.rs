@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What training one model in its own stage of a run gave.
-pub struct StageResult {
+pub struct StageResult<M> {
+    /// The trained model, still on the training device (the next stage can go on from it).
+    pub model: M,
     pub params: usize,
     pub test: Evaluation,
     pub train_accuracy: f64,
@@ -19,7 +21,7 @@ pub struct StageResult {
     pub dir: PathBuf,
 }
 
-impl StageResult {
+impl<M> StageResult<M> {
     /// The stage's headline figures, each name prefixed (`cnn_test_accuracy`, ...).
     pub fn figures(&self, prefix: &str) -> BTreeMap<String, f64> {
         let accuracy = self.test.accuracy();
@@ -47,13 +49,14 @@ pub fn train_stage<M: ImageClassifier>(
     train: &ImageDataset,
     test: &ImageDataset,
     options: &ClassifierOptions,
-) -> Result<StageResult> {
+) -> Result<StageResult<M>> {
     let mut stage = run.stage(name)?;
     let params = model.num_params();
     let trained = train_classifier(&mut stage, model, train, test, options)?;
     let seconds = stage.summary(options.epochs, BTreeMap::new()).epoch_seconds;
     run.absorb(&stage);
     Ok(StageResult {
+        model: trained.model,
         params,
         test: trained.test,
         train_accuracy: trained.train_accuracy,
