@@ -135,7 +135,7 @@ pub fn write_safetensors(path: &Path, entries: &[Entry]) {
         data.extend(bytes);
     }
     let mut json = serde_json::to_vec(&header).unwrap();
-    while json.len() % 8 != 0 {
+    while !json.len().is_multiple_of(8) {
         json.push(b' ');
     }
     let mut file = std::fs::File::create(path).unwrap();
