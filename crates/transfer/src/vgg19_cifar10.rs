@@ -269,7 +269,12 @@ fn pretrained(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Pretrained> 
                 network,
                 normalization: None,
                 note: format!(
-                    "pre-trained weights: our own, not ImageNet (no ImageNet file in the data dir): VGG-19 at 1/{} width pre-trained on {task} ({} training images, {} epochs, pre-training test accuracy {:.1}%)",
+                    "pre-trained weights: our own, not ImageNet ({}): VGG-19 at 1/{} width pre-trained on {task} ({} training images, {} epochs, pre-training test accuracy {:.1}%)",
+                    if config.weights == "own" {
+                        "weights = own"
+                    } else {
+                        "no ImageNet file in the data dir"
+                    },
                     config.width_divisor,
                     train.len(),
                     config.pretrain_epochs,

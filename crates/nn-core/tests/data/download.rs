@@ -162,3 +162,26 @@ fn mirror_fallback_after_404() {
     );
     assert_eq!(std::fs::read(&target).unwrap(), data);
 }
+
+/// torchvision names its weights by the first hex digits of their sha256: a file whose
+/// digest starts with them is accepted, another is refused and deleted.
+#[test]
+fn sha256_prefix_checks_torchvision_style_names() {
+    let data = payload();
+    let server = TestServer::start(vec![("/w.pth", Route::File(data.clone()))]);
+    let dir = tempfile::tempdir().unwrap();
+    let digest = sha256(&data);
+    let mut file = remote(vec![server.url("/w.pth")], &data);
+    file.checksum = Checksum::Sha256Prefix(Box::leak(digest[..8].to_string().into_boxed_str()));
+    let target = dir.path().join("w.pth");
+    assert_eq!(
+        fetch_file(&file, &target, &quick()).unwrap(),
+        Fetched::Downloaded
+    );
+    let wrong = if digest.starts_with("00") { "ff" } else { "00" };
+    file.checksum = Checksum::Sha256Prefix(wrong);
+    let other = dir.path().join("other.pth");
+    let error = fetch_file(&file, &other, &quick()).unwrap_err().to_string();
+    assert!(error.contains("sha256 (prefix)"), "{error}");
+    assert!(!other.exists());
+}
