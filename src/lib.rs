@@ -2,6 +2,7 @@
 //! One dependency brings every topic crate; [`registry`] lists every experiment in course
 //! order.
 
+pub use autoencoders;
 pub use cnn;
 pub use mlp;
 pub use nn_core;
@@ -13,4 +14,5 @@ pub fn registry() -> nn_core::Registry {
         .extend(mlp::registry())
         .extend(cnn::registry())
         .extend(transfer::registry())
+        .extend(autoencoders::registry())
 }

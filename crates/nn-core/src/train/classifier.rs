@@ -2,8 +2,8 @@
 //! [`ImageDataset`] through [`fit`](super::fit), evaluate it, and write its curves and
 //! confusion matrix. The MLP, CNN and transfer weeks all train through here.
 
-use super::checkpoint::Checkpoint;
-use super::fit::{EpochLog, FitOptions, TrainState, fit};
+use super::fit::{EpochLog, FitOptions, fit};
+use super::model_state::ModelState;
 use crate::augment::Pipeline;
 use crate::data::{ImageDataset, Normalization, batch_images, batch_labels};
 use crate::error::Result;
@@ -11,7 +11,7 @@ use crate::metrics::{ConfusionMatrix, accuracy, roc_auc, top_k_accuracy};
 use crate::run::Run;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
 use std::collections::BTreeMap;
 
@@ -160,24 +160,6 @@ pub struct TrainedClassifier<M> {
     pub train_images_per_second: f64,
 }
 
-struct ClassifierState<M> {
-    model: M,
-    optim: ModuleOptimizer,
-}
-
-impl<M: ImageClassifier> TrainState for ClassifierState<M> {
-    fn save(&self, checkpoint: &mut Checkpoint) -> Result<()> {
-        checkpoint.put_module("model", &self.model)?;
-        checkpoint.put_optimizer("optimizer", &self.optim)
-    }
-    fn restore(self, checkpoint: &Checkpoint) -> Result<Self> {
-        Ok(Self {
-            model: checkpoint.load_module("model", self.model)?,
-            optim: checkpoint.load_optimizer("optimizer", self.optim)?,
-        })
-    }
-}
-
 /// Trains `model` (already on the run's training device) with mini-batch cross-entropy,
 /// evaluating on `test` after every epoch; logs `train`/`test` loss and accuracy per epoch,
 /// then writes `curves.png/svg` and `confusion.png` into the run directory.
@@ -195,10 +177,7 @@ pub fn train_classifier<M: ImageClassifier>(
     let loss_fn = CrossEntropyLossConfig::new()
         .with_weights(options.class_weights.clone())
         .init(&device);
-    let state = ClassifierState {
-        model,
-        optim: options.optimizer.clone(),
-    };
+    let state = ModelState::new(model, options.optimizer.clone());
     let (mut trained_images, mut train_seconds) = (0usize, 0f64);
     let state = fit(run, &fit_options, state, |mut state, ctx| {
         let order = ctx.data_order(train.len());
@@ -229,8 +208,7 @@ pub fn train_classifier<M: ImageClassifier>(
                 .into_scalar::<i64>() as usize;
             let loss = loss_fn.forward(logits, labels);
             ctx.step(loss.clone().into_scalar::<f32>() as f64)?;
-            let grads = GradientsParams::from_grads(loss.backward(), &state.model);
-            state.model = state.optim.step(lr, state.model, grads);
+            state = state.step(lr, loss);
         }
         let seconds = started.elapsed().as_secs_f64();
         trained_images += train.len();

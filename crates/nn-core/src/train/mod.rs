@@ -14,6 +14,7 @@
 pub mod checkpoint;
 pub mod classifier;
 mod fit;
+mod model_state;
 mod optim;
 mod params;
 pub mod stage;
@@ -23,6 +24,7 @@ pub use classifier::{
     ClassifierOptions, Evaluation, ImageClassifier, TrainedClassifier, evaluate, train_classifier,
 };
 pub use fit::{EpochContext, EpochLog, FitOptions, TrainState, fit};
+pub use model_state::ModelState;
 pub use optim::{OptimizerKind, sgd};
 pub use params::{learnable_parameter_count, parameter_values};
 pub use stage::{StageResult, load_train_test, overlay, read_curve, subset, train_stage};

@@ -1,0 +1,104 @@
+//! The week's pictures: rows of images (inputs over reconstructions), and a scatter of a
+//! 2-D latent space coloured by class.
+
+use burn::prelude::*;
+use nn_core::data::Normalization;
+use nn_core::viz::{GridImage, save_grid, tensor_to_images};
+use nn_core::{Result, Run};
+use plotters::prelude::*;
+
+/// Saves rows of `[n, c, h, w]` images in [0, 1] (each row one tensor, same `n`) as
+/// `<name>.png` in the run, captioning each row's first image with its label.
+pub fn save_rows(run: &mut Run, name: &str, rows: &[(&str, Tensor<4>)]) -> Result<()> {
+    let mut cells: Vec<GridImage> = Vec::new();
+    let mut columns = 1;
+    for (label, images) in rows {
+        let channels = images.dims()[1];
+        let mut row = tensor_to_images(images.clone(), &Normalization::unit(channels));
+        columns = row.len().max(1);
+        if let Some(first) = row.first_mut() {
+            first.caption = Some(label.to_string());
+        }
+        cells.extend(row);
+    }
+    let path = run.path(&format!("{name}.png"));
+    save_grid(&path, &cells, columns, 3)?;
+    run.add_file(&path);
+    Ok(())
+}
+
+const COLOURS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// Draws `points` (x, y, class) as a scatter plot with a legend of `class_names`.
+pub fn save_scatter(
+    run: &mut Run,
+    name: &str,
+    title: &str,
+    points: &[(f64, f64, usize)],
+    class_names: &[String],
+) -> Result<()> {
+    nn_core::viz::ensure_font();
+    let path = run.path(&format!("{name}.png"));
+    let (w, h) = (760u32, 640u32);
+    let mut buf = vec![0u8; (w * h * 3) as usize];
+    let err = |e: String| nn_core::Error::Other(format!("{}: cannot draw ({e})", path.display()));
+    {
+        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        let e = |x: DrawingAreaErrorKind<_>| err(x.to_string());
+        root.fill(&WHITE).map_err(e)?;
+        let range = |f: fn(&(f64, f64, usize)) -> f64| {
+            let (lo, hi) = points
+                .iter()
+                .map(f)
+                .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+            if lo < hi { lo..hi } else { -1.0..1.0 }
+        };
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(32)
+            .y_label_area_size(40)
+            .build_cartesian_2d(range(|p| p.0), range(|p| p.1))
+            .map_err(|x| err(x.to_string()))?;
+        chart
+            .configure_mesh()
+            .x_desc("z1")
+            .y_desc("z2")
+            .draw()
+            .map_err(|x| err(x.to_string()))?;
+        for (class, colour) in COLOURS.iter().enumerate() {
+            let label = class_names.get(class).cloned().unwrap_or_default();
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .filter(|p| p.2 == class)
+                        .map(|p| Circle::new((p.0, p.1), 2, colour.filled())),
+                )
+                .map_err(|x| err(x.to_string()))?
+                .label(label)
+                .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|x| err(x.to_string()))?;
+        root.present().map_err(|x| err(x.to_string()))?;
+    }
+    nn_core::viz::save_rgb(&path, w, h, buf)?;
+    run.add_file(&path);
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! `autoencoders/vae-variants`: the assignment. The four VAE architectures (plain; encoder
+//! with a decoder inside; decoder with an encoder inside; both) trained with the same data,
+//! budget and seed, compared on reconstruction quality, the KL term and the bound.
+
+use crate::data::{check_common, load};
+use crate::figures::save_rows;
+use crate::train::{LoopOptions, unit_batch};
+use crate::vae::{VaeConfig, Variant};
+use crate::vae_experiment::train_vae;
+use crate::vae_training::quality;
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use nn_core::error::ConfigError;
+use nn_core::train::learnable_parameter_count;
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Settings of `autoencoders/vae-variants`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantsConfig {
+    pub dataset: String,
+    pub train_size: usize,
+    pub test_size: usize,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub seed: u64,
+    pub latent: usize,
+    pub width: usize,
+    pub beta: f64,
+    pub variants: Vec<Variant>,
+}
+
+impl ExperimentConfig for VariantsConfig {
+    fn quick() -> Self {
+        Self {
+            dataset: "fashion-mnist".into(),
+            train_size: 3_000,
+            test_size: 500,
+            epochs: 2,
+            batch_size: 64,
+            lr: 1e-3,
+            seed: 42,
+            latent: 16,
+            width: 16,
+            beta: 1.0,
+            variants: Variant::ALL.to_vec(),
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            train_size: 0,
+            test_size: 0,
+            epochs: 8,
+            width: 32,
+            ..Self::quick()
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        check_common(&self.dataset, self.epochs, self.batch_size, self.lr)?;
+        nn_core::experiment::require(!self.variants.is_empty(), "variants", "needs at least one")?;
+        nn_core::experiment::require(self.latent > 0, "latent", "must be positive")
+    }
+}
+
+const NAMES: [(&str, &str); 4] = [
+    ("standard", "(1) standard"),
+    ("encoder_nested", "(2) encoder-decoder in the encoder"),
+    ("decoder_nested", "(3) encoder-decoder in the decoder"),
+    ("both_nested", "(4) both"),
+];
+
+fn title(variant: Variant) -> &'static str {
+    NAMES
+        .iter()
+        .find(|(k, _)| *k == variant.key())
+        .map_or("", |(_, t)| t)
+}
+
+pub fn run(config: &VariantsConfig, run: &mut Run) -> Result<Summary> {
+    let (train, test) = load(run, &config.dataset, config.train_size, config.test_size)?;
+    let shape = train.shape;
+    let pixels = shape.len() as f64;
+    let cpu = run.device.clone();
+    let shown: Vec<usize> = (0..8.min(test.len())).collect();
+    let inputs = unit_batch(&test, &shown, &cpu);
+    nn_core::backend::seed_device(&cpu, run.seed, "shared prior samples");
+    let z = Tensor::<2>::random([8, config.latent], Distribution::Normal(0.0, 1.0), &cpu);
+
+    let mut figures = BTreeMap::new();
+    let mut table = String::from(
+        "| variant | parameters | test MSE | PSNR dB | SSIM | KL nats | -ELBO nats | bits/dim | train s |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let mut reconstructions = vec![("input".to_string(), inputs.clone())];
+    let mut samples = Vec::new();
+    for &variant in &config.variants {
+        let network = VaeConfig::new(shape.channels, shape.height, config.latent)
+            .with_width(config.width)
+            .with_variant(variant);
+        let options = LoopOptions {
+            epochs: config.epochs,
+            batch_size: config.batch_size,
+            lr: config.lr,
+            title: format!("VAE {}", title(variant)),
+            plot: vec!["neg_elbo"],
+        };
+        // Every variant starts from the same seed and sees the same batches.
+        let (model, test_figures, seconds, _) = train_vae(
+            run,
+            variant.key(),
+            &network,
+            &options,
+            config.beta,
+            (&train, &test),
+        )?;
+        let params = learnable_parameter_count(&model);
+        let model = model.valid();
+        let q = quality(&model, &test, &cpu);
+        let key = variant.key();
+        let neg_elbo = test_figures["neg_elbo"];
+        let bits = neg_elbo / (pixels * std::f64::consts::LN_2);
+        for (name, value) in [
+            ("test_mse", test_figures["mse"]),
+            ("test_kl", test_figures["kl"]),
+            ("test_neg_elbo_nats", neg_elbo),
+            ("test_bits_per_dim", bits),
+            ("test_psnr_db", q.psnr_db),
+            ("test_ssim", q.ssim),
+            ("params", params as f64),
+            ("train_seconds", seconds),
+        ] {
+            figures.insert(format!("{key}_{name}"), value);
+        }
+        let _ = writeln!(
+            table,
+            "| {} | {params} | {:.5} | {:.2} | {:.3} | {:.2} | {:.2} | {:.4} | {seconds:.1} |",
+            title(variant),
+            test_figures["mse"],
+            q.psnr_db,
+            q.ssim,
+            test_figures["kl"],
+            neg_elbo,
+            bits,
+        );
+        let (mu, _) = model.encoder.forward(inputs.clone());
+        let short = format!("({}) {}", variant as usize + 1, variant.key());
+        reconstructions.push((short.clone(), model.generate(mu)));
+        samples.push((short, model.generate(z.clone())));
+    }
+    let rows: Vec<(&str, Tensor<4>)> = reconstructions
+        .iter()
+        .map(|(l, t)| (l.as_str(), t.clone()))
+        .collect();
+    save_rows(run, "variants_reconstructions", &rows)?;
+    let rows: Vec<(&str, Tensor<4>)> = samples
+        .iter()
+        .map(|(l, t)| (l.as_str(), t.clone()))
+        .collect();
+    save_rows(run, "variants_samples", &rows)?;
+    let path = run.path("variants.md");
+    std::fs::write(&path, &table).map_err(|e| nn_core::Error::io(&path, e))?;
+    run.add_file(&path);
+    println!("{table}");
+    Ok(run.summary(config.epochs, figures))
+}

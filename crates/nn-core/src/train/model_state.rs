@@ -1,0 +1,54 @@
+//! The common training state: one model and its optimiser, checkpointed together. The
+//! classifier path, the autoencoders, the VAEs and the diffusion model all train this way;
+//! a GAN holds two of them.
+
+use super::checkpoint::Checkpoint;
+use super::fit::TrainState;
+use crate::Result;
+use burn::module::Module;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+
+/// A model with its optimiser (whose state, e.g. Adam's moments, is part of a checkpoint).
+#[derive(Clone)]
+pub struct ModelState<M> {
+    pub model: M,
+    pub optim: ModuleOptimizer,
+}
+
+impl<M: Module> ModelState<M> {
+    pub fn new(model: M, optim: ModuleOptimizer) -> Self {
+        Self { model, optim }
+    }
+
+    /// Back-propagates `loss` and takes one optimiser step at learning rate `lr`.
+    pub fn step(mut self, lr: f64, loss: Tensor<1>) -> Self {
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        self.model = self.optim.step(lr, self.model, grads);
+        self
+    }
+
+    /// Saves under `name` and `name-optimizer` (so several states share one checkpoint).
+    pub fn save_as(&self, checkpoint: &mut Checkpoint, name: &str) -> Result<()> {
+        checkpoint.put_module(name, &self.model)?;
+        checkpoint.put_optimizer(&format!("{name}-optimizer"), &self.optim)
+    }
+
+    /// Restores what [`ModelState::save_as`] wrote under `name`.
+    pub fn restore_as(self, checkpoint: &Checkpoint, name: &str) -> Result<Self> {
+        Ok(Self {
+            model: checkpoint.load_module(name, self.model)?,
+            optim: checkpoint.load_optimizer(&format!("{name}-optimizer"), self.optim)?,
+        })
+    }
+}
+
+impl<M: Module> TrainState for ModelState<M> {
+    fn save(&self, checkpoint: &mut Checkpoint) -> Result<()> {
+        self.save_as(checkpoint, "model")
+    }
+
+    fn restore(self, checkpoint: &Checkpoint) -> Result<Self> {
+        self.restore_as(checkpoint, "model")
+    }
+}
