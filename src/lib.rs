@@ -4,6 +4,7 @@
 
 pub use autoencoders;
 pub use cnn;
+pub use gans;
 pub use mlp;
 pub use nn_core;
 pub use transfer;
@@ -15,4 +16,5 @@ pub fn registry() -> nn_core::Registry {
         .extend(cnn::registry())
         .extend(transfer::registry())
         .extend(autoencoders::registry())
+        .extend(gans::registry())
 }

@@ -55,7 +55,7 @@ impl ExperimentConfig for DenoisingConfig {
         Self {
             train_size: 0,
             test_size: 0,
-            epochs: 10,
+            epochs: 8,
             ..Self::quick()
         }
     }

@@ -62,7 +62,7 @@ impl ExperimentConfig for SparseConfig {
         Self {
             train_size: 0,
             test_size: 0,
-            epochs: 15,
+            epochs: 10,
             ..Self::quick()
         }
     }

@@ -55,7 +55,7 @@ impl ExperimentConfig for VaeExperimentConfig {
         Self {
             train_size: 0,
             test_size: 0,
-            epochs: 15,
+            epochs: 10,
             ..Self::quick()
         }
     }

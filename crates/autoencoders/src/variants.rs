@@ -52,7 +52,7 @@ impl ExperimentConfig for VariantsConfig {
 
     fn full() -> Self {
         Self {
-            train_size: 0,
+            train_size: 20_000,
             test_size: 0,
             epochs: 8,
             width: 32,

@@ -79,14 +79,22 @@ impl SmallCnn {
     }
 }
 
-impl ImageClassifier for SmallCnn {
-    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+impl SmallCnn {
+    /// The hidden layer's activations `[batch, hidden]`: what the network has learned to
+    /// see, e.g. as the feature space of a Frechet distance.
+    pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = images;
         for block in &self.blocks {
             x = block.forward(x);
         }
         let x = self.dropout.forward(x.flatten::<2>(1, 3));
-        let x = burn::tensor::activation::relu(self.hidden.forward(x));
+        burn::tensor::activation::relu(self.hidden.forward(x))
+    }
+}
+
+impl ImageClassifier for SmallCnn {
+    fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        let x = self.features(images);
         self.output.forward(self.dropout.forward(x))
     }
 }

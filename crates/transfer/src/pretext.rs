@@ -3,7 +3,7 @@
 //! is up, a network has to learn what eyes, ears and edges look like, without a single
 //! human label, and those are the features worth transferring.
 
-use nn_core::data::{ImageDataset, ImageShape};
+use nn_core::data::ImageDataset;
 
 /// Names of the four pretext classes.
 pub const ROTATIONS: [&str; 4] = ["0°", "90°", "180°", "270°"];
@@ -16,48 +16,6 @@ fn rotated_source(quarter_turns: usize, side: usize, y: usize, x: usize) -> (usi
         1 => (x, last - y),
         2 => (last - y, last - x),
         _ => (last - x, y),
-    }
-}
-
-/// Shrinks square images by an integer factor, averaging each `factor` x `factor` block (a
-/// box filter: no aliasing, unlike dropping pixels).
-pub fn box_downscale(data: &ImageDataset, side: usize) -> ImageDataset {
-    let ImageShape {
-        channels,
-        height,
-        width,
-    } = data.shape;
-    let factor = (height / side.max(1)).max(1);
-    if factor == 1 || height != width || height % side != 0 {
-        return data.clone();
-    }
-    let shape = ImageShape::new(channels, side, side);
-    let mut pixels = Vec::with_capacity(data.len() * shape.len());
-    for index in 0..data.len() {
-        let image = data.image(index);
-        for c in 0..channels {
-            for y in 0..side {
-                for x in 0..side {
-                    let mut sum = 0u32;
-                    for dy in 0..factor {
-                        for dx in 0..factor {
-                            sum += image[(c * height + y * factor + dy) * width + x * factor + dx]
-                                as u32;
-                        }
-                    }
-                    pixels.push(
-                        ((sum + (factor * factor / 2) as u32) / (factor * factor) as u32) as u8,
-                    );
-                }
-            }
-        }
-    }
-    ImageDataset {
-        pixels,
-        labels: data.labels.clone(),
-        shape,
-        class_names: data.class_names.clone(),
-        source: format!("{} ({side}x{side})", data.source),
     }
 }
 

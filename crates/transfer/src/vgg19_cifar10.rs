@@ -14,7 +14,7 @@
 //! The summary says which weights it used.
 
 use crate::models::vgg::{Vgg, VggConfig};
-use crate::pretext::{box_downscale, rotation_pretext};
+use crate::pretext::rotation_pretext;
 use crate::weights::{load_torchvision, vgg_key_rules};
 use nn_core::data::weights::find_weights;
 use nn_core::data::{ImageDataset, Normalization};
@@ -298,7 +298,7 @@ fn pretraining_data(
     let name = config.pretrain_dataset.as_str();
     if name == "cats" {
         let photos = subset(run.load(name, "all")?, config.pretrain_size, run.seed);
-        let photos = box_downscale(&photos, 32).as_rgb_canvas(32);
+        let photos = photos.box_downscaled(32).as_rgb_canvas(32);
         let (train, test) = photos.split_off(0.1, run.seed);
         return Ok((
             rotation_pretext(&train),

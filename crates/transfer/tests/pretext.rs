@@ -1,7 +1,7 @@
 //! The rotation pretext and the box filter on images small enough to check by hand.
 
 use nn_core::data::{ImageDataset, ImageShape};
-use transfer::pretext::{box_downscale, rotation_pretext};
+use transfer::pretext::rotation_pretext;
 
 fn grey(side: usize, pixels: Vec<u8>) -> ImageDataset {
     ImageDataset {
@@ -34,7 +34,7 @@ fn box_downscale_averages_blocks() {
         255, 255, 1, 0,
         255, 255, 0, 0,
     ]);
-    let small = box_downscale(&image, 2);
+    let small = image.box_downscaled(2);
     assert_eq!(small.shape, ImageShape::new(1, 2, 2));
     assert_eq!(small.image(0), &[3, 10, 255, 0]);
 }

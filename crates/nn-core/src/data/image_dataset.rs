@@ -119,6 +119,77 @@ impl ImageDataset {
         self.select(&indices)
     }
 
+    /// Square images shrunk to `side` x `side` by an integer factor, averaging each block
+    /// (a box filter: no aliasing, unlike dropping pixels). Unchanged when the side does
+    /// not divide.
+    pub fn box_downscaled(&self, side: usize) -> ImageDataset {
+        let ImageShape {
+            channels,
+            height,
+            width,
+        } = self.shape;
+        if side == 0 || height != width || height % side != 0 || height == side {
+            return self.clone();
+        }
+        let factor = height / side;
+        let area = (factor * factor) as u32;
+        let shape = ImageShape::new(channels, side, side);
+        let mut pixels = Vec::with_capacity(self.len() * shape.len());
+        for index in 0..self.len() {
+            let image = self.image(index);
+            for c in 0..channels {
+                for y in 0..side {
+                    for x in 0..side {
+                        let mut sum = 0u32;
+                        for dy in 0..factor {
+                            let row = (c * height + y * factor + dy) * width + x * factor;
+                            sum += image[row..row + factor]
+                                .iter()
+                                .map(|&v| v as u32)
+                                .sum::<u32>();
+                        }
+                        pixels.push(((sum + area / 2) / area) as u8);
+                    }
+                }
+            }
+        }
+        ImageDataset {
+            pixels,
+            labels: self.labels.clone(),
+            shape,
+            class_names: self.class_names.clone(),
+            source: format!("{} ({side}x{side})", self.source),
+        }
+    }
+
+    /// The images in grey (the mean of the channels), for quick runs on colour sets.
+    pub fn to_grey(&self) -> ImageDataset {
+        let ImageShape {
+            channels,
+            height,
+            width,
+        } = self.shape;
+        if channels == 1 {
+            return self.clone();
+        }
+        let plane = height * width;
+        let mut pixels = Vec::with_capacity(self.len() * plane);
+        for index in 0..self.len() {
+            let image = self.image(index);
+            for p in 0..plane {
+                let sum: u32 = (0..channels).map(|c| image[c * plane + p] as u32).sum();
+                pixels.push(((sum + channels as u32 / 2) / channels as u32) as u8);
+            }
+        }
+        ImageDataset {
+            pixels,
+            labels: self.labels.clone(),
+            shape: ImageShape::new(1, height, width),
+            class_names: self.class_names.clone(),
+            source: format!("{} (grey)", self.source),
+        }
+    }
+
     /// The images as RGB on a black `side` x `side` canvas, centred (grey copied to all three
     /// channels; larger images cropped at the centre): lines a 28x28 grey set up with a
     /// network made for 32x32 colour images, without resampling a pixel.

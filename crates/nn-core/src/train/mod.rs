@@ -25,6 +25,6 @@ pub use classifier::{
 };
 pub use fit::{EpochContext, EpochLog, FitOptions, TrainState, fit};
 pub use model_state::ModelState;
-pub use optim::{OptimizerKind, sgd};
+pub use optim::{OptimizerKind, adam, sgd};
 pub use params::{learnable_parameter_count, parameter_values};
 pub use stage::{StageResult, load_train_test, overlay, read_curve, subset, train_stage};

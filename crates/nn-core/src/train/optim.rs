@@ -41,3 +41,12 @@ pub fn sgd(momentum: f64) -> ModuleOptimizer {
             .init()
     }
 }
+
+/// Adam with the given betas and PyTorch's epsilon (GANs use beta_1 = 0.5).
+pub fn adam(beta_1: f64, beta_2: f64) -> ModuleOptimizer {
+    AdamConfig::new()
+        .with_beta_1(beta_1 as f32)
+        .with_beta_2(beta_2 as f32)
+        .with_epsilon(1e-8)
+        .init()
+}
