@@ -212,7 +212,7 @@ fn real_images(config: &GanConfig, run: &mut Run) -> Result<ImageDataset> {
     let images = subset(images, config.train_size, run.seed);
     let images = if images.shape.height == config.side {
         images
-    } else if images.shape.height > config.side && images.shape.height % config.side == 0 {
+    } else if images.shape.height > config.side && images.shape.height.is_multiple_of(config.side) {
         images.box_downscaled(config.side)
     } else {
         images.as_rgb_canvas(config.side)
