@@ -30,25 +30,34 @@ impl<M: Module> ModelState<M> {
 
     /// Saves under `name` and `name-optimizer` (so several states share one checkpoint).
     pub fn save_as(&self, checkpoint: &mut Checkpoint, name: &str) -> Result<()> {
-        checkpoint.put_module(name, &self.model)?;
-        checkpoint.put_optimizer(&format!("{name}-optimizer"), &self.optim)
+        self.save_named(checkpoint, name, &format!("{name}-optimizer"))
     }
 
     /// Restores what [`ModelState::save_as`] wrote under `name`.
     pub fn restore_as(self, checkpoint: &Checkpoint, name: &str) -> Result<Self> {
+        self.restore_named(checkpoint, name, &format!("{name}-optimizer"))
+    }
+
+    fn save_named(&self, checkpoint: &mut Checkpoint, model: &str, optim: &str) -> Result<()> {
+        checkpoint.put_module(model, &self.model)?;
+        checkpoint.put_optimizer(optim, &self.optim)
+    }
+
+    fn restore_named(self, checkpoint: &Checkpoint, model: &str, optim: &str) -> Result<Self> {
         Ok(Self {
-            model: checkpoint.load_module(name, self.model)?,
-            optim: checkpoint.load_optimizer(&format!("{name}-optimizer"), self.optim)?,
+            model: checkpoint.load_module(model, self.model)?,
+            optim: checkpoint.load_optimizer(optim, self.optim)?,
         })
     }
 }
 
+/// A single model's state is stored as `model` and `optimizer`.
 impl<M: Module> TrainState for ModelState<M> {
     fn save(&self, checkpoint: &mut Checkpoint) -> Result<()> {
-        self.save_as(checkpoint, "model")
+        self.save_named(checkpoint, "model", "optimizer")
     }
 
     fn restore(self, checkpoint: &Checkpoint) -> Result<Self> {
-        self.restore_as(checkpoint, "model")
+        self.restore_named(checkpoint, "model", "optimizer")
     }
 }
