@@ -58,6 +58,10 @@ pub struct CommonArgs {
     /// Data set to run on, where the experiment offers a choice (e.g. cifar-10 for cifar-100).
     #[arg(long, value_name = "NAME")]
     pub dataset: Option<String>,
+    /// A folder of images to train on instead of the experiment's data set, where it takes
+    /// one (the GANs: any pictures, in sub-folders or not).
+    #[arg(long, value_name = "DIR")]
+    pub images: Option<PathBuf>,
     /// Use at most N training and N test examples (a seeded subset).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -89,7 +93,7 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
         None => {
             let mut config =
                 resolve_config(&experiment.preset(args.preset), args.config.as_deref())?;
-            let overrides: [(&str, &str, Option<Value>); 5] = [
+            let overrides: [(&str, &str, Option<Value>); 6] = [
                 (
                     "dataset",
                     "--dataset",
@@ -103,6 +107,13 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
                 ),
                 ("lr", "--lr", args.lr.map(Value::from)),
                 ("seed", "--seed", args.seed.map(Value::from)),
+                (
+                    "images",
+                    "--images",
+                    args.images
+                        .as_ref()
+                        .map(|p| Value::from(p.display().to_string())),
+                ),
             ];
             for (key, flag, value) in overrides {
                 if let Some(value) = value {
