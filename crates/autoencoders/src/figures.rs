@@ -3,7 +3,7 @@
 
 use burn::prelude::*;
 use nn_core::data::Normalization;
-use nn_core::viz::{GridImage, save_grid, tensor_to_images};
+use nn_core::viz::{GridImage, PALETTE, save_grid, tensor_to_images};
 use nn_core::{Result, Run};
 use plotters::prelude::*;
 
@@ -26,19 +26,6 @@ pub fn save_rows(run: &mut Run, name: &str, rows: &[(&str, Tensor<4>)]) -> Resul
     run.add_file(&path);
     Ok(())
 }
-
-const COLOURS: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
 
 /// Draws `points` (x, y, class) as a scatter plot with a legend of `class_names`.
 pub fn save_scatter(
@@ -77,7 +64,7 @@ pub fn save_scatter(
             .y_desc("z2")
             .draw()
             .map_err(|x| err(x.to_string()))?;
-        for (class, colour) in COLOURS.iter().enumerate() {
+        for (class, colour) in PALETTE.iter().enumerate() {
             let label = class_names.get(class).cloned().unwrap_or_default();
             chart
                 .draw_series(

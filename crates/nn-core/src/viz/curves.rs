@@ -24,7 +24,8 @@ pub struct CurvePlot {
     pub log_y: bool,
 }
 
-const PALETTE: [RGBColor; 8] = [
+/// The course's colours (matplotlib's tab10), by series or class index.
+pub const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -33,6 +34,8 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
     RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
 ];
 
 impl CurvePlot {
