@@ -22,13 +22,9 @@ fn run(experiment: &str, config: &str, out: &Path) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&result.stderr)
     );
-    let dir = std::fs::read_dir(out.join("autoencoders").join(experiment))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+    nn_core::run::newest_summary(out, &format!("autoencoders/{experiment}"))
+        .expect("a finished run")
+        .1
 }
 
 fn assert_figures(summary: &serde_json::Value, keys: &[String]) {

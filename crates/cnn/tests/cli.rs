@@ -49,14 +49,8 @@ fn quick_cnn_and_mlp_learn_on_synthetic_shapes() {
         "{}",
         String::from_utf8_lossy(&result.stderr)
     );
-    let dir = std::fs::read_dir(out.path().join("cnn/fashion-mnist"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let (dir, s) =
+        nn_core::run::newest_summary(out.path(), "cnn/fashion-mnist").expect("a finished run");
     assert_eq!(s["data"]["synthetic"], true);
     let m = &s["metrics"];
     // Ten shape classes: chance is 0.1.

@@ -24,14 +24,8 @@ fn run(experiment: &str) -> (serde_json::Value, std::path::PathBuf, tempfile::Te
         "{}",
         String::from_utf8_lossy(&result.stderr)
     );
-    let dir = std::fs::read_dir(out.path().join("gans").join(experiment))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let summary =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let (dir, summary) = nn_core::run::newest_summary(out.path(), &format!("gans/{experiment}"))
+        .expect("a finished run");
     (summary, dir, out)
 }
 

@@ -40,13 +40,9 @@ fn run(args: &[&str], out: &std::path::Path) -> serde_json::Value {
         String::from_utf8_lossy(&output.stderr)
     );
     let experiment = format!("mlp/{}", args[0]);
-    let dir = std::fs::read_dir(out.join(experiment))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+    nn_core::run::newest_summary(out, &experiment)
+        .expect("a finished run")
+        .1
 }
 
 #[test]

@@ -365,24 +365,43 @@ impl Run {
         config: &serde_json::Value,
         keys: &[&str],
     ) -> Option<PathBuf> {
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(self.out_root.join(experiment))
-            .ok()?
-            .flatten()
-            .map(|e| e.path())
-            .filter(|d| d.join("summary.json").exists())
-            .collect();
-        dirs.sort();
-        dirs.into_iter().rev().find(|dir| {
-            let Ok(text) = std::fs::read_to_string(dir.join("config.json")) else {
-                return false;
-            };
-            let Ok(saved) = serde_json::from_str::<serde_json::Value>(&text) else {
-                return false;
-            };
-            keys.iter()
-                .all(|k| saved["config"].get(*k) == config.get(*k))
-        })
+        finished_runs(&self.out_root, experiment)
+            .into_iter()
+            .rev()
+            .find(|dir| {
+                let Ok(text) = std::fs::read_to_string(dir.join("config.json")) else {
+                    return false;
+                };
+                let Ok(saved) = serde_json::from_str::<serde_json::Value>(&text) else {
+                    return false;
+                };
+                keys.iter()
+                    .all(|k| saved["config"].get(*k) == config.get(*k))
+            })
     }
+}
+
+/// The finished run directories (those with `summary.json`) of `experiment` under an
+/// `--out` folder, oldest first (the stamps sort by time).
+pub fn finished_runs(out: &Path, experiment: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(out.join(experiment))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|d| d.join("summary.json").exists())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+/// The newest finished run of `experiment` under `out` and its `summary.json`, parsed.
+pub fn newest_summary(out: &Path, experiment: &str) -> Option<(PathBuf, serde_json::Value)> {
+    let dir = finished_runs(out, experiment).pop()?;
+    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    Some((dir, serde_json::from_str(&text).ok()?))
 }
 
 /// Image shape and a default size of the synthetic stand-in for a named data set.

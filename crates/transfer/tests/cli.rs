@@ -22,12 +22,8 @@ fn architectures_table_at_32_pixels() {
         "{}",
         String::from_utf8_lossy(&result.stderr)
     );
-    let dir = std::fs::read_dir(out.path().join("transfer/architectures"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    let (dir, s) =
+        nn_core::run::newest_summary(out.path(), "transfer/architectures").expect("a finished run");
     let table = std::fs::read_to_string(dir.join("architectures.md")).unwrap();
     for name in [
         "VGG-19",
@@ -42,8 +38,6 @@ fn architectures_table_at_32_pixels() {
         table.contains("| 4e | 528 | 256 | 160 -> 320 | 32 -> 128 | 128 | 832 |"),
         "{table}"
     );
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     // At 10 classes ResNet-18 keeps its body (11,176,512) and a 512x10 head.
     assert_eq!(s["metrics"]["resnet18_params"], 11_181_642.0);
     assert!(s["metrics"]["resnet18_forward_ms_32"].as_f64().unwrap() > 0.0);
@@ -75,14 +69,8 @@ fn vgg19_cifar10_reports_every_stage() {
         "{}",
         String::from_utf8_lossy(&result.stderr)
     );
-    let dir = std::fs::read_dir(out.path().join("transfer/vgg19-cifar10"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let (dir, s) =
+        nn_core::run::newest_summary(out.path(), "transfer/vgg19-cifar10").expect("a finished run");
     for key in [
         "before_training_test_accuracy",
         "feature_extraction_test_accuracy",
