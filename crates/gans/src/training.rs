@@ -13,11 +13,13 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::{sigmoid, softplus};
 use nn_core::data::{ImageDataset, Normalization, batch_images};
-use nn_core::train::{Checkpoint, EpochLog, FitOptions, ModelState, TrainState, adam, fit};
+use nn_core::train::{
+    Checkpoint, EpochLog, FitOptions, ModelState, StepLog, TrainState, adam, fit, read_steps,
+    smoothed,
+};
 use nn_core::viz::{Curve, CurvePlot, save_grid, tensor_to_images};
 use nn_core::{Result, Run};
 use std::collections::BTreeMap;
-use std::io::Write as _;
 
 /// How a GAN is trained and watched.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -119,32 +121,6 @@ pub fn frechet_of<G: Generator>(
     frechet_distance(real, &space.gaussian(&generated, device))
 }
 
-/// Drops the lines of `steps.jsonl` from `epoch` on (a resumed run rewrites them).
-fn keep_steps_before(path: &std::path::Path, epoch: usize) -> Result<()> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Ok(());
-    };
-    let kept: String = text
-        .lines()
-        .filter(|l| {
-            serde_json::from_str::<serde_json::Value>(l)
-                .ok()
-                .and_then(|v| v["epoch"].as_u64())
-                .is_some_and(|e| (e as usize) < epoch)
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(path, kept).map_err(|e| nn_core::Error::io(path, e))
-}
-
-fn read_steps(path: &std::path::Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect()
-}
-
 /// Trains the pair; returns the figures the summary promises, and writes the progression
 /// strip, the curves and the interpolation strip.
 pub fn train_gan<G: Generator, D: Discriminator>(
@@ -184,12 +160,7 @@ pub fn train_gan<G: Generator, D: Discriminator>(
     // that were diverse at an earlier snapshot become alike.
     let mut was_diverse = false;
     let state = fit(run, &options, state, |mut state, ctx| {
-        keep_steps_before(&steps_path, ctx.epoch)?;
-        let mut steps_file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&steps_path)
-            .map_err(|e| nn_core::Error::io(&steps_path, e))?;
+        let mut steps_file = StepLog::open_for_epoch(&steps_path, ctx.epoch)?;
         let mut sums = [0.0f64; 4];
         let order = ctx.data_order(real.len());
         for (b, chunk) in order.chunks(batch).enumerate() {
@@ -223,7 +194,7 @@ pub fn train_gan<G: Generator, D: Discriminator>(
                 "epoch": ctx.epoch, "step": step, "d_loss": d_loss, "g_loss": g_loss,
                 "d_real": d_real, "d_fake": d_fake,
             });
-            writeln!(steps_file, "{line}").map_err(|e| nn_core::Error::io(&steps_path, e))?;
+            steps_file.append(&line)?;
         }
         let steps = ctx.steps().max(1) as f64;
         let mut figures: BTreeMap<String, f64> = ["d_loss", "g_loss", "d_real", "d_fake"]
@@ -329,17 +300,9 @@ pub fn train_gan<G: Generator, D: Discriminator>(
 
 /// Losses and D's mean outputs per step, averaged over windows so the trend shows.
 fn draw_step_curves(run: &mut Run, steps: &[serde_json::Value]) -> Result<()> {
-    let window = (steps.len() / 150).max(1);
     let curve = |key: &str, label: &str| Curve {
         label: label.into(),
-        points: steps
-            .chunks(window)
-            .map(|w| {
-                let x = w.last().and_then(|s| s["step"].as_f64()).unwrap_or(0.0);
-                let y = w.iter().filter_map(|s| s[key].as_f64()).sum::<f64>() / w.len() as f64;
-                (x, y)
-            })
-            .collect(),
+        points: smoothed(steps, key, 150),
     };
     for (stem, title, y, curves) in [
         (

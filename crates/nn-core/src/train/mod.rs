@@ -18,6 +18,7 @@ mod model_state;
 mod optim;
 mod params;
 pub mod stage;
+pub mod step_log;
 
 pub use checkpoint::Checkpoint;
 pub use classifier::{
@@ -28,3 +29,4 @@ pub use model_state::ModelState;
 pub use optim::{OptimizerKind, adam, sgd};
 pub use params::{learnable_parameter_count, parameter_values};
 pub use stage::{StageResult, load_train_test, overlay, read_curve, subset, train_stage};
+pub use step_log::{StepLog, read_steps, smoothed};

@@ -1,0 +1,271 @@
+//! The settings all three experiments share (each reads the keys it needs), with the
+//! pieces built from them: the schedule, the U-Net's shape, the training settings.
+
+use crate::sampling::{Guidance, Sampler};
+use crate::schedule::{NoiseSchedule, ScheduleKind};
+use crate::training::TrainSettings;
+use crate::unet::UNetSpec;
+use nn_core::error::ConfigError;
+use nn_core::experiment::require;
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiffusionConfig {
+    pub seed: u64,
+    /// `fashion-mnist` (28x28 grey, the CPU default) or `cifar-10` (32x32 colour).
+    pub dataset: String,
+    /// Training images (a seeded subset; 0 for all).
+    pub train_size: usize,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub warmup_steps: usize,
+    /// EMA decay of the weights used for sampling (0: sample with the last weights).
+    pub ema_decay: f64,
+    /// Probability of dropping a label to the null class in training.
+    pub p_uncond: f64,
+    /// Bands of t the loss is reported in.
+    pub t_buckets: usize,
+    /// Held-out images the per-epoch test loss is measured on.
+    pub eval_images: usize,
+
+    /// `linear`, `cosine` or `custom` (then `betas` is the schedule).
+    pub schedule: ScheduleKind,
+    /// T, the number of diffusion steps (linear and cosine).
+    pub steps: usize,
+    pub beta_start: f64,
+    pub beta_end: f64,
+    pub betas: Vec<f64>,
+
+    /// The U-Net: base width, channel multiplier per level, residual blocks per level,
+    /// attention at the lowest resolution, group-norm groups, dropout.
+    pub width: usize,
+    pub channel_mults: Vec<usize>,
+    pub res_blocks: usize,
+    pub attention: bool,
+    pub groups: usize,
+    pub dropout: f64,
+
+    /// Sampler for new images: `ddim` with `sample_steps` steps, or `ddpm` (all T steps).
+    pub sampler: String,
+    pub sample_steps: usize,
+    /// Classifier-free guidance scale (1: plain conditioning).
+    pub guidance: f64,
+    /// Images per sampling batch.
+    pub sample_batch: usize,
+
+    /// `diffusion/hyperparams`: the second configuration's schedule and learning rate.
+    pub schedule_b: ScheduleKind,
+    pub lr_b: f64,
+    /// Samples per class for the recognition rate (class-samples; hyperparams uses a tenth).
+    pub samples_per_class: usize,
+    /// DDIM step counts compared (class-samples), each on `compare_per_class` samples.
+    pub compare_steps: Vec<usize>,
+    pub compare_per_class: usize,
+    /// Epochs of the judging classifier and its training images (0 for all).
+    pub classifier_epochs: usize,
+    pub classifier_train_size: usize,
+
+    /// `diffusion/partial-denoise`: the steps t test images are noised to, and how many.
+    pub noise_levels: Vec<usize>,
+    pub denoise_images: usize,
+}
+
+impl DiffusionConfig {
+    /// Minutes on 2 cores: a small U-Net on 12,000 Fashion-MNIST images.
+    pub fn quick_base() -> Self {
+        Self {
+            seed: 42,
+            dataset: "fashion-mnist".into(),
+            train_size: 12_000,
+            epochs: 1,
+            batch_size: 64,
+            lr: 1e-3,
+            warmup_steps: 100,
+            ema_decay: 0.995,
+            p_uncond: 0.1,
+            t_buckets: 10,
+            eval_images: 256,
+            schedule: ScheduleKind::Linear,
+            steps: 1000,
+            beta_start: 1e-4,
+            beta_end: 0.02,
+            betas: vec![],
+            width: 16,
+            channel_mults: vec![1, 2, 2],
+            res_blocks: 1,
+            attention: false,
+            groups: 8,
+            dropout: 0.0,
+            sampler: "ddim".into(),
+            sample_steps: 20,
+            guidance: 3.0,
+            sample_batch: 250,
+            schedule_b: ScheduleKind::Cosine,
+            lr_b: 2e-4,
+            samples_per_class: 20,
+            compare_steps: vec![5, 10, 20],
+            compare_per_class: 10,
+            classifier_epochs: 1,
+            classifier_train_size: 12_000,
+            noise_levels: vec![5, 10, 50, 250, 500],
+            denoise_images: 16,
+        }
+    }
+
+    /// The real assignment on a CPU: a larger U-Net with attention, more data and epochs.
+    pub fn full_base() -> Self {
+        Self {
+            train_size: 0,
+            epochs: 4,
+            batch_size: 64,
+            lr: 1e-3,
+            warmup_steps: 200,
+            ema_decay: 0.999,
+            width: 16,
+            channel_mults: vec![1, 2, 4],
+            attention: true,
+            sample_steps: 50,
+            samples_per_class: 100,
+            compare_steps: vec![5, 10, 20, 50],
+            compare_per_class: 20,
+            classifier_epochs: 3,
+            classifier_train_size: 0,
+            denoise_images: 64,
+            eval_images: 512,
+            ..Self::quick_base()
+        }
+    }
+
+    pub fn check(&self) -> Result<(), ConfigError> {
+        require(self.epochs > 0, "epochs", "must be positive")?;
+        require(self.batch_size > 0, "batch_size", "must be positive")?;
+        for (key, lr) in [("lr", self.lr), ("lr_b", self.lr_b)] {
+            require(lr > 0.0 && lr.is_finite(), key, "must be a positive number")?;
+        }
+        require(
+            (0.0..1.0).contains(&self.ema_decay),
+            "ema_decay",
+            "must be in [0, 1)",
+        )?;
+        require(
+            (0.0..1.0).contains(&self.p_uncond),
+            "p_uncond",
+            "must be in [0, 1)",
+        )?;
+        require(self.t_buckets > 0, "t_buckets", "must be positive")?;
+        require(self.steps >= 2, "steps", "T must be at least 2")?;
+        require(
+            0.0 < self.beta_start && self.beta_start <= self.beta_end && self.beta_end < 1.0,
+            "beta_start",
+            "need 0 < beta_start <= beta_end < 1",
+        )?;
+        self.schedule()?;
+        require(self.width > 0, "width", "must be positive")?;
+        require(
+            !self.channel_mults.is_empty() && self.channel_mults.iter().all(|m| *m > 0),
+            "channel_mults",
+            "must list one positive multiplier per resolution level",
+        )?;
+        require(self.res_blocks > 0, "res_blocks", "must be positive")?;
+        require(self.groups > 0, "groups", "must be positive")?;
+        require(
+            (0.0..1.0).contains(&self.dropout),
+            "dropout",
+            "must be in [0, 1)",
+        )?;
+        self.sampler()?;
+        require(self.sample_steps > 0, "sample_steps", "must be positive")?;
+        require(
+            self.guidance >= 0.0 && self.guidance.is_finite(),
+            "guidance",
+            "must be 0 or more (1: no guidance)",
+        )?;
+        require(self.sample_batch > 0, "sample_batch", "must be positive")?;
+        require(
+            self.compare_steps.iter().all(|s| *s > 0),
+            "compare_steps",
+            "step counts must be positive",
+        )?;
+        require(
+            self.classifier_epochs > 0,
+            "classifier_epochs",
+            "must be positive",
+        )?;
+        let t_max = if self.schedule == ScheduleKind::Custom {
+            self.betas.len()
+        } else {
+            self.steps
+        };
+        require(
+            self.noise_levels.iter().all(|t| (1..=t_max).contains(t)),
+            "noise_levels",
+            "each t must be between 1 and T",
+        )?;
+        require(
+            self.denoise_images > 0,
+            "denoise_images",
+            "must be positive",
+        )
+    }
+
+    /// The schedule of `kind` with this config's T and betas.
+    pub fn schedule_of(&self, kind: &ScheduleKind) -> Result<NoiseSchedule, ConfigError> {
+        Ok(match kind {
+            ScheduleKind::Linear => {
+                NoiseSchedule::linear(self.steps, self.beta_start, self.beta_end)
+            }
+            ScheduleKind::Cosine => NoiseSchedule::cosine(self.steps),
+            ScheduleKind::Custom => NoiseSchedule::custom(self.betas.clone())?,
+        })
+    }
+
+    pub fn schedule(&self) -> Result<NoiseSchedule, ConfigError> {
+        self.schedule_of(&self.schedule)
+    }
+
+    pub fn sampler(&self) -> Result<Sampler, ConfigError> {
+        match self.sampler.as_str() {
+            "ddim" => Ok(Sampler::Ddim(self.sample_steps)),
+            "ddpm" => Ok(Sampler::Ddpm),
+            _ => Err(ConfigError::Key {
+                key: "sampler".into(),
+                message: format!("`{}` is not a sampler: use `ddim` or `ddpm`", self.sampler),
+            }),
+        }
+    }
+
+    /// The U-Net for images of `shape` (channels, side), conditioned on `classes` (0: not).
+    pub fn unet(&self, channels: usize, classes: usize) -> UNetSpec {
+        UNetSpec {
+            channels,
+            width: self.width,
+            channel_mults: self.channel_mults.clone(),
+            res_blocks: self.res_blocks,
+            attention: self.attention,
+            groups: self.groups,
+            dropout: self.dropout,
+            classes,
+        }
+    }
+
+    pub fn guidance(&self, spec: &UNetSpec) -> Option<Guidance> {
+        (spec.classes > 0).then(|| Guidance {
+            scale: self.guidance,
+            null_class: spec.null_class(),
+        })
+    }
+
+    pub fn train_settings(&self, lr: f64) -> TrainSettings {
+        TrainSettings {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            lr,
+            warmup_steps: self.warmup_steps,
+            ema_decay: self.ema_decay,
+            p_uncond: self.p_uncond,
+            t_buckets: self.t_buckets,
+            eval_images: self.eval_images,
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! `diffusion/hyperparams`: the assignment's comparison of two training configurations
+//! with the same budget (by default linear schedule + lr 1e-3 against cosine + lr 2e-4):
+//! loss curves on one plot, loss by step t, samples of both from the same noise, and the
+//! share of samples the judging classifier recognises as their class.
+
+use super::{class_labels, load_data, train_in_stage};
+use crate::config::DiffusionConfig;
+use crate::figures::{bucket_curves, forward_strip, loss_curves, save_images};
+use crate::recognizer::{Recognizer, recognition_rates};
+use crate::sampling::generate;
+use burn::prelude::*;
+use nn_core::error::ConfigError;
+use nn_core::train::subset;
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct HyperparamsConfig(pub DiffusionConfig);
+
+impl ExperimentConfig for HyperparamsConfig {
+    fn quick() -> Self {
+        Self(DiffusionConfig {
+            train_size: 6_000,
+            ..DiffusionConfig::quick_base()
+        })
+    }
+
+    fn full() -> Self {
+        Self(DiffusionConfig {
+            train_size: 20_000,
+            epochs: 3,
+            ..DiffusionConfig::full_base()
+        })
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        self.0.check()?;
+        self.0.schedule_of(&self.0.schedule_b).map(|_| ())
+    }
+}
+
+pub fn run(config: &HyperparamsConfig, run: &mut Run) -> Result<Summary> {
+    let config = &config.0;
+    let (train, test) = load_data(config, run)?;
+    let classes = train.num_classes();
+    let spec = config.unet(train.shape.channels, classes);
+    let shape = [train.shape.channels, train.shape.height, train.shape.width];
+    let schedules = [config.schedule()?, config.schedule_of(&config.schedule_b)?];
+    let lrs = [config.lr, config.lr_b];
+    let labels = ["a", "b"].map(String::from);
+    let names: Vec<String> = (0..2)
+        .map(|i| {
+            format!(
+                "{}: {:?} schedule, lr {}",
+                labels[i], schedules[i].kind, lrs[i]
+            )
+            .to_lowercase()
+        })
+        .collect();
+    let last = schedules[0].steps().min(schedules[1].steps());
+    let mut strip_steps: Vec<usize> = [100, 20, 10, 4, 2]
+        .iter()
+        .map(|d| (last / d).max(1))
+        .chain([3 * last / 4, last])
+        .collect();
+    strip_steps.sort_unstable();
+    strip_steps.dedup();
+    forward_strip(
+        run,
+        &test,
+        &[("a", &schedules[0]), ("b", &schedules[1])],
+        &strip_steps,
+    )?;
+
+    let judge_data = subset(train.clone(), config.classifier_train_size, run.seed);
+    let judge = Recognizer::train(run, &judge_data, &test, config.classifier_epochs)?;
+    let sampler = config.sampler()?;
+    let guidance = config.guidance(&spec);
+    let wanted = class_labels(classes, config.compare_per_class.max(1));
+    let mut figures = BTreeMap::from([
+        ("classifier_test_accuracy".to_string(), judge.test_accuracy),
+        ("params".to_string(), 0.0),
+    ]);
+    let mut stages = Vec::new();
+    let mut buckets = Vec::new();
+    let mut sample_rows = Vec::new();
+    for i in 0..2 {
+        let (trained, dir) = train_in_stage(
+            run,
+            &format!("config-{}", labels[i]),
+            &spec,
+            &schedules[i],
+            (&train, &test),
+            &config.train_settings(lrs[i]),
+        )?;
+        figures.insert("params".into(), trained.params as f64);
+        figures.insert(format!("final_loss_{}", labels[i]), trained.final_loss);
+        figures.insert(format!("test_loss_{}", labels[i]), trained.test_loss);
+        figures.insert(format!("train_seconds_{}", labels[i]), trained.seconds);
+        // The same noise for both models.
+        nn_core::backend::seed_device(&run.device, run.seed, "samples");
+        let samples = generate(
+            &trained.ema,
+            &schedules[i],
+            shape,
+            wanted.len(),
+            Some(&wanted),
+            sampler,
+            guidance,
+            config.sample_batch,
+            &run.device,
+        );
+        let (rate, _) = recognition_rates(&judge.classify(samples.clone()), &wanted, classes);
+        figures.insert(format!("recognition_rate_{}", labels[i]), rate);
+        // Two samples of each class: the first two of every class block.
+        let per = config.compare_per_class.max(1);
+        for row in 0..per.min(2) {
+            let picks: Vec<Tensor<4>> = (0..classes)
+                .map(|k| samples.clone().narrow(0, k * per + row, 1))
+                .collect();
+            sample_rows.push(Tensor::cat(picks, 0));
+        }
+        stages.push((names[i].clone(), dir));
+        buckets.push((names[i].clone(), trained.final_bucket_losses.clone()));
+    }
+    let rows = sample_rows.len();
+    let captions: Vec<Option<String>> = (0..rows * classes)
+        .map(|j| {
+            (j % classes == 0).then(|| format!("{}", labels[(j / classes) / (rows / 2).max(1)]))
+        })
+        .collect();
+    save_images(
+        run,
+        "samples.png",
+        Tensor::cat(sample_rows, 0),
+        &captions,
+        classes,
+    )?;
+    loss_curves(
+        run,
+        "loss_curves",
+        "Training loss of both configurations (same data, same steps)",
+        &stages,
+    )?;
+    bucket_curves(run, schedules[0].steps(), &buckets)?;
+    run.note(format!(
+        "{} and {}; sampled with {} and guidance {}; recognition judged by a CNN with {:.1}% accuracy on the real test images",
+        names[0],
+        names[1],
+        sampler.describe(schedules[0].steps()),
+        config.guidance,
+        100.0 * judge.test_accuracy
+    ));
+    run.note("losses of different schedules weigh the steps differently (a cosine schedule keeps more signal at mid t): compare the samples and the recognition rate, not only the losses".to_string());
+    Ok(run.summary(config.epochs, figures))
+}

@@ -1,0 +1,59 @@
+//! The week's three experiments and what they share: data, a model trained in its own
+//! stage, and seeded sampling.
+
+pub mod class_samples;
+pub mod hyperparams;
+pub mod partial_denoise;
+
+use crate::config::DiffusionConfig;
+use crate::schedule::NoiseSchedule;
+use crate::training::{Trained, train_diffusion};
+use crate::unet::UNetSpec;
+use nn_core::data::ImageDataset;
+use nn_core::error::ConfigError;
+use nn_core::train::load_train_test;
+use nn_core::{Result, Run};
+
+/// The configured data set's train (seeded subset) and test splits, checked against the
+/// U-Net's levels.
+pub fn load_data(config: &DiffusionConfig, run: &mut Run) -> Result<(ImageDataset, ImageDataset)> {
+    let (train, test) = load_train_test(run, &config.dataset, config.train_size)?;
+    let spec = config.unet(train.shape.channels, 0);
+    if !spec.fits(train.shape.height) || !spec.fits(train.shape.width) {
+        return Err(ConfigError::Key {
+            key: "channel_mults".into(),
+            message: format!(
+                "{} levels halve the side {} times, but `{}` images are {}x{}: use fewer levels",
+                spec.channel_mults.len(),
+                spec.channel_mults.len() - 1,
+                config.dataset,
+                train.shape.height,
+                train.shape.width
+            ),
+        }
+        .into());
+    }
+    Ok((train, test))
+}
+
+/// Trains a U-Net of `spec` in the stage `name` and takes the stage's files into `run`.
+pub fn train_in_stage(
+    run: &mut Run,
+    name: &str,
+    spec: &UNetSpec,
+    schedule: &NoiseSchedule,
+    (train, test): (&ImageDataset, &ImageDataset),
+    settings: &crate::training::TrainSettings,
+) -> Result<(Trained, std::path::PathBuf)> {
+    let mut stage = run.stage(name)?;
+    let trained = train_diffusion(&mut stage, spec, schedule, train, test, settings)?;
+    run.absorb(&stage);
+    Ok((trained, stage.dir))
+}
+
+/// `[0, 1, .., classes-1]` repeated `per_class` times (class-major: all of class 0 first).
+pub fn class_labels(classes: usize, per_class: usize) -> Vec<usize> {
+    (0..classes)
+        .flat_map(|k| std::iter::repeat_n(k, per_class))
+        .collect()
+}

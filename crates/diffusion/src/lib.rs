@@ -1,0 +1,24 @@
+//! Week 5 of the course: denoising diffusion. A fixed forward process buries images in
+//! Gaussian noise over T small steps; a U-Net learns to predict the noise, and running
+//! the process backwards with it turns pure noise into new images.
+
+pub mod blocks;
+pub mod config;
+pub mod ema;
+pub mod experiments;
+pub mod figures;
+pub mod recognizer;
+pub mod sampling;
+pub mod schedule;
+pub mod training;
+pub mod unet;
+
+use nn_core::{Registry, experiment};
+
+/// The week's experiments, in teaching order.
+pub fn registry() -> Registry {
+    Registry::new()
+        .with(experiment::<experiments::hyperparams::HyperparamsConfig>("diffusion/hyperparams", "The assignment: two schedule + learning-rate configurations, same budget: losses, samples, recognition", experiments::hyperparams::run))
+        .with(experiment::<experiments::class_samples::ClassSamplesConfig>("diffusion/class-samples", "One sample of each class (class-conditional U-Net, classifier-free guidance), judged by a CNN; DDIM step-count trade-off", experiments::class_samples::run))
+        .with(experiment::<experiments::partial_denoise::PartialDenoiseConfig>("diffusion/partial-denoise", "Real images noised to t = 5..500 and denoised back: PSNR before and after", experiments::partial_denoise::run))
+}

@@ -1,0 +1,197 @@
+//! The reverse process: from noise (or from a partly noised image) back to an image, one
+//! predicted-noise step at a time. DDPM walks every step t = T..1 and adds fresh noise at
+//! each (ancestral sampling); DDIM (eta = 0) jumps along a shorter, deterministic path of
+//! steps, trading quality for speed. Both clip their estimate of x_0 to the data range
+//! [-1, 1], as the DDPM reference code does.
+
+use crate::schedule::NoiseSchedule;
+use crate::unet::UNet;
+use burn::prelude::*;
+use burn::tensor::Distribution;
+
+/// How to guide a class-conditional model.
+#[derive(Debug, Clone, Copy)]
+pub struct Guidance {
+    /// s in eps = eps_null + s (eps_class - eps_null): 1 is plain conditioning, larger
+    /// values push samples towards what makes them typical of their class (Ho & Salimans).
+    pub scale: f64,
+    /// The label that means "no class".
+    pub null_class: usize,
+}
+
+/// The model's noise estimate for `x` at step `t` (1..=T), guided when labels are given
+/// and the scale is not 1 (then the batch runs twice in one call: with and without labels).
+pub fn predict_noise(
+    model: &UNet,
+    x: Tensor<4>,
+    t: usize,
+    labels: Option<&[usize]>,
+    guidance: Option<Guidance>,
+) -> Tensor<4> {
+    let n = x.dims()[0];
+    let steps = vec![t - 1; n];
+    match (labels, guidance) {
+        (Some(labels), Some(g)) if (g.scale - 1.0).abs() > 1e-12 => {
+            let both: Vec<usize> = labels
+                .iter()
+                .copied()
+                .chain(std::iter::repeat_n(g.null_class, n))
+                .collect();
+            let eps = model.forward(
+                Tensor::cat(vec![x.clone(), x], 0),
+                &[steps.clone(), steps].concat(),
+                Some(&both),
+            );
+            let conditional = eps.clone().narrow(0, 0, n);
+            let unconditional = eps.narrow(0, n, n);
+            unconditional.clone() + (conditional - unconditional) * g.scale
+        }
+        (labels, _) => model.forward(x, &steps, labels),
+    }
+}
+
+/// x_0 implied by x_t and a noise estimate, clipped to [-1, 1].
+fn predict_x0(schedule: &NoiseSchedule, x: Tensor<4>, eps: Tensor<4>, t: usize) -> Tensor<4> {
+    let a = schedule.alpha_bar(t);
+    ((x - eps * (1.0 - a).sqrt()) / a.sqrt()).clamp(-1.0, 1.0)
+}
+
+/// Which sampler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampler {
+    /// Every step from t down to 1, with fresh noise at each.
+    Ddpm,
+    /// This many evenly spaced steps, deterministic (eta = 0).
+    Ddim(usize),
+}
+
+impl Sampler {
+    /// "DDPM (1000 steps)", "DDIM (50 steps)".
+    pub fn describe(&self, steps: usize) -> String {
+        match self {
+            Sampler::Ddpm => format!("DDPM ({steps} steps)"),
+            Sampler::Ddim(n) => format!("DDIM ({} steps)", n.min(&steps)),
+        }
+    }
+}
+
+/// The steps DDIM visits from `from` down: `from`, then evenly spaced below it, `count`
+/// in all (fewer if `from` is smaller).
+pub fn ddim_steps(from: usize, count: usize) -> Vec<usize> {
+    let count = count.clamp(1, from.max(1));
+    let mut steps: Vec<usize> = (1..=count)
+        .rev()
+        .map(|i| ((from as f64 * i as f64 / count as f64).round() as usize).max(1))
+        .collect();
+    steps.dedup();
+    steps
+}
+
+/// One DDPM step from t to t - 1: the mean of the posterior q(x_{t-1} | x_t, x_0) at the
+/// predicted x_0, plus noise of its variance beta~_t (none at t = 1).
+fn ddpm_step(schedule: &NoiseSchedule, x: Tensor<4>, eps: Tensor<4>, t: usize) -> Tensor<4> {
+    let (a, a_prev, beta) = (
+        schedule.alpha_bar(t),
+        schedule.alpha_bar(t - 1),
+        schedule.beta(t),
+    );
+    let x0 = predict_x0(schedule, x.clone(), eps, t);
+    let mean = x0 * (a_prev.sqrt() * beta / (1.0 - a))
+        + x.clone() * ((1.0 - beta).sqrt() * (1.0 - a_prev) / (1.0 - a));
+    if t == 1 {
+        return mean;
+    }
+    let variance = beta * (1.0 - a_prev) / (1.0 - a);
+    let noise = Tensor::<4>::random(x.shape(), Distribution::Normal(0.0, 1.0), &x.device());
+    mean + noise * variance.sqrt()
+}
+
+/// One DDIM step from t to s < t (s = 0 returns the x_0 estimate).
+fn ddim_step(
+    schedule: &NoiseSchedule,
+    x: Tensor<4>,
+    eps: Tensor<4>,
+    t: usize,
+    s: usize,
+) -> Tensor<4> {
+    let a = schedule.alpha_bar(t);
+    let x0 = predict_x0(schedule, x.clone(), eps, t);
+    if s == 0 {
+        return x0;
+    }
+    // The noise direction consistent with the clipped x_0.
+    let eps = (x - x0.clone() * a.sqrt()) / (1.0 - a).sqrt();
+    let a_s = schedule.alpha_bar(s);
+    x0 * a_s.sqrt() + eps * (1.0 - a_s).sqrt()
+}
+
+/// Runs the reverse process from `x` at step `from` (T for pure noise) to an image.
+/// `observe(t, x)` sees x after each step (t is the step it is now at), e.g. for a strip.
+/// DDPM's noise comes from the device's RNG: seed the device first for repeatable samples.
+#[allow(clippy::too_many_arguments)]
+pub fn denoise(
+    model: &UNet,
+    schedule: &NoiseSchedule,
+    mut x: Tensor<4>,
+    from: usize,
+    sampler: Sampler,
+    labels: Option<&[usize]>,
+    guidance: Option<Guidance>,
+    observe: &mut dyn FnMut(usize, &Tensor<4>),
+) -> Tensor<4> {
+    match sampler {
+        Sampler::Ddpm => {
+            for t in (1..=from).rev() {
+                let eps = predict_noise(model, x.clone(), t, labels, guidance);
+                x = ddpm_step(schedule, x, eps, t);
+                observe(t - 1, &x);
+            }
+        }
+        Sampler::Ddim(count) => {
+            let steps = ddim_steps(from, count);
+            for (i, &t) in steps.iter().enumerate() {
+                let s = steps.get(i + 1).copied().unwrap_or(0);
+                let eps = predict_noise(model, x.clone(), t, labels, guidance);
+                x = ddim_step(schedule, x, eps, t, s);
+                observe(s, &x);
+            }
+        }
+    }
+    x
+}
+
+/// New images from pure noise, one per label (or `count` unconditional ones when
+/// `labels` is `None`), generated in batches of at most `batch`.
+#[allow(clippy::too_many_arguments)]
+pub fn generate(
+    model: &UNet,
+    schedule: &NoiseSchedule,
+    shape: [usize; 3],
+    count: usize,
+    labels: Option<&[usize]>,
+    sampler: Sampler,
+    guidance: Option<Guidance>,
+    batch: usize,
+    device: &Device,
+) -> Tensor<4> {
+    let [c, h, w] = shape;
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < count {
+        let n = batch.max(1).min(count - start);
+        let noise = Tensor::<4>::random([n, c, h, w], Distribution::Normal(0.0, 1.0), device);
+        let chunk = labels.map(|l| &l[start..start + n]);
+        parts.push(denoise(
+            model,
+            schedule,
+            noise,
+            schedule.steps(),
+            sampler,
+            chunk,
+            guidance,
+            &mut |_, _| {},
+        ));
+        start += n;
+    }
+    Tensor::cat(parts, 0)
+}

@@ -1,0 +1,261 @@
+//! Training by noise prediction (Ho et al. 2020, "simple" loss): pick an image x_0, a step
+//! t uniformly in 1..=T and noise eps; make x_t in one jump (`q_sample`) and regress the
+//! network's output onto eps with mean squared error. Labels are dropped to the null class
+//! with probability `p_uncond`, so the same network learns the unconditional model too.
+//! The loop is `nn_core::train::fit` (seeding, progress, divergence stop, atomic
+//! checkpoints of model, optimiser and EMA, `--resume`); the loss is also kept per band of
+//! t, because a single mean hides that the small-t steps are the hard ones.
+
+use crate::ema::Ema;
+use crate::schedule::NoiseSchedule;
+use crate::unet::{UNet, UNetSpec};
+use burn::module::Module;
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use nn_core::data::{ImageDataset, Normalization, batch_images};
+use nn_core::train::{
+    Checkpoint, EpochLog, FitOptions, ModelState, StepLog, TrainState, adam, fit, read_curve,
+};
+use nn_core::{Result, Run};
+use rand::RngExt;
+use std::collections::BTreeMap;
+
+/// How a diffusion model is trained.
+#[derive(Debug, Clone)]
+pub struct TrainSettings {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    /// Learning-rate warm-up over this many steps (linear from 0).
+    pub warmup_steps: usize,
+    /// EMA decay of the weights (0 turns the average off: it then equals the live model).
+    pub ema_decay: f64,
+    /// Probability of training a batch image without its label.
+    pub p_uncond: f64,
+    /// Bands of t the loss is also reported in.
+    pub t_buckets: usize,
+    /// Held-out images for the per-epoch test loss (fixed t and noise).
+    pub eval_images: usize,
+}
+
+/// The trained networks and what training measured.
+pub struct Trained {
+    /// The last step's weights and the EMA of them, both for inference.
+    pub live: UNet,
+    pub ema: UNet,
+    /// Mean training loss of the last epoch, and per band of t.
+    pub final_loss: f64,
+    pub final_bucket_losses: Vec<f64>,
+    /// Held-out loss (EMA weights, fixed t and noise) after the last epoch.
+    pub test_loss: f64,
+    pub params: usize,
+    pub seconds: f64,
+}
+
+struct DiffusionState {
+    live: ModelState<UNet>,
+    ema: Ema<UNet>,
+}
+
+impl TrainState for DiffusionState {
+    fn save(&self, checkpoint: &mut Checkpoint) -> Result<()> {
+        self.live.save_as(checkpoint, "model")?;
+        checkpoint.put_module("ema", &self.ema.model)?;
+        checkpoint.put_bytes("ema_updates", self.ema.updates.to_le_bytes().to_vec());
+        Ok(())
+    }
+
+    fn restore(mut self, checkpoint: &Checkpoint) -> Result<Self> {
+        self.live = self.live.restore_as(checkpoint, "model")?;
+        self.ema.model = checkpoint.load_module("ema", self.ema.model)?;
+        if let Some(bytes) = checkpoint
+            .bytes("ema_updates")
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        {
+            self.ema.updates = usize::from_le_bytes(bytes);
+        }
+        Ok(self)
+    }
+}
+
+/// The name of band `b` of `buckets` over 1..=T, e.g. `loss_t0001_0100`.
+pub fn bucket_key(b: usize, buckets: usize, steps: usize) -> String {
+    let (lo, hi) = bucket_range(b, buckets, steps);
+    format!("loss_t{lo:04}_{hi:04}")
+}
+
+/// The steps `lo..=hi` of band `b`.
+pub fn bucket_range(b: usize, buckets: usize, steps: usize) -> (usize, usize) {
+    (b * steps / buckets + 1, (b + 1) * steps / buckets)
+}
+
+fn bucket_of(t: usize, buckets: usize, steps: usize) -> usize {
+    ((t - 1) * buckets / steps).min(buckets - 1)
+}
+
+/// Per-image mean squared error between predicted and true noise, `[n]`.
+pub fn noise_mse(
+    model: &UNet,
+    schedule: &NoiseSchedule,
+    x0: Tensor<4>,
+    noise: Tensor<4>,
+    t: &[usize],
+    labels: Option<&[usize]>,
+) -> Tensor<1> {
+    let n = t.len();
+    let xt = schedule.q_sample(x0, noise.clone(), t);
+    let steps: Vec<usize> = t.iter().map(|t| t - 1).collect();
+    let error = model.forward(xt, &steps, labels) - noise;
+    error
+        .powi_scalar(2)
+        .reshape([n as i64, -1])
+        .mean_dim(1)
+        .reshape([n])
+}
+
+fn to_vec(t: Tensor<1>) -> Vec<f64> {
+    t.into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .unwrap_or_default()
+        .into_iter()
+        .map(f64::from)
+        .collect()
+}
+
+/// Trains `spec`'s U-Net on `train` (labels used when the spec is class-conditional) and
+/// measures the held-out loss on `test` each epoch.
+pub fn train_diffusion(
+    run: &mut Run,
+    spec: &UNetSpec,
+    schedule: &NoiseSchedule,
+    train: &ImageDataset,
+    test: &ImageDataset,
+    settings: &TrainSettings,
+) -> Result<Trained> {
+    let device = run.train_device();
+    let cpu = run.device.clone();
+    nn_core::backend::seed_device(&device, run.seed, "init");
+    let model = UNet::new(spec, &device);
+    let params = nn_core::train::learnable_parameter_count(&model);
+    let norm = Normalization::symmetric(train.shape.channels);
+    let steps_total = schedule.steps();
+    let buckets = settings.t_buckets.max(1);
+    let batch = settings.batch_size.max(1);
+    let steps_per_epoch = train.len().div_ceil(batch);
+    let conditional = spec.classes > 0;
+
+    // A fixed held-out batch: its t and noise are drawn once, so epochs compare.
+    let eval_count = settings.eval_images.min(test.len());
+    let eval_indices: Vec<usize> = (0..eval_count).collect();
+    let mut eval_rng = nn_core::backend::rng(run.seed, "eval t");
+    let eval_t: Vec<usize> = (0..eval_count)
+        .map(|_| eval_rng.random_range(1..=steps_total))
+        .collect();
+    nn_core::backend::seed_device(&cpu, run.seed, "eval noise");
+    let eval_x0 = (eval_count > 0).then(|| batch_images(test, &eval_indices, &norm, &cpu));
+    let eval_noise = eval_x0
+        .as_ref()
+        .map(|x| Tensor::<4>::random(x.shape(), Distribution::Normal(0.0, 1.0), &cpu));
+    let eval_labels: Option<Vec<usize>> = conditional.then(|| {
+        eval_indices
+            .iter()
+            .map(|&i| test.label(i).unwrap_or(0))
+            .collect()
+    });
+
+    let state = DiffusionState {
+        ema: Ema::new(model.valid(), settings.ema_decay),
+        live: ModelState::new(model, adam(0.9, 0.999)),
+    };
+    let options = FitOptions::new(settings.epochs, steps_per_epoch);
+    let started = std::time::Instant::now();
+    let steps_path = run.path("steps.jsonl");
+    let state = fit(run, &options, state, |mut state, ctx| {
+        let mut steps_log = StepLog::open_for_epoch(&steps_path, ctx.epoch)?;
+        let mut rng = ctx.rng("t and labels");
+        let mut sums = vec![0.0f64; buckets];
+        let mut counts = vec![0usize; buckets];
+        for chunk in ctx.data_order(train.len()).chunks(batch) {
+            let n = chunk.len();
+            let x0 = batch_images(train, chunk, &norm, &device);
+            let t: Vec<usize> = (0..n).map(|_| rng.random_range(1..=steps_total)).collect();
+            let labels: Option<Vec<usize>> = conditional.then(|| {
+                chunk
+                    .iter()
+                    .map(|&i| {
+                        if rng.random::<f64>() < settings.p_uncond {
+                            spec.null_class()
+                        } else {
+                            train.label(i).unwrap_or(0).min(spec.classes - 1)
+                        }
+                    })
+                    .collect()
+            });
+            let noise = Tensor::<4>::random(x0.shape(), Distribution::Normal(0.0, 1.0), &device);
+            let per_image = noise_mse(
+                &state.live.model,
+                schedule,
+                x0,
+                noise,
+                &t,
+                labels.as_deref(),
+            );
+            let loss = per_image.clone().mean();
+            let values = to_vec(per_image.detach());
+            for (ti, v) in t.iter().zip(&values) {
+                let b = bucket_of(*ti, buckets, steps_total);
+                sums[b] += v;
+                counts[b] += 1;
+            }
+            let step = state.ema.updates + 1;
+            let lr = settings.lr * (step as f64 / settings.warmup_steps.max(1) as f64).min(1.0);
+            state.live = state.live.step(lr, loss);
+            state.ema = state.ema.update(&state.live.model.valid());
+            let mean = values.iter().sum::<f64>() / n as f64;
+            ctx.step(mean)?;
+            steps_log
+                .append(&serde_json::json!({"epoch": ctx.epoch, "step": step, "loss": mean}))?;
+        }
+        let mut figures = BTreeMap::from([("loss".to_string(), ctx.mean_loss())]);
+        for b in 0..buckets {
+            if counts[b] > 0 {
+                figures.insert(
+                    bucket_key(b, buckets, steps_total),
+                    sums[b] / counts[b] as f64,
+                );
+            }
+        }
+        let mut log: EpochLog = vec![("train", figures)];
+        if let (Some(x0), Some(noise)) = (&eval_x0, &eval_noise) {
+            let mse = noise_mse(
+                &state.ema.model,
+                schedule,
+                x0.clone(),
+                noise.clone(),
+                &eval_t,
+                eval_labels.as_deref(),
+            );
+            let test_loss = to_vec(mse).iter().sum::<f64>() / eval_count as f64;
+            log.push(("test", BTreeMap::from([("loss".to_string(), test_loss)])));
+        }
+        Ok((state, log))
+    })?;
+    // From the metrics file, so a resumed run that had nothing left to train still knows.
+    let last = |split: &str, key: &str| {
+        read_curve(&run.dir, split, key)
+            .last()
+            .map_or(f64::NAN, |p| p.1)
+    };
+    Ok(Trained {
+        live: state.live.model.valid(),
+        ema: state.ema.model,
+        final_loss: last("train", "loss"),
+        final_bucket_losses: (0..buckets)
+            .map(|b| last("train", &bucket_key(b, buckets, steps_total)))
+            .collect(),
+        test_loss: last("test", "loss"),
+        params,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

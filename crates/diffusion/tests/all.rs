@@ -1,0 +1,5 @@
+//! The diffusion crate's tests, in one binary.
+
+mod cli;
+mod models;
+mod schedule;

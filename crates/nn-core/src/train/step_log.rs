@@ -1,0 +1,62 @@
+//! A per-step log (`steps.jsonl`, one JSON object per optimiser step) beside the per-epoch
+//! `metrics.jsonl`: short runs of few epochs still get a loss curve with a point per
+//! step. A resumed run rewrites the steps of the epochs it repeats.
+
+use crate::{Error, Result};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// An open step log, appending.
+pub struct StepLog {
+    path: PathBuf,
+    file: std::fs::File,
+}
+
+impl StepLog {
+    /// Opens `path` for the steps of `epoch`, dropping any lines of that epoch or later (a
+    /// resumed run repeats them).
+    pub fn open_for_epoch(path: &Path, epoch: usize) -> Result<StepLog> {
+        let kept: String = read_steps(path)
+            .into_iter()
+            .filter(|v| v["epoch"].as_u64().is_some_and(|e| (e as usize) < epoch))
+            .map(|v| format!("{v}\n"))
+            .collect();
+        std::fs::write(path, kept).map_err(|e| Error::io(path, e))?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        Ok(StepLog {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// Appends one step's record.
+    pub fn append(&mut self, record: &serde_json::Value) -> Result<()> {
+        writeln!(self.file, "{record}").map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Every record of a step log (none if the file is absent; unreadable lines skipped).
+pub fn read_steps(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// `(step, mean of key)` over windows of consecutive records, about `points` in all, so a
+/// noisy per-step curve shows its trend.
+pub fn smoothed(steps: &[serde_json::Value], key: &str, points: usize) -> Vec<(f64, f64)> {
+    let window = (steps.len() / points.max(1)).max(1);
+    steps
+        .chunks(window)
+        .filter_map(|w| {
+            let x = w.last()?["step"].as_f64()?;
+            let values: Vec<f64> = w.iter().filter_map(|s| s[key].as_f64()).collect();
+            (!values.is_empty()).then(|| (x, values.iter().sum::<f64>() / values.len() as f64))
+        })
+        .collect()
+}
