@@ -69,6 +69,9 @@ pub struct DiffusionConfig {
     /// `diffusion/partial-denoise`: the steps t test images are noised to, and how many.
     pub noise_levels: Vec<usize>,
     pub denoise_images: usize,
+    /// Use the model of a finished `diffusion/class-samples` run with the same settings
+    /// (in the same `--out` folder) instead of training it again.
+    pub reuse_model: bool,
 }
 
 impl DiffusionConfig {
@@ -110,6 +113,7 @@ impl DiffusionConfig {
             classifier_train_size: 12_000,
             noise_levels: vec![5, 10, 50, 250, 500],
             denoise_images: 16,
+            reuse_model: true,
         }
     }
 

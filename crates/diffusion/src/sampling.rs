@@ -56,6 +56,20 @@ fn predict_x0(schedule: &NoiseSchedule, x: Tensor<4>, eps: Tensor<4>, t: usize) 
     ((x - eps * (1.0 - a).sqrt()) / a.sqrt()).clamp(-1.0, 1.0)
 }
 
+/// The model's one-jump estimate of x_0 from x_t (the mean of x_0 given x_t, for a
+/// perfect model), clipped to [-1, 1].
+pub fn estimate_x0(
+    model: &UNet,
+    schedule: &NoiseSchedule,
+    x: Tensor<4>,
+    t: usize,
+    labels: Option<&[usize]>,
+    guidance: Option<Guidance>,
+) -> Tensor<4> {
+    let eps = predict_noise(model, x.clone(), t, labels, guidance);
+    predict_x0(schedule, x, eps, t)
+}
+
 /// Which sampler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sampler {

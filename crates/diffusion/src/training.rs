@@ -241,21 +241,29 @@ pub fn train_diffusion(
         }
         Ok((state, log))
     })?;
-    // From the metrics file, so a resumed run that had nothing left to train still knows.
-    let last = |split: &str, key: &str| {
-        read_curve(&run.dir, split, key)
-            .last()
-            .map_or(f64::NAN, |p| p.1)
-    };
+    let (final_loss, test_loss, bucket_losses) = stage_losses(&run.dir, buckets, steps_total);
     Ok(Trained {
         live: state.live.model.valid(),
         ema: state.ema.model,
-        final_loss: last("train", "loss"),
-        final_bucket_losses: (0..buckets)
-            .map(|b| last("train", &bucket_key(b, buckets, steps_total)))
-            .collect(),
-        test_loss: last("test", "loss"),
+        final_loss,
+        final_bucket_losses: bucket_losses,
+        test_loss,
         params,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The last epoch's training loss, held-out loss and per-band losses recorded in a
+/// training directory's `metrics.jsonl` (read from the file, so a resumed run that had
+/// nothing left to train, or a model reused from another run, still reports them).
+pub fn stage_losses(dir: &std::path::Path, buckets: usize, steps: usize) -> (f64, f64, Vec<f64>) {
+    let last =
+        |split: &str, key: &str| read_curve(dir, split, key).last().map_or(f64::NAN, |p| p.1);
+    (
+        last("train", "loss"),
+        last("test", "loss"),
+        (0..buckets)
+            .map(|b| last("train", &bucket_key(b, buckets, steps)))
+            .collect(),
+    )
 }

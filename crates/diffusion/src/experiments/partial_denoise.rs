@@ -7,11 +7,14 @@
 use super::{load_data, train_in_stage};
 use crate::config::DiffusionConfig;
 use crate::figures::{bucket_curves, loss_curves, save_images, save_plot};
-use crate::sampling::{Sampler, denoise};
+use crate::sampling::{Sampler, denoise, estimate_x0};
+use crate::training::stage_losses;
+use crate::unet::UNet;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::{Normalization, batch_images};
 use nn_core::error::ConfigError;
+use nn_core::train::Checkpoint;
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
@@ -25,17 +28,70 @@ impl ExperimentConfig for PartialDenoiseConfig {
         Self(DiffusionConfig::quick_base())
     }
 
+    /// The same training as `class-samples`' full preset, so that run's model is reused.
     fn full() -> Self {
-        Self(DiffusionConfig {
-            train_size: 30_000,
-            epochs: 3,
-            ..DiffusionConfig::full_base()
-        })
+        Self(DiffusionConfig::full_base())
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
         self.0.check()
     }
+}
+
+/// The keys that must match for a `diffusion/class-samples` run's model to be the one this
+/// run would train (same data, schedule, network and training).
+const SAME_MODEL: &[&str] = &[
+    "seed",
+    "dataset",
+    "train_size",
+    "epochs",
+    "batch_size",
+    "lr",
+    "warmup_steps",
+    "ema_decay",
+    "p_uncond",
+    "schedule",
+    "steps",
+    "beta_start",
+    "beta_end",
+    "betas",
+    "width",
+    "channel_mults",
+    "res_blocks",
+    "attention",
+    "groups",
+    "dropout",
+];
+
+/// With `reuse_model`, the EMA weights of the newest finished `diffusion/class-samples` run
+/// in the same `--out` folder trained with this very configuration (its null class makes
+/// it an unconditional model), instead of training the same network again.
+fn reuse_class_samples_model(
+    run: &mut Run,
+    config: &DiffusionConfig,
+    train: &nn_core::data::ImageDataset,
+) -> Result<Option<(UNet, std::path::PathBuf)>> {
+    if !config.reuse_model {
+        return Ok(None);
+    }
+    let json = serde_json::to_value(config).map_err(|e| nn_core::Error::Other(e.to_string()))?;
+    let Some(sibling) = run.latest_sibling("diffusion/class-samples", &json, SAME_MODEL) else {
+        return Ok(None);
+    };
+    let dir = sibling.join("diffusion");
+    let Some((checkpoint, path)) = Checkpoint::latest(&dir.join("checkpoints")) else {
+        return Ok(None);
+    };
+    if checkpoint.epoch != config.epochs {
+        return Ok(None);
+    }
+    let spec = config.unet(train.shape.channels, train.num_classes());
+    let model = checkpoint.load_module("ema", UNet::new(&spec, &run.device))?;
+    run.note(format!(
+        "the model is the EMA U-Net of {} (same data, schedule, network and training), used with its null class, i.e. unconditionally",
+        path.display()
+    ));
+    Ok(Some((model, dir)))
 }
 
 fn values(t: Tensor<4>) -> Vec<f32> {
@@ -66,17 +122,26 @@ fn errors(reference: &[f32], other: &[f32]) -> (f64, f64) {
 pub fn run(config: &PartialDenoiseConfig, run: &mut Run) -> Result<Summary> {
     let config = &config.0;
     let (train, test) = load_data(config, run)?;
-    let spec = config.unet(train.shape.channels, 0);
     let schedule = config.schedule()?;
-    let (trained, dir) = train_in_stage(
-        run,
-        "diffusion",
-        &spec,
-        &schedule,
-        (&train, &test),
-        &config.train_settings(config.lr),
-    )?;
-    let model = &trained.ema;
+    let (model, dir) = match reuse_class_samples_model(run, config, &train)? {
+        Some(found) => found,
+        None => {
+            let spec = config.unet(train.shape.channels, 0);
+            let settings = config.train_settings(config.lr);
+            let (trained, dir) = train_in_stage(
+                run,
+                "diffusion",
+                &spec,
+                &schedule,
+                (&train, &test),
+                &settings,
+            )?;
+            (trained.ema, dir)
+        }
+    };
+    let model = &model;
+    let (final_loss, test_loss, bucket_losses) =
+        stage_losses(&dir, config.t_buckets, schedule.steps());
     let device = run.device.clone();
     let norm = Normalization::symmetric(train.shape.channels);
     let count = config.denoise_images.min(test.len());
@@ -89,48 +154,73 @@ pub fn run(config: &PartialDenoiseConfig, run: &mut Run) -> Result<Summary> {
     let shown = count.min(8);
 
     let mut figures = BTreeMap::from([
-        ("final_loss".to_string(), trained.final_loss),
-        ("test_loss".to_string(), trained.test_loss),
-        ("params".to_string(), trained.params as f64),
+        ("final_loss".to_string(), final_loss),
+        ("test_loss".to_string(), test_loss),
+        (
+            "params".to_string(),
+            nn_core::train::learnable_parameter_count(model) as f64,
+        ),
     ]);
-    let mut table = String::from(
-        "| t | alpha-bar_t | MSE noised | MSE denoised | PSNR noised (dB) | PSNR denoised (dB) |\n|---:|---:|---:|---:|---:|---:|\n",
+    let deepest = config.noise_levels.iter().copied().max().unwrap_or(0);
+    let ddim_steps = if config.sample_steps >= deepest {
+        "every step".to_string()
+    } else {
+        format!("at most {} steps", config.sample_steps)
+    };
+    let mut table = format!(
+        "PSNR (dB) against the originals, {count} test images.\n\n| t | alpha-bar_t | noised x_t | denoised: DDIM ({ddim_steps}) | DDPM (t steps, fresh noise) | one-step x_0 estimate |\n|---:|---:|---:|---:|---:|---:|\n"
     );
     let mut grid = vec![originals.clone().narrow(0, 0, shown)];
     let mut captions: Vec<Option<String>> = (0..shown)
         .map(|i| (i == 0).then(|| "original".to_string()))
         .collect();
-    let (mut noised_points, mut denoised_points) = (Vec::new(), Vec::new());
+    let mut curves: Vec<Vec<(f64, f64)>> = vec![Vec::new(); 4];
+    let ddim = Sampler::Ddim(config.sample_steps);
     for &t in &config.noise_levels {
         nn_core::backend::seed_device(&device, run.seed, &format!("noise t{t}"));
         let noise = Tensor::<4>::random(originals.shape(), Distribution::Normal(0.0, 1.0), &device);
         let noised = schedule.q_sample(originals.clone(), noise, &vec![t; count]);
-        let denoised = denoise(
-            model,
-            &schedule,
-            noised.clone(),
-            t,
-            Sampler::Ddpm,
-            None,
-            None,
-            &mut |_, _| {},
-        );
-        let (mse_noised, psnr_noised) = errors(&reference, &values(noised.clone()));
-        let (mse_denoised, psnr_denoised) = errors(&reference, &values(denoised.clone()));
-        figures.insert(format!("psnr_noised_t{t}"), psnr_noised);
-        figures.insert(format!("psnr_denoised_t{t}"), psnr_denoised);
-        figures.insert(format!("mse_noised_t{t}"), mse_noised);
-        figures.insert(format!("mse_denoised_t{t}"), mse_denoised);
+        let run_back = |sampler| {
+            denoise(
+                model,
+                &schedule,
+                noised.clone(),
+                t,
+                sampler,
+                None,
+                None,
+                &mut |_, _| {},
+            )
+        };
+        let (by_ddim, by_ddpm) = (run_back(ddim), run_back(Sampler::Ddpm));
+        let one_step = estimate_x0(model, &schedule, noised.clone(), t, None, None);
+        let mut psnrs = Vec::new();
+        for (name, images) in [
+            ("noised", &noised),
+            ("denoised", &by_ddim),
+            ("ddpm", &by_ddpm),
+            ("one_step", &one_step),
+        ] {
+            let (mse, psnr) = errors(&reference, &values(images.clone()));
+            figures.insert(format!("mse_{name}_t{t}"), mse);
+            figures.insert(format!("psnr_{name}_t{t}"), psnr);
+            psnrs.push(psnr);
+        }
         table.push_str(&format!(
-            "| {t} | {:.4} | {mse_noised:.5} | {mse_denoised:.5} | {psnr_noised:.2} | {psnr_denoised:.2} |\n",
-            schedule.alpha_bar(t)
+            "| {t} | {:.4} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+            schedule.alpha_bar(t),
+            psnrs[0],
+            psnrs[1],
+            psnrs[2],
+            psnrs[3]
         ));
-        noised_points.push((t as f64, psnr_noised));
-        denoised_points.push((t as f64, psnr_denoised));
-        grid.push(noised.narrow(0, 0, shown));
-        grid.push(denoised.narrow(0, 0, shown));
-        captions.extend((0..shown).map(|i| (i == 0).then(|| format!("noised t={t}"))));
-        captions.extend((0..shown).map(|i| (i == 0).then(|| format!("denoised t={t}"))));
+        for (points, psnr) in curves.iter_mut().zip(&psnrs) {
+            points.push((t as f64, *psnr));
+        }
+        for (images, label) in [(noised, "noised"), (by_ddim, "DDIM"), (by_ddpm, "DDPM")] {
+            grid.push(images.narrow(0, 0, shown));
+            captions.extend((0..shown).map(|i| (i == 0).then(|| format!("{label} t={t}"))));
+        }
     }
     save_images(
         run,
@@ -151,16 +241,19 @@ pub fn run(config: &PartialDenoiseConfig, run: &mut Run) -> Result<Summary> {
             ),
             x_label: "step t".into(),
             y_label: "PSNR (dB)".into(),
-            curves: vec![
-                Curve {
-                    label: "noised x_t".into(),
-                    points: noised_points,
-                },
-                Curve {
-                    label: "denoised (DDPM, t steps)".into(),
-                    points: denoised_points,
-                },
-            ],
+            curves: [
+                "noised x_t",
+                "denoised: DDIM (deterministic)",
+                "DDPM (fresh noise each step)",
+                "one-step x_0 estimate",
+            ]
+            .into_iter()
+            .zip(curves)
+            .map(|(label, points)| Curve {
+                label: label.into(),
+                points,
+            })
+            .collect(),
             log_y: false,
         },
     )?;
@@ -173,8 +266,8 @@ pub fn run(config: &PartialDenoiseConfig, run: &mut Run) -> Result<Summary> {
     bucket_curves(
         run,
         schedule.steps(),
-        &[("last epoch".into(), trained.final_bucket_losses.clone())],
+        &[("last epoch".into(), bucket_losses)],
     )?;
-    run.note(format!("{count} test images, each noised once per t with seeded noise and denoised with DDPM's t reverse steps from the EMA weights; PSNR of the mean squared error over all of them, values in [0, 1]"));
+    run.note(format!("{count} test images, each noised once per t with seeded noise and run back to t = 0 from the EMA weights: `denoised` is DDIM (deterministic, {}), also DDPM ancestral (t steps, fresh noise at each) and the one-step x_0 estimate; PSNR of the mean squared error over all images, values in [0, 1]", ddim.describe(schedule.steps())));
     Ok(run.summary(config.epochs, figures))
 }
