@@ -121,7 +121,7 @@ impl DiffusionConfig {
     pub fn full_base() -> Self {
         Self {
             train_size: 0,
-            epochs: 4,
+            epochs: 3,
             batch_size: 64,
             lr: 1e-3,
             warmup_steps: 200,
