@@ -4,6 +4,7 @@
 
 pub use autoencoders;
 pub use cnn;
+pub use diffusion;
 pub use gans;
 pub use mlp;
 pub use nn_core;
@@ -17,4 +18,5 @@ pub fn registry() -> nn_core::Registry {
         .extend(transfer::registry())
         .extend(autoencoders::registry())
         .extend(gans::registry())
+        .extend(diffusion::registry())
 }

@@ -33,6 +33,7 @@ fn registry_is_in_course_order_with_unique_names() {
         "not in course order: {names:?}"
     );
     assert!(names.contains(&"mlp/scratch") && names.contains(&"cnn/pneumonia"));
+    assert_eq!(names.last(), Some(&"diffusion/partial-denoise"));
 }
 
 #[test]

@@ -9,6 +9,18 @@ use crate::unet::UNet;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 
+/// Anything that predicts the noise in `x` at 0-based steps (one per image), optionally per
+/// label: the U-Net, or in tests an oracle that knows the answer.
+pub trait NoisePredictor {
+    fn predict(&self, x: Tensor<4>, steps: &[usize], labels: Option<&[usize]>) -> Tensor<4>;
+}
+
+impl NoisePredictor for UNet {
+    fn predict(&self, x: Tensor<4>, steps: &[usize], labels: Option<&[usize]>) -> Tensor<4> {
+        self.forward(x, steps, labels)
+    }
+}
+
 /// How to guide a class-conditional model.
 #[derive(Debug, Clone, Copy)]
 pub struct Guidance {
@@ -22,7 +34,7 @@ pub struct Guidance {
 /// The model's noise estimate for `x` at step `t` (1..=T), guided when labels are given
 /// and the scale is not 1 (then the batch runs twice in one call: with and without labels).
 pub fn predict_noise(
-    model: &UNet,
+    model: &impl NoisePredictor,
     x: Tensor<4>,
     t: usize,
     labels: Option<&[usize]>,
@@ -37,7 +49,7 @@ pub fn predict_noise(
                 .copied()
                 .chain(std::iter::repeat_n(g.null_class, n))
                 .collect();
-            let eps = model.forward(
+            let eps = model.predict(
                 Tensor::cat(vec![x.clone(), x], 0),
                 &[steps.clone(), steps].concat(),
                 Some(&both),
@@ -46,7 +58,7 @@ pub fn predict_noise(
             let unconditional = eps.narrow(0, n, n);
             unconditional.clone() + (conditional - unconditional) * g.scale
         }
-        (labels, _) => model.forward(x, &steps, labels),
+        (labels, _) => model.predict(x, &steps, labels),
     }
 }
 
@@ -59,7 +71,7 @@ fn predict_x0(schedule: &NoiseSchedule, x: Tensor<4>, eps: Tensor<4>, t: usize) 
 /// The model's one-jump estimate of x_0 from x_t (the mean of x_0 given x_t, for a
 /// perfect model), clipped to [-1, 1].
 pub fn estimate_x0(
-    model: &UNet,
+    model: &impl NoisePredictor,
     schedule: &NoiseSchedule,
     x: Tensor<4>,
     t: usize,
@@ -144,7 +156,7 @@ fn ddim_step(
 /// DDPM's noise comes from the device's RNG: seed the device first for repeatable samples.
 #[allow(clippy::too_many_arguments)]
 pub fn denoise(
-    model: &UNet,
+    model: &impl NoisePredictor,
     schedule: &NoiseSchedule,
     mut x: Tensor<4>,
     from: usize,
@@ -178,7 +190,7 @@ pub fn denoise(
 /// `labels` is `None`), generated in batches of at most `batch`.
 #[allow(clippy::too_many_arguments)]
 pub fn generate(
-    model: &UNet,
+    model: &impl NoisePredictor,
     schedule: &NoiseSchedule,
     shape: [usize; 3],
     count: usize,

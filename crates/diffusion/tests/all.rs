@@ -2,4 +2,5 @@
 
 mod cli;
 mod models;
+mod sampling;
 mod schedule;

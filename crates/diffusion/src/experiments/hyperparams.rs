@@ -130,9 +130,7 @@ pub fn run(config: &HyperparamsConfig, run: &mut Run) -> Result<Summary> {
     }
     let rows = sample_rows.len();
     let captions: Vec<Option<String>> = (0..rows * classes)
-        .map(|j| {
-            (j % classes == 0).then(|| format!("{}", labels[(j / classes) / (rows / 2).max(1)]))
-        })
+        .map(|j| (j % classes == 0).then(|| labels[(j / classes) / (rows / 2).max(1)].clone()))
         .collect();
     save_images(
         run,
