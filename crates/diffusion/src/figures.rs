@@ -133,7 +133,7 @@ pub fn bucket_curves(run: &mut Run, steps: usize, models: &[(String, Vec<f64>)])
         x_label: "step t (band centre)".into(),
         y_label: "noise MSE".into(),
         curves,
-        log_y: true,
+        log_y: false,
     };
     save_plot(run, "loss_by_t", plot)
 }

@@ -38,6 +38,24 @@ pub const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
+/// An axis label with at most four significant digits and no trailing zeros (`20`, `0.6`,
+/// `1.5e-4`), instead of the float noise a log axis otherwise prints (`0.60000000001`).
+pub fn tick_label(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    if v.abs() >= 1e5 || v.abs() < 1e-3 {
+        return format!("{v:.1e}");
+    }
+    let decimals = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 impl CurvePlot {
     /// Writes `<stem>.png` and `<stem>.svg`; returns both paths.
     pub fn save(&self, stem: &Path) -> Result<Vec<PathBuf>> {
@@ -108,6 +126,8 @@ impl CurvePlot {
                     .configure_mesh()
                     .x_desc(&self.x_label)
                     .y_desc(&self.y_label)
+                    .x_label_formatter(&|v| tick_label(*v))
+                    .y_label_formatter(&|v| tick_label(*v))
                     .label_style(("sans-serif", 14))
                     .axis_desc_style(("sans-serif", 16))
                     .draw()

@@ -12,7 +12,7 @@ pub fn ensure_font() {
 pub mod grid;
 mod heatmap;
 
-pub use curves::{Curve, CurvePlot, PALETTE, plot_metrics_file};
+pub use curves::{Curve, CurvePlot, PALETTE, plot_metrics_file, tick_label};
 pub use grid::{GridImage, image_grid, save_grid, tensor_to_images};
 pub use heatmap::plot_confusion;
 

@@ -73,3 +73,16 @@ fn confusion_heat_map_draws() {
     .unwrap();
     assert!(distinct_colours(&path) > 10);
 }
+
+#[test]
+fn axis_ticks_are_short_numbers() {
+    use nn_core::viz::tick_label;
+    assert_eq!(tick_label(20.0), "20");
+    assert_eq!(tick_label(0.6000000000001), "0.6");
+    assert_eq!(tick_label(0.08), "0.08");
+    assert_eq!(tick_label(123.456), "123.5");
+    assert_eq!(tick_label(0.00015), "1.5e-4");
+    assert_eq!(tick_label(250_000.0), "2.5e5");
+    assert_eq!(tick_label(0.0), "0");
+    assert_eq!(tick_label(-2.5), "-2.5");
+}
