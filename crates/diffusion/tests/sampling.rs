@@ -49,6 +49,7 @@ fn setup() -> (Device, Oracle) {
 
 #[test]
 fn every_sampler_reaches_the_clean_image_with_a_perfect_model() {
+    let _serial = crate::serial();
     let (device, oracle) = setup();
     let s = oracle.schedule.clone();
     for sampler in [
@@ -66,6 +67,7 @@ fn every_sampler_reaches_the_clean_image_with_a_perfect_model() {
 
 #[test]
 fn partial_denoising_returns_the_original_and_counts_its_steps() {
+    let _serial = crate::serial();
     let (device, oracle) = setup();
     let s = oracle.schedule.clone();
     for t in [1, 5, 50, 200] {

@@ -66,6 +66,7 @@ fn custom_betas_are_checked_and_used() {
 /// and variance land within 5 standard errors of those values.
 #[test]
 fn forward_samples_have_the_predicted_mean_and_variance() {
+    let _serial = crate::serial();
     let device = Device::flex();
     nn_core::backend::seed_device(&device, 7, "q test");
     let s = NoiseSchedule::linear(1000, 1e-4, 0.02);
