@@ -9,16 +9,16 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     /// Data sets or weights to fetch (see the list with no names).
-    names: Vec<String>,
+    pub names: Vec<String>,
     /// Fetch every data set of the course (not the weights: name those).
     #[arg(long)]
-    all: bool,
+    pub all: bool,
     /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
     #[arg(long)]
-    data_dir: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
     /// Attempts per source before trying the next mirror.
     #[arg(long, default_value_t = 4)]
-    attempts: u32,
+    pub attempts: u32,
 }
 
 pub fn run(args: Args) -> nn_core::Result<bool> {

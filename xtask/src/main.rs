@@ -1,8 +1,11 @@
-//! `cargo xtask`: the one entry point a maintainer needs (download, verify, run, augment-gallery, bench-data).
+//! `cargo xtask`: the one entry point a maintainer needs (curriculum, report, download,
+//! verify, run, augment-gallery, bench-data).
 
 mod augment_gallery;
 mod bench_data;
+mod curriculum;
 mod download;
+mod report;
 mod run_experiment;
 mod verify;
 
@@ -22,6 +25,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
+    /// Run every experiment of the course in order, then write the HTML report.
+    Curriculum(curriculum::Args),
+    /// Write the HTML report of a runs folder (default `runs/`) to `<runs>/report/index.html`.
+    Report {
+        /// The runs folder.
+        runs: Option<PathBuf>,
+    },
     /// Download data sets (official sources, checksums verified), then verify them.
     Download(download::Args),
     /// Run one experiment by its full name (e.g. `mlp/burn`), passing the flags on;
@@ -60,6 +70,8 @@ enum Task {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.task {
+        Task::Curriculum(args) => curriculum::run(args),
+        Task::Report { runs } => report::run(runs.as_deref()),
         Task::Download(args) => download::run(args),
         Task::Verify { data_dir } => verify::run(data_dir.as_deref()),
         Task::Run { experiment, args } => run_experiment::run(&experiment, &args),

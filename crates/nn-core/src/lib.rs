@@ -10,6 +10,7 @@ pub mod error;
 pub mod experiment;
 pub mod metrics;
 pub mod models;
+pub mod report;
 pub mod run;
 pub mod train;
 pub mod viz;

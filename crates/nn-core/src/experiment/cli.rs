@@ -162,7 +162,14 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
         run.write_config(&config)?;
     }
     eprintln!("{}: run directory {}", experiment.name(), run.dir.display());
-    let summary = experiment.run(&config, &mut run)?;
+    let summary = match experiment.run(&config, &mut run) {
+        Ok(summary) => summary,
+        Err(e) => {
+            // The reason stays with the run (the curriculum and the report show it).
+            let _ = std::fs::write(run.dir.join("error.txt"), format!("{e}\n"));
+            return Err(e);
+        }
+    };
     run.write_summary(&summary)?;
     Ok(summary)
 }
@@ -207,15 +214,24 @@ pub fn cli_main(bin: &'static str, about: &'static str, registry: &Registry) -> 
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand(clap::Command::new("list").about("List the experiments with their presets"));
+    // One topic's binary names its experiments by the part after `/`; the whole course's
+    // (`ngvm`) by their full names.
+    let topics: std::collections::BTreeSet<&str> = registry
+        .iter()
+        .map(|e| e.name().split('/').next().unwrap_or_default())
+        .collect();
     for experiment in registry.iter() {
-        let short = experiment
-            .name()
-            .rsplit('/')
-            .next()
-            .unwrap_or(experiment.name())
-            .to_string();
+        let name = if topics.len() > 1 {
+            experiment.name()
+        } else {
+            experiment
+                .name()
+                .rsplit('/')
+                .next()
+                .unwrap_or(experiment.name())
+        };
         command = command.subcommand(CommonArgs::augment_args(
-            clap::Command::new(short).about(experiment.about().to_string()),
+            clap::Command::new(name.to_string()).about(experiment.about().to_string()),
         ));
     }
     let matches = command.get_matches();

@@ -1,0 +1,372 @@
+//! The course as one HTML page (`<runs>/report/index.html`, its images copied beside it),
+//! written by `cargo xtask report` and at the end of `cargo xtask curriculum`. It reads
+//! only run directories (each experiment's newest finished run, or its newest failed one)
+//! and `curriculum.json` when present, so it can be rebuilt at any time.
+
+use crate::{Error, Result};
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The weeks in course order: topic, week, title, the lesson in a few sentences.
+const LESSONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "nn-core",
+        "0",
+        "Shared pieces",
+        "Data, training loop, metrics and plots every week uses.",
+    ),
+    (
+        "mlp",
+        "1",
+        "Perceptron, MLP and backpropagation",
+        "A perceptron finds a separating line when one exists and cannot learn XOR; a hidden layer can. Backpropagation, written by hand, computes the same gradients as burn's autodiff, and ReLU's dead units are what Leaky ReLU avoids.",
+    ),
+    (
+        "cnn",
+        "1-2",
+        "Convolutional networks",
+        "Convolution and pooling share weights across the image, so a small CNN beats a larger MLP on images. Augmentation fights overfitting; on a medical set the threshold and the ROC curve matter as much as accuracy.",
+    ),
+    (
+        "transfer",
+        "2",
+        "Transfer learning",
+        "VGG, ResNet and Inception, counted and timed; a network pre-trained on other images, then fine-tuned, against the same network trained from scratch.",
+    ),
+    (
+        "autoencoders",
+        "3",
+        "Autoencoders and VAEs",
+        "A network squeezed through a narrow code learns a compressed representation: better than PCA, able to remove noise, sparse on demand; as a VAE it also generates, and its architecture changes how well.",
+    ),
+    (
+        "gans",
+        "4",
+        "Generative adversarial networks",
+        "A generator and a discriminator trained against each other: noise becomes cat faces, measured with a Frechet distance; convolutions (DCGAN) do it faster and better.",
+    ),
+    (
+        "diffusion",
+        "5",
+        "Diffusion models",
+        "Images are buried in noise step by step; a U-Net learns to predict the noise, and running the process backwards turns noise into images. Schedules, learning rates and the number of denoising steps decide how good and how fast.",
+    ),
+];
+
+/// The figure shown in the summary table, by priority.
+const HEADLINES: &[(&str, &str)] = &[
+    ("class_recognition_rate", "samples recognised"),
+    ("test_accuracy", "test accuracy"),
+    ("cnn_test_accuracy", "CNN test accuracy"),
+    ("fine_tuned_test_accuracy", "fine-tuned test accuracy"),
+    ("test_roc_auc", "test ROC-AUC"),
+    ("frechet_final", "Frechet distance"),
+    ("test_mse", "test MSE"),
+    ("test_neg_elbo", "test -ELBO"),
+    ("psnr_denoised_t50", "PSNR denoised t=50"),
+    ("final_loss_a", "final loss (a)"),
+];
+
+struct Found {
+    name: String,
+    dir: Option<PathBuf>,
+    summary: Option<Value>,
+    error: Option<String>,
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
+}
+
+/// Each experiment under `runs` (topic/name folders): its newest finished run, else its
+/// newest run with the reason it failed.
+fn find_runs(runs: &Path) -> Vec<Found> {
+    let mut found = Vec::new();
+    // The curriculum's order and recorded errors, when it ran.
+    let entries: Vec<Value> = read_json(&runs.join("curriculum.json"))
+        .and_then(|s| s["experiments"].as_array().cloned())
+        .unwrap_or_default();
+    let mut names: Vec<String> = entries
+        .iter()
+        .filter_map(|e| e["name"].as_str().map(str::to_string))
+        .collect();
+    for (topic, ..) in LESSONS {
+        let mut dirs: Vec<String> = std::fs::read_dir(runs.join(topic))
+            .map(|e| {
+                e.flatten()
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| format!("{topic}/{}", e.file_name().to_string_lossy()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        dirs.sort();
+        names.extend(
+            dirs.into_iter()
+                .filter(|d| !names.contains(d))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let week = |name: &str| {
+        LESSONS
+            .iter()
+            .position(|l| name.split('/').next() == Some(l.0))
+            .unwrap_or(LESSONS.len())
+    };
+    names.sort_by_key(|n| week(n)); // stable: curriculum order within a week
+    for name in names {
+        let dirs = crate::run::finished_runs(runs, &name);
+        if let Some(dir) = dirs.last() {
+            found.push(Found {
+                name,
+                summary: read_json(&dir.join("summary.json")),
+                dir: Some(dir.clone()),
+                error: None,
+            });
+            continue;
+        }
+        let mut all: Vec<PathBuf> = std::fs::read_dir(runs.join(&name))
+            .map(|e| e.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        all.sort();
+        let recorded = entries
+            .iter()
+            .find(|e| e["name"] == name.as_str())
+            .and_then(|e| e["error"].as_str().map(str::to_string));
+        let dir = all.pop();
+        let error = dir
+            .as_ref()
+            .and_then(|d| std::fs::read_to_string(d.join("error.txt")).ok())
+            .or(recorded);
+        if dir.is_some() || error.is_some() {
+            found.push(Found {
+                name,
+                dir,
+                summary: None,
+                error: Some(error.unwrap_or_else(|| "did not finish".into())),
+            });
+        }
+    }
+    found
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn number(v: f64) -> String {
+    if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
+        format!("{v:.3e}")
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+fn headline(summary: &Value) -> String {
+    let metrics = &summary["metrics"];
+    HEADLINES
+        .iter()
+        .find_map(|(key, label)| {
+            metrics[*key]
+                .as_f64()
+                .map(|v| format!("{label} {}", number(v)))
+        })
+        .unwrap_or_default()
+}
+
+fn anchor(name: &str) -> String {
+    name.replace('/', "-")
+}
+
+/// Copies the run's pictures into `img/` beside the page; returns their relative paths.
+fn copy_images(found: &Found, summary: &Value, img: &Path) -> Result<Vec<String>> {
+    let Some(dir) = &found.dir else {
+        return Ok(vec![]);
+    };
+    let mut out = Vec::new();
+    // The experiment's own pictures first, then those of its stages (`stage/file.png`).
+    let mut files: Vec<&str> = summary["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    files.sort_by_key(|f| f.contains('/'));
+    for file in files {
+        if !file.ends_with(".png") {
+            continue;
+        }
+        let source = dir.join(file);
+        if !source.exists() {
+            continue;
+        }
+        let target_name = format!("{}-{}", anchor(&found.name), file.replace('/', "-"));
+        let target = img.join(&target_name);
+        std::fs::copy(&source, &target).map_err(|e| Error::io(&target, e))?;
+        out.push(format!("img/{target_name}"));
+    }
+    Ok(out)
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:14px}\
+th{background:#f3f3f3}.badge{display:inline-block;border-radius:4px;padding:1px 7px;margin-right:4px;font-size:12px;color:#fff;background:#555}\
+.real{background:#2a7d2a}.synthetic{background:#c0392b}.failed{background:#c0392b}.ok{background:#2a7d2a}\
+.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:8px}.figs img{max-width:100%;border:1px solid #ddd}.lesson{color:#444}details{margin:.5em 0}";
+
+/// After loading, a picture that did not load is replaced by a line naming it, and the
+/// body records how many loaded (`data-loaded-images`, `data-broken-images`; the browser
+/// test reads them).
+const CHECK_IMAGES: &str = "<script>window.addEventListener('load',function(){var ok=0,bad=0;\
+Array.from(document.images).forEach(function(img){if(img.complete&&img.naturalWidth>0){ok++;}else{bad++;\
+var p=document.createElement('p');p.className='missing';p.textContent='missing picture: '+img.getAttribute('src');img.replaceWith(p);}});\
+document.body.dataset.loadedImages=ok;document.body.dataset.brokenImages=bad;});</script>";
+
+/// Writes `<runs>/report/index.html` (and `img/`); returns the page's path.
+pub fn write(runs: &Path) -> Result<PathBuf> {
+    let report = runs.join("report");
+    let img = report.join("img");
+    if img.exists() {
+        std::fs::remove_dir_all(&img).map_err(|e| Error::io(&img, e))?;
+    }
+    std::fs::create_dir_all(&img).map_err(|e| Error::io(&img, e))?;
+    let found = find_runs(runs);
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Next Gen Visual Models: course report</title><style>{STYLE}</style></head><body>"
+    );
+    let _ = write!(
+        html,
+        "<h1>Next Gen Visual Models: course report</h1><p>{} experiments from <code>{}</code>.</p>",
+        found.len(),
+        escape(&runs.display().to_string())
+    );
+    html.push_str("<table id=\"summary\"><thead><tr><th>experiment</th><th>status</th><th>headline</th><th>data</th><th>backend</th><th>preset</th><th>wall</th></tr></thead><tbody>");
+    for f in &found {
+        let (status, class) = if f.summary.is_some() {
+            ("ok", "ok")
+        } else {
+            ("failed", "failed")
+        };
+        let s = f.summary.clone().unwrap_or(Value::Null);
+        let synthetic = s["data"]["synthetic"].as_bool().unwrap_or(false);
+        let _ = write!(
+            html,
+            "<tr><td><a href=\"#{}\">{}</a></td><td><span class=\"badge {class}\">{status}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            anchor(&f.name),
+            escape(&f.name),
+            escape(&if f.summary.is_some() {
+                headline(&s)
+            } else {
+                f.error.clone().unwrap_or_default()
+            }),
+            if f.summary.is_none() {
+                String::new()
+            } else if synthetic {
+                "<span class=\"badge synthetic\">synthetic</span>".into()
+            } else {
+                format!(
+                    "<span class=\"badge real\">real</span> {}",
+                    escape(s["data"]["name"].as_str().unwrap_or(""))
+                )
+            },
+            escape(s["backend"].as_str().unwrap_or("")),
+            escape(s["preset"].as_str().unwrap_or("")),
+            s["wall_seconds"]
+                .as_f64()
+                .map(|w| format!("{w:.1} s"))
+                .unwrap_or_default(),
+        );
+    }
+    html.push_str("</tbody></table>");
+    for (topic, week, title, lesson) in LESSONS {
+        let of_week: Vec<&Found> = found
+            .iter()
+            .filter(|f| f.name.split('/').next() == Some(*topic))
+            .collect();
+        if of_week.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            html,
+            "<h2>Week {week}: {}</h2><p class=\"lesson\">{}</p>",
+            escape(title),
+            escape(lesson)
+        );
+        for f in of_week {
+            let _ = write!(
+                html,
+                "<section id=\"{}\"><h3>{}</h3>",
+                anchor(&f.name),
+                escape(&f.name)
+            );
+            let Some(s) = &f.summary else {
+                let _ = write!(
+                    html,
+                    "<p><span class=\"badge failed\">failed</span> {}</p></section>",
+                    escape(f.error.as_deref().unwrap_or(""))
+                );
+                continue;
+            };
+            let synthetic = s["data"]["synthetic"].as_bool().unwrap_or(false);
+            let _ = write!(
+                html,
+                "<p><span class=\"badge {}\">{} data: {}</span><span class=\"badge\">{}</span><span class=\"badge\">{} preset</span><span class=\"badge\">{:.1} s</span> {} train / {} test images</p>",
+                if synthetic { "synthetic" } else { "real" },
+                if synthetic { "synthetic" } else { "real" },
+                escape(s["data"]["name"].as_str().unwrap_or("")),
+                escape(s["backend"].as_str().unwrap_or("")),
+                escape(s["preset"].as_str().unwrap_or("")),
+                s["wall_seconds"].as_f64().unwrap_or(0.0),
+                s["data"]["train"].as_u64().unwrap_or(0),
+                s["data"]["test"].as_u64().unwrap_or(0),
+            );
+            let notes: Vec<&str> = s["notes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if !notes.is_empty() {
+                html.push_str("<ul>");
+                for note in notes {
+                    let _ = write!(html, "<li>{}</li>", escape(note));
+                }
+                html.push_str("</ul>");
+            }
+            let metrics = s["metrics"].as_object().cloned().unwrap_or_default();
+            let _ = write!(
+                html,
+                "<details><summary>{} figures</summary><table>",
+                metrics.len()
+            );
+            for (key, value) in &metrics {
+                let _ = write!(
+                    html,
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    escape(key),
+                    value.as_f64().map(number).unwrap_or_default()
+                );
+            }
+            html.push_str("</table></details><div class=\"figs\">");
+            for image in copy_images(f, s, &img)? {
+                let _ = write!(
+                    html,
+                    "<img src=\"{image}\" alt=\"{image}\" loading=\"eager\">"
+                );
+            }
+            html.push_str("</div></section>");
+        }
+    }
+    html.push_str(CHECK_IMAGES);
+    html.push_str("</body></html>\n");
+    let page = report.join("index.html");
+    crate::train::checkpoint::write_atomic(&page, html.as_bytes())?;
+    Ok(page)
+}

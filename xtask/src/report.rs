@@ -1,0 +1,20 @@
+//! `cargo xtask report [RUNS_DIR]`: the HTML course report of a runs folder
+//! (`nn_core::report`).
+
+use nn_core::{Error, Result};
+use std::path::{Path, PathBuf};
+
+pub fn run(runs: Option<&Path>) -> Result<bool> {
+    let runs = runs
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("runs"));
+    if !runs.is_dir() {
+        return Err(Error::Other(format!(
+            "{}: no such runs folder (run an experiment or `cargo xtask curriculum` first)",
+            runs.display()
+        )));
+    }
+    let page = nn_core::report::write(&runs)?;
+    println!("{}", page.display());
+    Ok(true)
+}
