@@ -7,7 +7,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::{ImageDataset, Normalization, batch_images};
 use nn_core::train::{read_steps, smoothed};
-use nn_core::viz::{Curve, CurvePlot, GridImage, save_grid, tensor_to_images};
+use nn_core::viz::{Curve, CurvePlot, save_grid, tensor_to_images};
 use nn_core::{Result, Run};
 
 /// Saves images (`[n, c, h, w]` in [-1, 1]) as a grid with the given captions.
@@ -23,8 +23,18 @@ pub fn save_images(
     for (cell, caption) in cells.iter_mut().zip(captions) {
         cell.caption = caption.clone();
     }
+    // Each pixel 2x2, or larger when a caption would not fit under its image (~7 px a
+    // character), so no label is cut.
+    let longest = captions
+        .iter()
+        .flatten()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    let width = cells.first().map_or(1, |c| c.shape.width.max(1));
+    let scale = (longest * 7).div_ceil(width).clamp(2, 4);
     let path = run.path(name);
-    save_grid(&path, &cells, columns, 2)?;
+    save_grid(&path, &cells, columns, scale)?;
     run.add_file(&path);
     Ok(())
 }
@@ -158,15 +168,4 @@ pub fn reverse_strip(
     let captions: Vec<Option<String>> =
         picked.iter().map(|(t, _)| Some(format!("t={t}"))).collect();
     save_images(run, name, images, &captions, picked.len())
-}
-
-/// Grid cells for a data set's first images (to show real examples beside samples).
-pub fn real_cells(data: &ImageDataset, count: usize) -> Vec<GridImage> {
-    (0..count.min(data.len()))
-        .map(|i| GridImage {
-            shape: data.shape,
-            pixels: data.image(i).to_vec(),
-            caption: None,
-        })
-        .collect()
 }

@@ -219,7 +219,7 @@ pub fn run(config: &PartialDenoiseConfig, run: &mut Run) -> Result<Summary> {
         }
         for (images, label) in [(noised, "noised"), (by_ddim, "DDIM"), (by_ddpm, "DDPM")] {
             grid.push(images.narrow(0, 0, shown));
-            captions.extend((0..shown).map(|i| (i == 0).then(|| format!("{label} t={t}"))));
+            captions.extend((0..shown).map(|i| (i == 0).then(|| format!("t={t} {label}"))));
         }
     }
     save_images(
@@ -268,6 +268,6 @@ pub fn run(config: &PartialDenoiseConfig, run: &mut Run) -> Result<Summary> {
         schedule.steps(),
         &[("last epoch".into(), bucket_losses)],
     )?;
-    run.note(format!("{count} test images, each noised once per t with seeded noise and run back to t = 0 from the EMA weights: `denoised` is DDIM (deterministic, {}), also DDPM ancestral (t steps, fresh noise at each) and the one-step x_0 estimate; PSNR of the mean squared error over all images, values in [0, 1]", ddim.describe(schedule.steps())));
+    run.note(format!("{count} test images, each noised once per t with seeded noise and run back to t = 0 from the EMA weights: `denoised` is DDIM (deterministic, at most {} steps), also DDPM ancestral (t steps, fresh noise at each) and the one-step x_0 estimate; PSNR of the mean squared error over all images, values in [0, 1]", config.sample_steps));
     Ok(run.summary(config.epochs, figures))
 }
