@@ -141,6 +141,41 @@ fn bad_settings_name_the_key() {
         !result.status.success() && stderr.contains("lr"),
         "{stderr}"
     );
+    for (set, key) in [
+        ("sampler=euler", "sampler"),
+        ("guidance=-1", "guidance"),
+        ("no_such_key=1", "no_such_key"),
+        ("guidance", "KEY=VALUE"),
+    ] {
+        let result = Command::new(env!("CARGO_BIN_EXE_diffusion"))
+            .args(["class-samples", "--print-config", "--set", set, "--out"])
+            .arg(out.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert!(
+            !result.status.success() && stderr.contains(key),
+            "--set {set}: {stderr}"
+        );
+    }
+    // A good --set reaches the config: TOML numbers, strings and lists.
+    let result = Command::new(env!("CARGO_BIN_EXE_diffusion"))
+        .args([
+            "class-samples",
+            "--print-config",
+            "--set",
+            "guidance=5",
+            "--set",
+            "schedule=\"cosine\"",
+            "--set",
+            "compare_steps=[3, 7]",
+        ])
+        .output()
+        .unwrap();
+    let config: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(config["guidance"], 5.0);
+    assert_eq!(config["schedule"], "cosine");
+    assert_eq!(config["compare_steps"], serde_json::json!([3, 7]));
     let config = out.path().join("bad.toml");
     for (text, key) in [
         ("sampler = \"euler\"\n", "sampler"),

@@ -62,6 +62,10 @@ pub struct CommonArgs {
     /// one (the GANs: any pictures, in sub-folders or not).
     #[arg(long, value_name = "DIR")]
     pub images: Option<PathBuf>,
+    /// Any setting of the experiment as KEY=VALUE (a TOML value: `--set guidance=5`,
+    /// `--set schedule='"cosine"'`, `--set channel_mults=[1,2,2]`); repeatable, applied last.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
     /// Use at most N training and N test examples (a seeded subset).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -123,6 +127,10 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
                     set_key(&mut config, key, value, flag)?;
                 }
             }
+            for assignment in &args.set {
+                let (key, value) = parse_assignment(assignment)?;
+                set_key(&mut config, &key, value, "--set")?;
+            }
             let config = experiment.check(&config)?;
             let seed = args
                 .seed
@@ -172,6 +180,23 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
     };
     run.write_summary(&summary)?;
     Ok(summary)
+}
+
+/// `KEY=VALUE` with VALUE in TOML (a bare word that is not TOML is taken as a string).
+fn parse_assignment(text: &str) -> Result<(String, Value)> {
+    let Some((key, value)) = text.split_once('=') else {
+        return Err(Error::Other(format!(
+            "--set {text}: expected KEY=VALUE, e.g. --set guidance=5"
+        )));
+    };
+    let key = key.trim().to_string();
+    let value = value.trim();
+    let parsed: Value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|t| t.get("v").cloned())
+        .and_then(|v| serde_json::to_value(v).ok())
+        .unwrap_or_else(|| Value::from(value));
+    Ok((key, parsed))
 }
 
 type Saved = (Value, String, u64, Option<usize>, bool, PathBuf);
