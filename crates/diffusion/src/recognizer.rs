@@ -6,7 +6,7 @@
 use burn::module::Module;
 use burn::prelude::*;
 use cnn::models::{CnnSpec, SmallCnn};
-use nn_core::data::{ImageDataset, ImageShape, Normalization, batch_images};
+use nn_core::data::{ImageDataset, Normalization, batch_images};
 use nn_core::train::{ClassifierOptions, ImageClassifier, OptimizerKind, train_stage};
 use nn_core::{Result, Run};
 
@@ -59,7 +59,7 @@ impl Recognizer {
     /// rounding to 8 bits as a saved picture would be.
     pub fn classify(&self, images: Tensor<4>) -> Vec<usize> {
         let device = images.device();
-        let data = to_dataset(images);
+        let data = nn_core::data::batch::dataset_from_symmetric(images);
         let indices: Vec<usize> = (0..data.len()).collect();
         let mut out = Vec::with_capacity(data.len());
         for chunk in indices.chunks(256) {
@@ -75,26 +75,6 @@ impl Recognizer {
             out.extend(predicted.into_iter().map(|p| p as usize));
         }
         out
-    }
-}
-
-/// Images `[n, c, h, w]` in [-1, 1] as an 8-bit data set.
-pub fn to_dataset(images: Tensor<4>) -> ImageDataset {
-    let [_, c, h, w] = images.dims();
-    let values = images
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .unwrap_or_default();
-    ImageDataset {
-        pixels: values
-            .iter()
-            .map(|v| ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8)
-            .collect(),
-        labels: None,
-        shape: ImageShape::new(c, h, w),
-        class_names: vec![],
-        source: "generated".into(),
     }
 }
 

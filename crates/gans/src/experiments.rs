@@ -1,13 +1,14 @@
 //! `gans/mlp-gan` (the assignment: fully connected generator and discriminator) and
 //! `gans/dcgan` (the same loop with convolutions), on cat faces.
 
-use crate::features::{FeatureSpace, to_dataset};
+use crate::features::FeatureSpace;
 use crate::frechet::frechet_distance;
 use crate::models::{DcDiscriminator, DcGenerator, MlpDiscriminator, MlpGenerator};
 use crate::training::{GanSettings, train_gan};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::ImageDataset;
+use nn_core::data::batch::dataset_from_symmetric;
 use nn_core::data::formats::image_folder;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
@@ -252,8 +253,10 @@ fn run_gan<G: crate::models::Generator, D: crate::models::Discriminator>(
         Distribution::Uniform(-1.0, 1.0),
         &cpu,
     );
-    let noise_baseline =
-        frechet_distance(&real_gaussian, &space.gaussian(&to_dataset(noise), &cpu));
+    let noise_baseline = frechet_distance(
+        &real_gaussian,
+        &space.gaussian(&dataset_from_symmetric(noise), &cpu),
+    );
 
     let device = run.train_device();
     nn_core::backend::seed_device(&device, run.seed, "init");

@@ -5,7 +5,7 @@
 use crate::frechet::Gaussian;
 use burn::prelude::*;
 use cnn::models::{CnnSpec, SmallCnn};
-use nn_core::data::{ImageDataset, ImageShape, Normalization, batch_images};
+use nn_core::data::{ImageDataset, Normalization, batch_images};
 use nn_core::train::{ClassifierOptions, OptimizerKind, train_stage};
 use nn_core::{Result, Run};
 use transfer::pretext::rotation_pretext;
@@ -75,21 +75,5 @@ impl FeatureSpace {
     /// The Gaussian fitted to the features of `data`.
     pub fn gaussian(&self, data: &ImageDataset, device: &Device) -> Gaussian {
         Gaussian::fit(&self.features(data, device), self.dim)
-    }
-}
-
-/// Images `[n, c, h, w]` in [-1, 1] as an 8-bit data set (as they would be saved).
-pub fn to_dataset(images: Tensor<4>) -> ImageDataset {
-    let [_, c, h, w] = images.dims();
-    let values = images.into_data().try_into_vec::<f32>().unwrap_or_default();
-    ImageDataset {
-        pixels: values
-            .iter()
-            .map(|v| ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8)
-            .collect(),
-        labels: None,
-        shape: ImageShape::new(c, h, w),
-        class_names: vec![],
-        source: "generated".into(),
     }
 }

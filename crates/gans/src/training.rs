@@ -5,13 +5,14 @@
 //! progress, divergence stop, atomic checkpoints of both networks and their optimisers,
 //! `--resume`.
 
-use crate::features::{FeatureSpace, to_dataset};
+use crate::features::FeatureSpace;
 use crate::frechet::{Gaussian, frechet_distance};
 use crate::models::{Discriminator, Generator};
 use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::{sigmoid, softplus};
+use nn_core::data::batch::dataset_from_symmetric;
 use nn_core::data::{ImageDataset, Normalization, batch_images};
 use nn_core::train::{
     Checkpoint, EpochLog, FitOptions, ModelState, StepLog, TrainState, adam, fit, read_steps,
@@ -117,7 +118,7 @@ pub fn frechet_of<G: Generator>(
         parts.push(g.generate(z));
         left -= n;
     }
-    let generated = to_dataset(Tensor::cat(parts, 0));
+    let generated = dataset_from_symmetric(Tensor::cat(parts, 0));
     frechet_distance(real, &space.gaussian(&generated, device))
 }
 
@@ -216,7 +217,7 @@ pub fn train_gan<G: Generator, D: Discriminator>(
                 eprintln!("warning: {warning}");
                 warnings.push(warning);
             }
-            let data = to_dataset(samples);
+            let data = dataset_from_symmetric(samples);
             let path = snapshots.join(format!("epoch_{:04}.u8", ctx.epoch));
             std::fs::write(&path, &data.pixels).map_err(|e| nn_core::Error::io(&path, e))?;
         }

@@ -83,6 +83,28 @@ pub fn batch_images(
     )
 }
 
+/// Generated images `[n, c, h, w]` with values in [-1, 1] (a generator's tanh, a diffusion
+/// sample) as an unlabelled 8-bit data set, rounded as a saved picture would be: what
+/// classifiers and feature networks are then given.
+pub fn dataset_from_symmetric(images: Tensor<4>) -> ImageDataset {
+    let [_, c, h, w] = images.dims();
+    let values = images
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .unwrap_or_default();
+    ImageDataset {
+        pixels: values
+            .iter()
+            .map(|v| ((v.clamp(-1.0, 1.0) + 1.0) * 127.5).round() as u8)
+            .collect(),
+        labels: None,
+        shape: super::ImageShape::new(c, h, w),
+        class_names: vec![],
+        source: "generated".into(),
+    }
+}
+
 /// The labels at `indices` as a `[batch]` integer tensor (zeros for an unlabelled set).
 pub fn batch_labels(dataset: &ImageDataset, indices: &[usize], device: &Device) -> Tensor<1, Int> {
     let labels: Vec<i64> = indices
