@@ -3,11 +3,11 @@
 //! judged by the project's CNN classifier, and measures the step-count trade-off: the same
 //! noise denoised with DDIM in 5 to 50 steps, recognition rate and time per image.
 
-use super::{class_labels, load_data, train_in_stage};
+use super::{load_data, sample_and_judge, train_in_stage};
 use crate::config::DiffusionConfig;
 use crate::figures::{bucket_curves, loss_curves, reverse_strip, save_images, save_plot};
-use crate::recognizer::{Recognizer, recognition_rates};
-use crate::sampling::{Sampler, denoise, generate};
+use crate::recognizer::Recognizer;
+use crate::sampling::{Sampler, denoise};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::error::ConfigError;
@@ -15,7 +15,6 @@ use nn_core::train::subset;
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
@@ -67,26 +66,20 @@ pub fn run(config: &ClassSamplesConfig, run: &mut Run) -> Result<Summary> {
     ]);
 
     // The recognition rate over `samples_per_class` samples of every class.
-    let wanted = class_labels(classes, config.samples_per_class.max(1));
-    nn_core::backend::seed_device(&device, run.seed, "samples");
-    let started = Instant::now();
-    let samples = generate(
-        model,
-        &schedule,
-        shape,
-        wanted.len(),
-        Some(&wanted),
-        sampler,
-        guidance,
-        config.sample_batch,
-        &device,
+    let judged = sample_and_judge(
+        run,
+        (model, &schedule, shape),
+        (&judge, classes, config.samples_per_class),
+        (sampler, guidance, config.sample_batch),
+        "samples",
     );
-    figures.insert(
-        "seconds_per_sample".into(),
-        started.elapsed().as_secs_f64() / wanted.len() as f64,
+    let (samples, predicted, rate, per_class) = (
+        judged.samples,
+        judged.predicted,
+        judged.rate,
+        judged.per_class,
     );
-    let predicted = judge.classify(samples.clone());
-    let (rate, per_class) = recognition_rates(&predicted, &wanted, classes);
+    figures.insert("seconds_per_sample".into(), judged.seconds_per_sample);
     figures.insert("class_recognition_rate".into(), rate);
     for (k, r) in per_class.iter().enumerate() {
         figures.insert(format!("class_recognition_rate_{k}"), *r);
@@ -123,26 +116,18 @@ pub fn run(config: &ClassSamplesConfig, run: &mut Run) -> Result<Summary> {
     )?;
 
     // The step-count trade-off: the same noise and labels, DDIM with each step count.
-    let compare = class_labels(classes, config.compare_per_class.max(1));
     let mut rate_points = Vec::new();
     let mut rows_by_steps = Vec::new();
     let mut step_captions = Vec::new();
     for &steps in &config.compare_steps {
-        nn_core::backend::seed_device(&device, run.seed, "compare");
-        let started = Instant::now();
-        let images = generate(
-            model,
-            &schedule,
-            shape,
-            compare.len(),
-            Some(&compare),
-            Sampler::Ddim(steps),
-            guidance,
-            config.sample_batch,
-            &device,
+        let judged = sample_and_judge(
+            run,
+            (model, &schedule, shape),
+            (&judge, classes, config.compare_per_class),
+            (Sampler::Ddim(steps), guidance, config.sample_batch),
+            "compare",
         );
-        let seconds = started.elapsed().as_secs_f64() / compare.len() as f64;
-        let (rate, _) = recognition_rates(&judge.classify(images.clone()), &compare, classes);
+        let (images, rate, seconds) = (judged.samples, judged.rate, judged.seconds_per_sample);
         figures.insert(format!("recognition_rate_ddim{steps}"), rate);
         figures.insert(format!("seconds_per_sample_ddim{steps}"), seconds);
         rate_points.push((steps as f64, rate));

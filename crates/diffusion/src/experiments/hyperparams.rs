@@ -3,11 +3,10 @@
 //! loss curves on one plot, loss by step t, samples of both from the same noise, and the
 //! share of samples the judging classifier recognises as their class.
 
-use super::{class_labels, load_data, train_in_stage};
+use super::{load_data, sample_and_judge, train_in_stage};
 use crate::config::DiffusionConfig;
 use crate::figures::{bucket_curves, forward_strip, loss_curves, save_images};
-use crate::recognizer::{Recognizer, recognition_rates};
-use crate::sampling::generate;
+use crate::recognizer::Recognizer;
 use burn::prelude::*;
 use nn_core::error::ConfigError;
 use nn_core::train::subset;
@@ -81,7 +80,6 @@ pub fn run(config: &HyperparamsConfig, run: &mut Run) -> Result<Summary> {
     let judge = Recognizer::train(run, &judge_data, &test, config.classifier_epochs)?;
     let sampler = config.sampler()?;
     let guidance = config.guidance(&spec);
-    let wanted = class_labels(classes, config.compare_per_class.max(1));
     let mut figures = BTreeMap::from([
         ("classifier_test_accuracy".to_string(), judge.test_accuracy),
         ("params".to_string(), 0.0),
@@ -103,19 +101,14 @@ pub fn run(config: &HyperparamsConfig, run: &mut Run) -> Result<Summary> {
         figures.insert(format!("test_loss_{}", labels[i]), trained.test_loss);
         figures.insert(format!("train_seconds_{}", labels[i]), trained.seconds);
         // The same noise for both models.
-        nn_core::backend::seed_device(&run.device, run.seed, "samples");
-        let samples = generate(
-            &trained.ema,
-            &schedules[i],
-            shape,
-            wanted.len(),
-            Some(&wanted),
-            sampler,
-            guidance,
-            config.sample_batch,
-            &run.device,
+        let judged = sample_and_judge(
+            run,
+            (&trained.ema, &schedules[i], shape),
+            (&judge, classes, config.compare_per_class),
+            (sampler, guidance, config.sample_batch),
+            "samples",
         );
-        let (rate, _) = recognition_rates(&judge.classify(samples.clone()), &wanted, classes);
+        let (samples, rate) = (judged.samples, judged.rate);
         figures.insert(format!("recognition_rate_{}", labels[i]), rate);
         // Two samples of each class: the first two of every class block.
         let per = config.compare_per_class.max(1);

@@ -6,6 +6,8 @@ pub mod hyperparams;
 pub mod partial_denoise;
 
 use crate::config::DiffusionConfig;
+use crate::recognizer::{Recognizer, recognition_rates};
+use crate::sampling::{Guidance, Sampler, generate};
 use crate::schedule::NoiseSchedule;
 use crate::training::{Trained, train_diffusion};
 use crate::unet::UNetSpec;
@@ -56,4 +58,52 @@ pub fn class_labels(classes: usize, per_class: usize) -> Vec<usize> {
     (0..classes)
         .flat_map(|k| std::iter::repeat_n(k, per_class))
         .collect()
+}
+
+/// Class-conditional samples of every class judged by the classifier.
+pub struct Judged {
+    /// `per_class` samples of each class, class-major.
+    pub samples: burn::prelude::Tensor<4>,
+    pub wanted: Vec<usize>,
+    pub predicted: Vec<usize>,
+    pub rate: f64,
+    pub per_class: Vec<f64>,
+    pub seconds_per_sample: f64,
+}
+
+/// Draws `per_class` samples of each of `classes` classes (images of `shape`) from noise
+/// seeded by (the run's seed, `purpose`), so calls with one purpose share their noise, and
+/// has `judge` classify them.
+pub fn sample_and_judge(
+    run: &Run,
+    (model, schedule, shape): (&crate::unet::UNet, &NoiseSchedule, [usize; 3]),
+    (judge, classes, per_class): (&Recognizer, usize, usize),
+    (sampler, guidance, batch): (Sampler, Option<Guidance>, usize),
+    purpose: &str,
+) -> Judged {
+    let wanted = class_labels(classes, per_class.max(1));
+    nn_core::backend::seed_device(&run.device, run.seed, purpose);
+    let started = std::time::Instant::now();
+    let samples = generate(
+        model,
+        schedule,
+        shape,
+        wanted.len(),
+        Some(&wanted),
+        sampler,
+        guidance,
+        batch,
+        &run.device,
+    );
+    let seconds_per_sample = started.elapsed().as_secs_f64() / wanted.len() as f64;
+    let predicted = judge.classify(samples.clone());
+    let (rate, per_class) = recognition_rates(&predicted, &wanted, classes);
+    Judged {
+        samples,
+        wanted,
+        predicted,
+        rate,
+        per_class,
+        seconds_per_sample,
+    }
 }
