@@ -10,6 +10,8 @@ pub use mlp;
 pub use nn_core;
 pub use transfer;
 
+pub mod curriculum;
+
 /// Every experiment of the course, in course order (week 1 to week 5).
 pub fn registry() -> nn_core::Registry {
     nn_core::Registry::new()

@@ -75,6 +75,15 @@ impl GanConfig {
         }
     }
 
+    /// The cat faces, unless `images` names a folder of one's own.
+    fn fixed_datasets(&self) -> Vec<String> {
+        if self.images.is_empty() {
+            vec!["cats".into()]
+        } else {
+            Vec::new()
+        }
+    }
+
     fn check(&self) -> std::result::Result<(), ConfigError> {
         require(
             [32, 64].contains(&self.side),
@@ -163,6 +172,10 @@ impl ExperimentConfig for MlpGanConfig {
             "both networks need at least one hidden layer",
         )
     }
+
+    fn fixed_datasets(&self) -> Vec<String> {
+        self.0.fixed_datasets()
+    }
 }
 
 impl ExperimentConfig for DcganConfig {
@@ -187,6 +200,10 @@ impl ExperimentConfig for DcganConfig {
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
         self.0.check()
+    }
+
+    fn fixed_datasets(&self) -> Vec<String> {
+        self.0.fixed_datasets()
     }
 }
 

@@ -23,6 +23,11 @@ pub trait ExperimentConfig: Serialize + DeserializeOwned + Clone + Send + 'stati
     fn validate(&self) -> Result<(), ConfigError> {
         Ok(())
     }
+    /// Data sets it reads that no config value names (a fixed test set, a default);
+    /// those named by a value are found without it.
+    fn fixed_datasets(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// An experiment with its config type erased, so a registry can hold many.
@@ -38,6 +43,9 @@ pub trait Experiment: Send + Sync {
     fn check(&self, config: &serde_json::Value) -> Result<serde_json::Value>;
     /// Runs with a JSON config (already resolved and checked).
     fn run(&self, config: &serde_json::Value, run: &mut Run) -> Result<Summary>;
+    /// The catalog data sets a run with this config reads (so a curriculum downloads
+    /// only those).
+    fn datasets(&self, config: &serde_json::Value) -> Vec<String>;
 }
 
 /// An [`Experiment`] from a config type and a run function.
@@ -90,6 +98,29 @@ impl<C: ExperimentConfig> Experiment for Typed<C> {
     fn run(&self, config: &serde_json::Value, run: &mut Run) -> Result<Summary> {
         let parsed: C = typed(config)?;
         (self.run)(&parsed, run)
+    }
+    fn datasets(&self, config: &serde_json::Value) -> Vec<String> {
+        let mut names = typed::<C>(config)
+            .map(|c| c.fixed_datasets())
+            .unwrap_or_default();
+        collect_catalog_names(config, &mut names);
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+/// Every string in `value` that names a catalog data set.
+fn collect_catalog_names(value: &serde_json::Value, names: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) if crate::data::find(s).is_ok() => names.push(s.clone()),
+        serde_json::Value::Array(items) => {
+            items.iter().for_each(|v| collect_catalog_names(v, names))
+        }
+        serde_json::Value::Object(map) => {
+            map.values().for_each(|v| collect_catalog_names(v, names))
+        }
+        _ => {}
     }
 }
 

@@ -141,6 +141,11 @@ impl ExperimentConfig for Vgg19Cifar10Config {
             "must be positive",
         )
     }
+
+    /// The target task is always CIFAR-10.
+    fn fixed_datasets(&self) -> Vec<String> {
+        vec!["cifar-10".into()]
+    }
 }
 
 /// Where the pre-trained network came from.

@@ -1,0 +1,375 @@
+//! `ngvm curriculum` (what `cargo xtask curriculum` runs after building and downloading):
+//! every experiment of the course, in course order, each in its own process (a crash or a
+//! failure is recorded and the rest go on), one overall progress line above each
+//! experiment's own bars, a state file to `--resume` from, and the HTML report at the end.
+
+use nn_core::data::DataDir;
+use nn_core::experiment::Preset;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// `quick` (minutes per experiment) or `full` (the real assignments).
+    #[arg(long, default_value = "quick", value_parser = ["quick", "full"])]
+    pub preset: String,
+    /// Backend of every run (`flex`, `ndarray`; `wgpu`, `cuda` when compiled in).
+    #[arg(long)]
+    pub backend: Option<String>,
+    /// Only these topics (`cnn`) or experiments (`cnn/pneumonia`); repeatable.
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Experiments whose data is absent run on synthetic stand-ins, marked as such
+    /// (`cargo xtask curriculum` sets it when offline or a download failed).
+    #[arg(long)]
+    pub synthetic: bool,
+    /// Skip the experiments that finished and continue an interrupted one from its
+    /// checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Where the runs, `curriculum.json` and `report/` go.
+    #[arg(long, default_value = "runs")]
+    pub out: PathBuf,
+    /// Print the data sets the selected experiments read, one per line, and run nothing
+    /// (what `cargo xtask curriculum` downloads).
+    #[arg(long)]
+    pub print_datasets: bool,
+}
+
+/// One experiment's line in `curriculum.json`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Entry {
+    pub name: String,
+    /// `pending`, `running`, `ok` or `failed`.
+    pub status: String,
+    pub run_dir: Option<PathBuf>,
+    pub seconds: f64,
+    pub error: Option<String>,
+}
+
+/// The state of a curriculum run, rewritten (atomically) after every change.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct State {
+    pub preset: String,
+    pub backend: String,
+    /// True when absent data sets were allowed to be synthetic (offline, or a download
+    /// failed): those experiments ran on stand-ins.
+    pub synthetic_allowed: bool,
+    pub experiments: Vec<Entry>,
+}
+
+impl State {
+    pub fn path(out: &Path) -> PathBuf {
+        out.join("curriculum.json")
+    }
+
+    pub fn load(out: &Path) -> Option<State> {
+        serde_json::from_str(&std::fs::read_to_string(Self::path(out)).ok()?).ok()
+    }
+
+    fn save(&self, out: &Path) -> nn_core::Result<()> {
+        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        nn_core::train::checkpoint::write_atomic(&Self::path(out), text.as_bytes())
+    }
+}
+
+/// The names `only` selects from `all` (topics or full names), or an error naming the
+/// unknown one.
+pub fn select(all: &[String], only: &[String]) -> Result<Vec<String>, String> {
+    if only.is_empty() {
+        return Ok(all.to_vec());
+    }
+    for wanted in only {
+        if !all
+            .iter()
+            .any(|n| n == wanted || n.split('/').next() == Some(wanted.as_str()))
+        {
+            return Err(format!(
+                "--only {wanted}: no such topic or experiment; known: {}",
+                all.join(", ")
+            ));
+        }
+    }
+    Ok(all
+        .iter()
+        .filter(|n| {
+            only.iter()
+                .any(|w| *n == w || n.split('/').next() == Some(w.as_str()))
+        })
+        .cloned()
+        .collect())
+}
+
+/// The data sets `names` read with their `preset` configs, sorted, each once.
+pub fn datasets(
+    registry: &nn_core::Registry,
+    names: &[String],
+    preset: &str,
+) -> nn_core::Result<Vec<String>> {
+    let preset = if preset == "full" {
+        Preset::Full
+    } else {
+        Preset::Quick
+    };
+    let mut all = Vec::new();
+    for name in names {
+        let experiment = registry.find(name)?;
+        all.extend(experiment.datasets(&experiment.preset(preset)));
+    }
+    all.sort();
+    all.dedup();
+    Ok(all)
+}
+
+/// `3m07s`.
+pub fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
+    } else {
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+/// The run directories of `experiment` under `out`, oldest first.
+fn run_dirs(out: &Path, experiment: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(out.join(experiment))
+        .map(|e| {
+            e.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.join("config.json").exists())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+/// Runs the selected experiments of `registry`, each as `binary <name> ...` in its own
+/// process; true when all passed.
+pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::Result<bool> {
+    let started = Instant::now();
+    let all: Vec<String> = registry.iter().map(|e| e.name().to_string()).collect();
+    let names = select(&all, &args.only).map_err(nn_core::Error::Other)?;
+    if args.print_datasets {
+        for name in datasets(registry, &names, &args.preset)? {
+            println!("{name}");
+        }
+        return Ok(true);
+    }
+    std::fs::create_dir_all(&args.out).map_err(|e| nn_core::Error::io(&args.out, e))?;
+    let data_dir = DataDir::resolve(args.data_dir.as_deref());
+    let synthetic_allowed = args.synthetic;
+    let previous = if args.resume {
+        State::load(&args.out)
+    } else {
+        None
+    };
+    let mut state = State {
+        preset: args.preset.clone(),
+        backend: args.backend.clone().unwrap_or_else(|| "flex".into()),
+        synthetic_allowed,
+        experiments: names
+            .iter()
+            .map(|n| {
+                previous
+                    .as_ref()
+                    .and_then(|p| p.experiments.iter().find(|e| &e.name == n).cloned())
+                    .unwrap_or(Entry {
+                        name: n.clone(),
+                        status: "pending".into(),
+                        run_dir: None,
+                        seconds: 0.0,
+                        error: None,
+                    })
+            })
+            .collect(),
+    };
+    state.save(&args.out)?;
+
+    let total = names.len();
+    let mut finished_seconds = Vec::new();
+    for i in 0..total {
+        let entry = state.experiments[i].clone();
+        let finished = entry.status == "ok"
+            && entry
+                .run_dir
+                .as_ref()
+                .is_some_and(|d| d.join("summary.json").exists());
+        if args.resume && finished {
+            eprintln!(
+                "[{}/{total}] {}: finished earlier, skipped",
+                i + 1,
+                entry.name
+            );
+            continue;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let left = if finished_seconds.is_empty() {
+            String::new()
+        } else {
+            let mean = finished_seconds.iter().sum::<f64>() / finished_seconds.len() as f64;
+            format!(", about {} left", clock(mean * (total - i) as f64))
+        };
+        // An interrupted run of this experiment (no summary) continues from its checkpoint.
+        let interrupted = args
+            .resume
+            .then(|| {
+                run_dirs(&args.out, &entry.name)
+                    .into_iter()
+                    .rev()
+                    .find(|d| !d.join("summary.json").exists())
+            })
+            .flatten();
+        eprintln!(
+            "\n[{}/{total}] {}{}  (elapsed {}{left})",
+            i + 1,
+            entry.name,
+            if interrupted.is_some() {
+                " (resumed)"
+            } else {
+                ""
+            },
+            clock(elapsed)
+        );
+        let before = run_dirs(&args.out, &entry.name);
+        let mut cmd = Command::new(binary);
+        cmd.arg(&entry.name);
+        match &interrupted {
+            Some(dir) => {
+                cmd.arg("--resume").arg(dir);
+            }
+            None => {
+                cmd.args(["--preset", &args.preset])
+                    .arg("--data-dir")
+                    .arg(&data_dir);
+                if let Some(backend) = &args.backend {
+                    cmd.args(["--backend", backend]);
+                }
+                if synthetic_allowed {
+                    cmd.arg("--synthetic");
+                }
+            }
+        }
+        cmd.arg("--out").arg(&args.out);
+        state.experiments[i].status = "running".into();
+        state.save(&args.out)?;
+        let one = Instant::now();
+        let status = cmd.status();
+        let seconds = one.elapsed().as_secs_f64();
+        let run_dir = interrupted.or_else(|| {
+            run_dirs(&args.out, &entry.name)
+                .into_iter()
+                .rev()
+                .find(|d| !before.contains(d))
+        });
+        let e = &mut state.experiments[i];
+        e.run_dir = run_dir.clone();
+        e.seconds = seconds;
+        match status {
+            Ok(s) if s.success() => {
+                e.status = "ok".into();
+                e.error = None;
+                finished_seconds.push(seconds);
+            }
+            Ok(s) => {
+                e.status = "failed".into();
+                let reason = run_dir
+                    .as_ref()
+                    .and_then(|d| std::fs::read_to_string(d.join("error.txt")).ok())
+                    .map(|t| t.trim().to_string())
+                    .unwrap_or_else(|| format!("exited with {s} (see its output above)"));
+                eprintln!("{}: FAILED: {reason}", e.name);
+                e.error = Some(reason);
+            }
+            Err(err) => {
+                e.status = "failed".into();
+                e.error = Some(format!("could not start: {err}"));
+            }
+        }
+        state.save(&args.out)?;
+    }
+
+    let report = nn_core::report::write(&args.out)?;
+    let failed: Vec<&Entry> = state
+        .experiments
+        .iter()
+        .filter(|e| e.status != "ok")
+        .collect();
+    eprintln!(
+        "\ncurriculum ({} preset): {} of {total} experiments passed in {}; report: {}",
+        args.preset,
+        total - failed.len(),
+        clock(started.elapsed().as_secs_f64()),
+        report.display()
+    );
+    for e in &failed {
+        eprintln!("  FAILED {}: {}", e.name, e.error.as_deref().unwrap_or("?"));
+    }
+    Ok(failed.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_selects_topics_and_experiments_in_course_order() {
+        let all: Vec<String> = ["mlp/burn", "cnn/pneumonia", "cnn/conv-ops", "gans/dcgan"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let pick = |only: &[&str]| {
+            select(
+                &all,
+                &only.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(pick(&[]).unwrap(), all);
+        assert_eq!(
+            pick(&["gans/dcgan", "cnn"]).unwrap(),
+            vec!["cnn/pneumonia", "cnn/conv-ops", "gans/dcgan"]
+        );
+        let err = pick(&["vae"]).unwrap_err();
+        assert!(
+            err.contains("--only vae") && err.contains("mlp/burn"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_data_sets_to_download_are_those_the_chosen_experiments_read() {
+        let registry = crate::registry();
+        let needed = |only: &[&str]| {
+            let all: Vec<String> = registry.iter().map(|e| e.name().to_string()).collect();
+            let only: Vec<String> = only.iter().map(|s| s.to_string()).collect();
+            datasets(&registry, &select(&all, &only).unwrap(), "quick").unwrap()
+        };
+        assert_eq!(needed(&["mlp"]), ["fashion-mnist"]);
+        assert_eq!(needed(&["cnn/pneumonia"]), ["pneumoniamnist"]);
+        assert_eq!(needed(&["gans"]), ["cats"]);
+        assert_eq!(needed(&["transfer/vgg19-cifar10"]), ["cats", "cifar-10"]);
+        assert!(needed(&["transfer/architectures"]).is_empty());
+        assert_eq!(
+            needed(&[]),
+            [
+                "cats",
+                "cifar-10",
+                "cifar-100",
+                "fashion-mnist",
+                "pneumoniamnist"
+            ]
+        );
+    }
+
+    #[test]
+    fn clock_reads_like_a_stopwatch() {
+        assert_eq!(clock(187.0), "3m07s");
+        assert_eq!(clock(5.4), "0m05s");
+        assert_eq!(clock(3_725.0), "1h02m");
+    }
+}
