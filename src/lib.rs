@@ -10,6 +10,7 @@ pub use mlp;
 pub use nn_core;
 pub use transfer;
 
+pub mod bench;
 pub mod curriculum;
 
 /// Every experiment of the course, in course order (week 1 to week 5).

@@ -16,21 +16,44 @@ struct CurriculumCli {
     args: ngvm::curriculum::Args,
 }
 
+/// `ngvm bench ...`.
+#[derive(Parser)]
+#[command(
+    name = "ngvm bench",
+    about = "Training-step throughput of the course's models per backend, data decoding, and PyTorch side by side"
+)]
+struct BenchCli {
+    #[command(flatten)]
+    args: ngvm::bench::Args,
+}
+
 fn main() -> ExitCode {
-    if std::env::args().nth(1).as_deref() == Some("curriculum") {
-        return curriculum(CurriculumCli::parse_from(std::env::args().skip(1)).args);
+    match std::env::args().nth(1).as_deref() {
+        Some("curriculum") => {
+            let args = CurriculumCli::parse_from(std::env::args().skip(1)).args;
+            return exit(
+                std::env::current_exe()
+                    .map_err(|e| {
+                        nn_core::Error::Other(format!("cannot find this program's path: {e}"))
+                    })
+                    .and_then(|me| ngvm::curriculum::run(args, &ngvm::registry(), &me)),
+            );
+        }
+        Some("bench") => {
+            return exit(ngvm::bench::run(
+                BenchCli::parse_from(std::env::args().skip(1)).args,
+            ));
+        }
+        _ => {}
     }
     nn_core::experiment::cli_main(
         "ngvm",
-        "Next Gen Visual Models: every experiment of the course (`ngvm curriculum --help`: all of them in order)",
+        "Next Gen Visual Models: every experiment of the course (`ngvm curriculum --help`: all of them in order; `ngvm bench --help`: speed)",
         &ngvm::registry(),
     )
 }
 
-fn curriculum(args: ngvm::curriculum::Args) -> ExitCode {
-    let result = std::env::current_exe()
-        .map_err(|e| nn_core::Error::Other(format!("cannot find this program's path: {e}")))
-        .and_then(|me| ngvm::curriculum::run(args, &ngvm::registry(), &me));
+fn exit(result: nn_core::Result<bool>) -> ExitCode {
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> nn_core::Result<bool> {
-    let binary = build(args.backend.as_deref())?;
+    let binary = crate::course_binary::build(args.backend.as_deref())?;
     let data_dir = DataDir::resolve(args.data_dir.as_deref());
     let synthetic = args.offline || !download_data(&needed_datasets(&binary, &args)?, &data_dir);
     let mut cmd = Command::new(&binary);
@@ -81,59 +81,6 @@ fn needed_datasets(binary: &Path, args: &Args) -> nn_core::Result<Vec<String>> {
         .lines()
         .map(str::to_string)
         .collect())
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
-/// Builds the course binary (`ngvm`) with the backend's feature and returns its path.
-fn build(backend: Option<&str>) -> nn_core::Result<PathBuf> {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cmd.args([
-        "build",
-        "--release",
-        "-p",
-        "next-gen-visual-models",
-        "--bin",
-        "ngvm",
-    ]);
-    if let Some(feature) = backend.filter(|b| ["wgpu", "cuda"].contains(b)) {
-        cmd.args(["--features", feature]);
-    }
-    // `cargo run` gave us this package's CARGO_PKG_*/CARGO_MANIFEST_* variables; build
-    // scripts that watch them (ring's) would rerun and rebuild half the tree each time.
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        if [
-            "CARGO_PKG_",
-            "CARGO_MANIFEST_",
-            "CARGO_BIN_",
-            "CARGO_CRATE_",
-            "CARGO_PRIMARY_",
-        ]
-        .iter()
-        .any(|prefix| key.starts_with(prefix))
-        {
-            cmd.env_remove(key.as_ref());
-        }
-    }
-    eprintln!("building the course: {cmd:?}");
-    let status = cmd
-        .status()
-        .map_err(|e| nn_core::Error::Other(format!("cannot start cargo: {e}")))?;
-    if !status.success() {
-        return Err(nn_core::Error::Other(
-            "building `ngvm` failed (see above)".into(),
-        ));
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    Ok(target.join("release").join("ngvm"))
 }
 
 /// Downloads the named data sets that are not already verified; false if any could not

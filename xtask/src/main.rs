@@ -1,8 +1,9 @@
 //! `cargo xtask`: the one entry point a maintainer needs (curriculum, report, download,
-//! verify, run, augment-gallery, bench-data).
+//! verify, run, augment-gallery, bench).
 
 mod augment_gallery;
-mod bench_data;
+mod bench;
+mod course_binary;
 mod curriculum;
 mod download;
 mod report;
@@ -57,13 +58,11 @@ enum Task {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Time decoding each data set present into an ImageDataset.
-    BenchData {
-        #[arg(long)]
-        data_dir: Option<PathBuf>,
-        /// Repetitions per data set (the best time is reported).
-        #[arg(long, default_value_t = 3)]
-        repeat: usize,
+    /// Training-step throughput of the course's models (per backend), data decoding, and
+    /// PyTorch side by side with `--compare torch`; flags as `ngvm bench --help`.
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
 }
 
@@ -75,7 +74,7 @@ fn main() -> ExitCode {
         Task::Download(args) => download::run(args),
         Task::Verify { data_dir } => verify::run(data_dir.as_deref()),
         Task::Run { experiment, args } => run_experiment::run(&experiment, &args),
-        Task::BenchData { data_dir, repeat } => bench_data::run(data_dir.as_deref(), repeat),
+        Task::Bench { args } => bench::run(&args),
         Task::AugmentGallery { data_dir, out } => augment_gallery::run(
             data_dir.as_deref(),
             &out.unwrap_or_else(augment_gallery::default_out),

@@ -1,0 +1,208 @@
+//! `ngvm bench` (what `cargo xtask bench` runs after building): training-step throughput of
+//! the course's own models on each backend, data decoding speed, and optionally the same
+//! workloads in PyTorch side by side. Writes `bench/results.md` and `bench/results.json`.
+
+pub mod decode;
+pub mod torch;
+pub mod workloads;
+
+use nn_core::BackendKind;
+use std::path::PathBuf;
+use std::time::Instant;
+use workloads::WORKLOADS;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Backends to measure (repeatable); default `flex`.
+    #[arg(long)]
+    pub backend: Vec<BackendKind>,
+    /// Workloads (repeatable): the training ones (see `--list`) and `decode`; default all.
+    #[arg(long)]
+    pub workload: Vec<String>,
+    /// Untimed steps first (allocation, autotuning).
+    #[arg(long, default_value_t = 3)]
+    pub warmup: usize,
+    /// Timed steps; the median is reported.
+    #[arg(long, default_value_t = 10)]
+    pub steps: usize,
+    /// Also run the PyTorch reference (`bench/pytorch/bench.py`) and print the ratio.
+    #[arg(long, value_parser = ["torch"])]
+    pub compare: Option<String>,
+    /// Python with torch for `--compare torch` (default: NGVM_PYTHON, else python3).
+    #[arg(long)]
+    pub python: Option<String>,
+    #[arg(long, default_value = "bench/pytorch/bench.py")]
+    pub torch_script: PathBuf,
+    /// Data directory for `decode` (default: NGVM_DATA_DIR, else datasets/).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Where `results.md` and `results.json` go.
+    #[arg(long, default_value = "bench")]
+    pub out: PathBuf,
+    /// List the workloads with their parameter counts and exit.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// One workload measured on one backend.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Measured {
+    pub workload: String,
+    pub backend: String,
+    pub batch: usize,
+    pub parameters: usize,
+    pub images_per_second: f64,
+    pub median_step_ms: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub torch_images_per_second: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+}
+
+/// Median of `values` (sorted in place).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// Times `warmup + steps` steps of `name` on `backend` and returns the median step.
+pub fn measure(
+    name: &str,
+    backend: BackendKind,
+    warmup: usize,
+    steps: usize,
+) -> nn_core::Result<Measured> {
+    let device = backend.device()?.autodiff();
+    let unknown = || nn_core::Error::Other(format!("unknown workload `{name}`"));
+    let parameters = workloads::parameters(name, &device).ok_or_else(unknown)?;
+    let (mut step, batch) = workloads::build(name, &device).ok_or_else(unknown)?;
+    for _ in 0..warmup {
+        check_finite(name, step())?;
+    }
+    let mut times = Vec::with_capacity(steps);
+    for _ in 0..steps.max(1) {
+        let started = Instant::now();
+        check_finite(name, step())?;
+        times.push(started.elapsed().as_secs_f64());
+    }
+    let seconds = median(&mut times);
+    Ok(Measured {
+        workload: name.to_string(),
+        backend: backend.name().to_string(),
+        batch,
+        parameters,
+        images_per_second: batch as f64 / seconds,
+        median_step_ms: seconds * 1e3,
+        torch_images_per_second: None,
+        ratio: None,
+    })
+}
+
+fn check_finite(name: &str, loss: f32) -> nn_core::Result<()> {
+    if loss.is_finite() {
+        Ok(())
+    } else {
+        Err(nn_core::Error::Other(format!(
+            "workload `{name}`: the loss became {loss}; the step is broken"
+        )))
+    }
+}
+
+pub fn run(args: Args) -> nn_core::Result<bool> {
+    let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
+    if args.list {
+        let device = BackendKind::preferred().device()?;
+        for w in WORKLOADS {
+            let params = workloads::parameters(w.name, &device).unwrap_or(0);
+            println!(
+                "{:<12} batch {:>3}  {:>10} parameters  {}",
+                w.name, w.batch, params, w.about
+            );
+        }
+        println!("{:<12} decoding every data set present", "decode");
+        return Ok(true);
+    }
+    for w in &args.workload {
+        if w != "decode" && !known.contains(&w.as_str()) {
+            return Err(nn_core::Error::Other(format!(
+                "--workload {w}: unknown; known: {}, decode",
+                known.join(", ")
+            )));
+        }
+    }
+    let chosen: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|n| args.workload.is_empty() || args.workload.iter().any(|w| w == n))
+        .collect();
+    let backends = if args.backend.is_empty() {
+        vec![BackendKind::Flex]
+    } else {
+        args.backend.clone()
+    };
+    let machine = machine::Machine::read();
+    println!("{}", machine.line());
+
+    let mut measured = Vec::new();
+    for &backend in &backends {
+        for name in &chosen {
+            eprint!("{name} on {backend} ... ");
+            let m = measure(name, backend, args.warmup, args.steps)?;
+            eprintln!("{:.0} images/s", m.images_per_second);
+            measured.push(m);
+        }
+    }
+    let mut torch_version = None;
+    if args.compare.is_some() && !chosen.is_empty() {
+        let python = args
+            .python
+            .clone()
+            .or_else(|| std::env::var("NGVM_PYTHON").ok())
+            .unwrap_or_else(|| "python3".into());
+        match torch::run(
+            &python,
+            &args.torch_script,
+            &chosen,
+            machine.threads,
+            args.warmup,
+            args.steps,
+        ) {
+            Ok(results) => {
+                for r in &results {
+                    torch_version = Some(r.torch.clone());
+                    for m in measured.iter_mut().filter(|m| m.workload == r.workload) {
+                        m.torch_images_per_second = Some(r.images_per_second);
+                        m.ratio = Some(m.images_per_second / r.images_per_second);
+                    }
+                }
+            }
+            Err(why) => eprintln!("{why}"),
+        }
+    }
+    let decoding = if args.workload.is_empty() || args.workload.iter().any(|w| w == "decode") {
+        let dir = nn_core::data::DataDir::resolve(args.data_dir.as_deref());
+        decode::measure(&dir, 3)?
+    } else {
+        Vec::new()
+    };
+    let report = results::Report {
+        machine,
+        torch: torch_version,
+        warmup: args.warmup,
+        steps: args.steps,
+        workloads: measured,
+        decoding,
+    };
+    println!("{}", report.table());
+    let (md, json) = report.write(&args.out)?;
+    println!("written: {} and {}", md.display(), json.display());
+    Ok(true)
+}
+
+mod machine;
+mod results;

@@ -1,0 +1,93 @@
+//! The bench's table (terminal and `results.md`) and `results.json`.
+
+use super::Measured;
+use super::decode::Decoding;
+use super::machine::Machine;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// Everything one `ngvm bench` run measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Report {
+    pub machine: Machine,
+    /// PyTorch's version when compared.
+    pub torch: Option<String>,
+    pub warmup: usize,
+    pub steps: usize,
+    pub workloads: Vec<Measured>,
+    pub decoding: Vec<Decoding>,
+}
+
+impl Report {
+    /// Markdown tables: training steps (with PyTorch and the ratio when compared), then
+    /// data decoding.
+    pub fn table(&self) -> String {
+        let mut t = String::new();
+        let compared = self.workloads.iter().any(|m| m.ratio.is_some());
+        t.push_str("| workload | backend | batch | parameters | ms / step | images/s |");
+        if compared {
+            t.push_str(" PyTorch images/s | ratio |");
+        }
+        t.push('\n');
+        t.push_str("|---|---|---|---|---|---|");
+        if compared {
+            t.push_str("---|---|");
+        }
+        t.push('\n');
+        for m in &self.workloads {
+            let _ = write!(
+                t,
+                "| {} | {} | {} | {} | {:.1} | {:.0} |",
+                m.workload, m.backend, m.batch, m.parameters, m.median_step_ms, m.images_per_second
+            );
+            if compared {
+                match (m.torch_images_per_second, m.ratio) {
+                    (Some(torch), Some(ratio)) => {
+                        let _ = write!(t, " {torch:.0} | {ratio:.2} |");
+                    }
+                    _ => t.push_str(" - | - |"),
+                }
+            }
+            t.push('\n');
+        }
+        if !self.decoding.is_empty() {
+            t.push_str("\n| data set | images | file MB | seconds | images/s | file MB/s |\n");
+            t.push_str("|---|---|---|---|---|---|\n");
+            for d in &self.decoding {
+                let _ = writeln!(
+                    t,
+                    "| {} | {} | {:.1} | {:.3} | {:.0} | {:.0} |",
+                    d.dataset,
+                    d.images,
+                    d.file_bytes as f64 / 1e6,
+                    d.seconds,
+                    d.images_per_second,
+                    d.file_megabytes_per_second
+                );
+            }
+        }
+        t
+    }
+
+    /// Writes `results.md` and `results.json` into `dir`.
+    pub fn write(&self, dir: &Path) -> nn_core::Result<(PathBuf, PathBuf)> {
+        std::fs::create_dir_all(dir).map_err(|e| nn_core::Error::io(dir, e))?;
+        let md = dir.join("results.md");
+        let mut text = format!(
+            "# Bench results\n\n{}\n\nMedian of {} timed steps after {} warm-up steps; one step = forward + loss + backward + optimiser update + reading the loss back, f32.{}\n\n",
+            self.machine.line(),
+            self.steps,
+            self.warmup,
+            self.torch
+                .as_ref()
+                .map(|v| format!(" PyTorch {v} on the same machine with the same thread count."))
+                .unwrap_or_default()
+        );
+        text.push_str(&self.table());
+        nn_core::train::checkpoint::write_atomic(&md, text.as_bytes())?;
+        let json = dir.join("results.json");
+        let body = serde_json::to_string_pretty(self).unwrap_or_default();
+        nn_core::train::checkpoint::write_atomic(&json, body.as_bytes())?;
+        Ok((md, json))
+    }
+}

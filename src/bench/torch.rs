@@ -1,0 +1,59 @@
+//! The PyTorch reference: runs `bench/pytorch/bench.py` (the same workloads, layer for
+//! layer) with the same thread count and step counts, and reads its JSON lines.
+
+use std::path::Path;
+use std::process::Command;
+
+/// One workload as PyTorch ran it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TorchResult {
+    pub workload: String,
+    pub images_per_second: f64,
+    pub torch: String,
+}
+
+/// Why there is no comparison (torch missing, script failed), or the results.
+pub fn run(
+    python: &str,
+    script: &Path,
+    workloads: &[&str],
+    threads: usize,
+    warmup: usize,
+    steps: usize,
+) -> Result<Vec<TorchResult>, String> {
+    if !script.exists() {
+        return Err(format!(
+            "{} not found: run from the repository root or pass --torch-script",
+            script.display()
+        ));
+    }
+    let mut cmd = Command::new(python);
+    cmd.arg(script)
+        .args(["--threads", &threads.to_string()])
+        .args(["--warmup", &warmup.to_string()])
+        .args(["--steps", &steps.to_string()]);
+    for w in workloads {
+        cmd.args(["--workload", w]);
+    }
+    let output = cmd
+        .output()
+        .map_err(|e| format!("cannot run `{python}` ({e}): set --python to a Python with torch"))?;
+    if output.status.code() == Some(3) {
+        return Err(format!(
+            "PyTorch is not importable by `{python}` (`pip install torch`, or --python PATH): comparison skipped"
+        ));
+    }
+    if !output.status.success() {
+        return Err(format!(
+            "{} failed ({}): {}",
+            script.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| l.trim_start().starts_with('{'))
+        .map(|l| serde_json::from_str(l).map_err(|e| format!("unreadable line `{l}`: {e}")))
+        .collect()
+}
