@@ -125,6 +125,20 @@ pub fn datasets(
     Ok(all)
 }
 
+/// Seconds the `remaining` experiments will take: each one's time in an earlier
+/// curriculum, else the mean of those finished in this one; `None` with neither.
+pub fn estimate_left(
+    remaining: &[String],
+    earlier: &std::collections::HashMap<String, f64>,
+    finished: &[f64],
+) -> Option<f64> {
+    let mean = (!finished.is_empty()).then(|| finished.iter().sum::<f64>() / finished.len() as f64);
+    remaining
+        .iter()
+        .map(|name| earlier.get(name).copied().or(mean))
+        .sum()
+}
+
 /// `3m07s`.
 pub fn clock(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
@@ -164,11 +178,17 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
     std::fs::create_dir_all(&args.out).map_err(|e| nn_core::Error::io(&args.out, e))?;
     let data_dir = DataDir::resolve(args.data_dir.as_deref());
     let synthetic_allowed = args.synthetic;
-    let previous = if args.resume {
-        State::load(&args.out)
-    } else {
-        None
-    };
+    nn_core::train::interrupt::install();
+    let earlier = State::load(&args.out);
+    // Times of an earlier curriculum in the same folder and preset make the estimate.
+    let earlier_seconds: std::collections::HashMap<String, f64> = earlier
+        .iter()
+        .filter(|s| s.preset == args.preset)
+        .flat_map(|s| s.experiments.iter())
+        .filter(|e| e.status == "ok" && e.seconds > 0.0)
+        .map(|e| (e.name.clone(), e.seconds))
+        .collect();
+    let previous = if args.resume { earlier } else { None };
     let mut state = State {
         preset: args.preset.clone(),
         backend: args.backend.clone().unwrap_or_else(|| "flex".into()),
@@ -209,12 +229,9 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
             continue;
         }
         let elapsed = started.elapsed().as_secs_f64();
-        let left = if finished_seconds.is_empty() {
-            String::new()
-        } else {
-            let mean = finished_seconds.iter().sum::<f64>() / finished_seconds.len() as f64;
-            format!(", about {} left", clock(mean * (total - i) as f64))
-        };
+        let left = estimate_left(&names[i..], &earlier_seconds, &finished_seconds)
+            .map(|s| format!(", about {} left", clock(s)))
+            .unwrap_or_default();
         // An interrupted run of this experiment (no summary) continues from its checkpoint.
         let interrupted = args
             .resume
@@ -261,6 +278,15 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
         let one = Instant::now();
         let status = cmd.status();
         let seconds = one.elapsed().as_secs_f64();
+        if nn_core::train::interrupt::requested() {
+            // Ctrl-C reached the experiment too: it stopped at a step and kept its last
+            // checkpoint. Leave the entry "running" so `--resume` continues it.
+            eprintln!(
+                "\ncurriculum interrupted during {}: run the same command with --resume to continue from its checkpoint",
+                entry.name
+            );
+            return Ok(false);
+        }
         let run_dir = interrupted.or_else(|| {
             run_dirs(&args.out, &entry.name)
                 .into_iter()
@@ -364,6 +390,16 @@ mod tests {
                 "pneumoniamnist"
             ]
         );
+    }
+
+    #[test]
+    fn the_estimate_uses_earlier_times_then_the_mean_so_far() {
+        let names: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let earlier: std::collections::HashMap<String, f64> =
+            [("b".to_string(), 100.0)].into_iter().collect();
+        assert_eq!(estimate_left(&names, &earlier, &[]), None);
+        assert_eq!(estimate_left(&names[1..2], &earlier, &[]), Some(100.0));
+        assert_eq!(estimate_left(&names, &earlier, &[2.0, 4.0]), Some(106.0));
     }
 
     #[test]

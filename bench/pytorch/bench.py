@@ -13,18 +13,25 @@ on stdout:
   {"workload": ..., "batch": B, "images_per_second": B / median, "median_step_ms": ...,
    "steps": S, "threads": N, "torch": "...", "device": "cpu"}
 
-A step is zero_grad + forward + loss + backward + optimizer.step() + `loss.item()` (the item
-is the synchronisation point; with --device cuda also torch.cuda.synchronize()).
+A step is zero_grad + forward + loss + `loss.item()` + backward + optimizer.step(), in the
+order of src/bench/workloads.rs (which reads the loss back before its optimiser step); the
+item is the synchronisation point, with --device cuda also torch.cuda.synchronize() at the end.
+The batch (images, labels, t, noise) is drawn once; only dcgan-64 draws its z every step, as
+the Rust does.
 Progress goes to stderr.
 
 Usage:
   python bench.py [--workload NAME ...] [--threads N] [--warmup W] [--steps S]
                   [--device cpu|cuda] [--list] [--params]
 
---params prints {"workload": ..., "parameters": N} per workload without timing: N is counted
-by hand from the Rust constructors (the functions `rust_*_params` below), and the script
-fails (exit 1) when the PyTorch model built here has a different number of learnable
-parameters (batch-norm running statistics are buffers, not parameters, on both sides).
+--params prints {"workload": ..., "parameters": N, "burn_num_params": M, "torch_parameters": P}
+per workload without timing. N is counted by hand from the Rust constructors (the functions
+`rust_*_params` below): learnable parameters, as nn_core's `learnable_parameter_count` and
+PyTorch count them. M adds batch norm's running mean and variance, which burn's
+`Module::num_params` also counts (so `train_stage` summaries record M, e.g. 131,530 for
+cnn-fashion). P is what the PyTorch model built here has; the script fails (exit 1) when it,
+or its number of running-statistics elements, differs from the hand count. dcgan-64 also
+gives parameters_generator and parameters_discriminator.
 
 Exit codes: 0 ok, 1 parameter-count mismatch, 2 usage error (e.g. unknown workload),
 3 torch missing.
@@ -72,36 +79,63 @@ def _norm(c):
     return 2 * c
 
 
+class _Count:
+    """Learnable parameters, and batch norm's running mean and variance (2 per channel):
+    burn's `Module::num_params` counts those too (nn_core's `train_stage` records that number,
+    e.g. 131,530 for cnn-fashion), `learnable_parameter_count` and PyTorch do not."""
+
+    def __init__(self):
+        self.learnable = 0
+        self.running = 0
+
+    def add(self, n):
+        self.learnable += n
+
+    def bn(self, c):
+        self.learnable += 2 * c
+        self.running += 2 * c
+
+
 def rust_mlp_params(sizes):
     # Mlp::new: one Linear per window of `sizes`.
-    return sum(_linear(a, b) for a, b in zip(sizes, sizes[1:]))
+    n = _Count()
+    for a, b in zip(sizes, sizes[1:]):
+        n.add(_linear(a, b))
+    return n
 
 
 def rust_small_cnn_params(in_channels, side, channels, batch_norm, hidden, classes):
     # SmallCnn::new: per block Conv2d 3x3 (bias) [+ BatchNorm]; side halves per block.
-    total, c, s = 0, in_channels, side
+    n, c, s = _Count(), in_channels, side
     for out in channels:
-        total += _conv(c, out, 3) + (_norm(out) if batch_norm else 0)
+        n.add(_conv(c, out, 3))
+        if batch_norm:
+            n.bn(out)
         c, s = out, s // 2
     flat = c * max(s, 1) * max(s, 1)
-    return total + _linear(flat, hidden) + _linear(hidden, classes)
+    n.add(_linear(flat, hidden) + _linear(hidden, classes))
+    return n
 
 
 def rust_vgg_params(depth, classes, batch_norm, hidden, pool, width_divisor):
     # VggConfig::init: convs from vgg_layers (bias = true, + BatchNorm), three Linear layers.
     stages = {11: [1, 1, 2, 2, 2], 13: [2, 2, 2, 2, 2], 16: [2, 2, 3, 3, 3], 19: [2, 2, 4, 4, 4]}
-    total, c = 0, 3
+    n, c = _Count(), 3
     for convs, width in zip(stages[depth], [64, 128, 256, 512, 512]):
         for _ in range(convs):
             out = max(width // max(width_divisor, 1), 1)
-            total += _conv(c, out, 3) + (_norm(out) if batch_norm else 0)
+            n.add(_conv(c, out, 3))
+            if batch_norm:
+                n.bn(out)
             c = out
     flat = c * pool * pool
-    return total + _linear(flat, hidden) + _linear(hidden, hidden) + _linear(hidden, classes)
+    n.add(_linear(flat, hidden) + _linear(hidden, hidden) + _linear(hidden, classes))
+    return n
 
 
 def rust_unet_params(channels, width, channel_mults, res_blocks, attention, classes):
-    # UNet::new with ResBlock::new / SelfAttention::new / Downsample / Upsample of blocks.rs.
+    # UNet::new with ResBlock::new / SelfAttention::new / Downsample / Upsample of blocks.rs
+    # (group norm only: no running statistics).
     e = 4 * width
 
     def res_block(i, o):
@@ -135,7 +169,9 @@ def rust_unet_params(channels, width, channel_mults, res_blocks, attention, clas
         if i > 0:
             total += _conv(current, current, 3)  # Upsample
     total += _norm(current) + _conv(current, channels, 3)  # norm_out, conv_out
-    return total
+    n = _Count()
+    n.add(total)
+    return n
 
 
 def _doublings(side):
@@ -148,16 +184,21 @@ def rust_dcgan_params(latent, width, channels, side):
     # DcGenerator::new / DcDiscriminator::new: ConvTranspose2d / Conv2d 4x4 without bias.
     steps = _doublings(side)
     base = width << (steps - 1)
-    g, c = _linear(latent, base * 16) + _norm(base), base
+    g, c = _Count(), base
+    g.add(_linear(latent, base * 16))
+    g.bn(base)
     for _ in range(steps - 1):
-        g += _conv(c, c // 2, 4, bias=False) + _norm(c // 2)
+        g.add(_conv(c, c // 2, 4, bias=False))
+        g.bn(c // 2)
         c //= 2
-    g += _conv(c, channels, 4, bias=False)
-    d, c = _conv(channels, width, 4, bias=False), width
+    g.add(_conv(c, channels, 4, bias=False))
+    d, c = _Count(), width
+    d.add(_conv(channels, width, 4, bias=False))
     for _ in range(steps - 1):
-        d += _conv(c, 2 * c, 4, bias=False) + _norm(2 * c)
+        d.add(_conv(c, 2 * c, 4, bias=False))
+        d.bn(2 * c)
         c *= 2
-    d += _linear(c * 16, 1)
+    d.add(_linear(c * 16, 1))
     return g, d
 
 
@@ -485,7 +526,22 @@ class DcDiscriminator(_Module):
 
 
 def _count(*modules):
-    return sum(p.numel() for m in modules for p in m.parameters() if p.requires_grad)
+    """(learnable parameters, batch-norm running mean + variance elements) of the modules."""
+    learnable = sum(p.numel() for m in modules for p in m.parameters() if p.requires_grad)
+    running = sum(b.numel() for m in modules for name, b in m.named_buffers()
+                  if name.rsplit(".", 1)[-1] in ("running_mean", "running_var"))
+    return learnable, running
+
+
+def _total(rust):
+    """A _Count, or the sum of a dict of them (one per network)."""
+    if isinstance(rust, _Count):
+        return rust
+    total = _Count()
+    for part in rust.values():
+        total.learnable += part.learnable
+        total.running += part.running
+    return total
 
 
 def _adam(model, lr=1e-3, betas=(0.9, 0.999)):
@@ -495,14 +551,30 @@ def _adam(model, lr=1e-3, betas=(0.9, 0.999)):
 
 
 class Workload:
-    def __init__(self, name, batch, step, torch_params, rust_params, extra=None):
+    def __init__(self, name, batch, step, torch_count, rust, parts=None):
+        # torch_count: (learnable, running) of the PyTorch model(s); rust: the hand count (a
+        # _Count, or a dict of them per network); parts: torch counts per network.
         self.name, self.batch, self.step = name, batch, step
-        self.torch_params, self.rust_params, self.extra = torch_params, rust_params, extra or {}
+        self.torch_count, self.rust, self.parts = torch_count, rust, parts or {}
+
+    def mismatches(self):
+        """Where the PyTorch model's counts differ from the hand count of the Rust model."""
+        rust = _total(self.rust)
+        found = []
+        if self.torch_count != (rust.learnable, rust.running):
+            found.append(f"torch {self.torch_count}, rust {(rust.learnable, rust.running)}")
+        if isinstance(self.rust, dict):
+            for key, part in self.rust.items():
+                if self.parts.get(key) != (part.learnable, part.running):
+                    found.append(f"{key}: torch {self.parts.get(key)}, rust "
+                                 f"{(part.learnable, part.running)}")
+        return found
 
 
 def _classifier(name, model, batch, shape, classes, rust_params, device):
-    # Mirrors nn_core::train::classifier::train_classifier's step: logits, CrossEntropyLoss
-    # (burn default: mean over the batch, no weights, no smoothing), backward, Adam step.
+    # Mirrors src/bench/workloads.rs classifier() (= the step of nn_core::train::classifier::
+    # train_classifier): logits, CrossEntropyLoss (burn default: mean over the batch, no
+    # weights, no smoothing), the loss read back, then backward and the Adam step.
     model = model.to(device).train()
     opt = _adam(model)
     x = torch.randn(batch, *shape, device=device)
@@ -511,9 +583,10 @@ def _classifier(name, model, batch, shape, classes, rust_params, device):
     def step():
         opt.zero_grad()
         loss = F.cross_entropy(model(x), y)
+        value = loss.item()
         loss.backward()
         opt.step()
-        return loss.item()
+        return value
 
     return Workload(name, batch, step, _count(model), rust_params)
 
@@ -559,9 +632,11 @@ def build_vgg19_32(device, build=True):
 
 # crates/diffusion/src/unet.rs + blocks.rs: UNet with UNetSpec { channels 3, width 16,
 # channel_mults [1, 2, 4], res_blocks 1, attention true, groups 8, dropout 0.0, classes 10 }
-# (config.rs unet() of full_base()), at 32x32. The step mirrors training.rs: noise_mse
-# (schedule.rs q_sample with the linear schedule 1e-4..0.02 over T = 1000, model at t - 1,
-# per-image MSE, read back to the host) and loss = its mean; Adam adam(0.9, 0.999), lr 1e-3.
+# (config.rs unet() of full_base()), at 32x32. The step mirrors src/bench/workloads.rs unet():
+# training.rs noise_mse (schedule.rs q_sample with the linear schedule 1e-4..0.02 over T = 1000,
+# model at t - 1, per-image MSE) and its mean as the loss, read back; Adam adam(0.9, 0.999),
+# lr 1e-3. (train_diffusion also reads the per-image losses back and updates an EMA of the
+# weights each step; the bench, like this script, leaves both out.)
 def build_unet_32(device, build=True):
     spec = dict(channels=3, width=16, channel_mults=[1, 2, 4], res_blocks=1, attention=True,
                 classes=10)
@@ -597,53 +672,51 @@ def build_unet_32(device, build=True):
         xt = x0 * per_image(lambda s: math.sqrt(alpha_bar(s))) + noise * per_image(
             lambda s: math.sqrt(1.0 - alpha_bar(s)))
         error = model(xt, [s - 1 for s in t], labels) - noise
-        per_img = error.pow(2).reshape(batch, -1).mean(1)
-        loss = per_img.mean()
-        per_img.detach().tolist()  # training.rs reads the per-image losses back (to_vec)
+        loss = error.pow(2).reshape(batch, -1).mean(1).mean()
+        value = loss.item()
         loss.backward()
         opt.step()
-        return loss.item()
+        return value
 
     return Workload("unet-32", batch, step, _count(model), rust)
 
 
 # crates/gans/src/models.rs: DcGenerator::new(64, 32, 3, 32), DcDiscriminator::new(32, 3, 32);
-# the step mirrors crates/gans/src/training.rs train_gan (d_steps = g_steps = 1): D on a real
-# batch and on a detached fake batch (two separate forwards), loss = mean softplus(-real) +
-# mean softplus(fake), with D(x), D(G(z)) and the loss read back; then G with the
-# non-saturating loss mean softplus(-D(G(z))). Adam(lr 2e-4, betas (0.5, 0.999), eps 1e-8) each.
+# the step mirrors src/bench/workloads.rs dcgan() (= one batch of crates/gans/src/training.rs
+# train_gan with d_steps = g_steps = 1): fresh z; D on the real batch and on the detached fake
+# batch (two separate forwards), loss = mean softplus(-real) + mean softplus(fake), read back,
+# D step; fresh z; G with the non-saturating loss mean softplus(-D(G(z))), read back, G step.
+# Adam(lr 2e-4, betas (0.5, 0.999), eps 1e-8) each. (train_gan also reads back D(x) and
+# D(G(z)) each step; the bench, like this script, leaves them out.)
 def build_dcgan_64(device, build=True):
     rust_g, rust_d = rust_dcgan_params(64, 32, 3, 32)
+    rust = {"generator": rust_g, "discriminator": rust_d}
     if not build:
-        return rust_g + rust_d, {"generator": rust_g, "discriminator": rust_d}
+        return rust
     latent, batch = 64, 64
     g = DcGenerator(latent, 32, 3, 32).to(device).train()
     d = DcDiscriminator(32, 3, 32).to(device).train()
     opt_g = _adam(g, lr=2e-4, betas=(0.5, 0.999))
     opt_d = _adam(d, lr=2e-4, betas=(0.5, 0.999))
     real = torch.rand(batch, 3, 32, 32, device=device) * 2 - 1  # symmetric normalisation
-    z_d = torch.randn(batch, latent, device=device)
-    z_g = torch.randn(batch, latent, device=device)
 
     def step():
-        fake = g(z_d).detach()
-        real_logits = d(real)
-        fake_logits = d(fake)
-        torch.sigmoid(real_logits).mean().item()  # d_real
-        torch.sigmoid(fake_logits).mean().item()  # d_fake
-        loss_d = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+        z = torch.randn(batch, latent, device=device)  # drawn every step, as the Rust
+        fake = g(z).detach()
+        loss_d = F.softplus(-d(real)).mean() + F.softplus(d(fake)).mean()
         d_loss = loss_d.item()
         opt_d.zero_grad()
         loss_d.backward()
         opt_d.step()
-        loss_g = F.softplus(-d(g(z_g))).mean()
+        z = torch.randn(batch, latent, device=device)
+        loss_g = F.softplus(-d(g(z))).mean()
         g_loss = loss_g.item()
         opt_g.zero_grad()
         loss_g.backward()
         opt_g.step()
         return d_loss + g_loss
 
-    return Workload("dcgan-64", batch, step, _count(g, d), rust_g + rust_d,
+    return Workload("dcgan-64", batch, step, _count(g, d), rust,
                     {"generator": _count(g), "discriminator": _count(d)})
 
 
@@ -710,25 +783,27 @@ def main(argv=None):
         torch.manual_seed(0)
         if args.params:
             rust = BUILDERS[name](device, build=False)
-            rust_total, rust_extra = rust if isinstance(rust, tuple) else (rust, {})
+            total = _total(rust)
             work = BUILDERS[name](device)
-            line = {"workload": name, "parameters": rust_total,
-                    "torch_parameters": work.torch_params}
-            for key, value in rust_extra.items():
-                line[f"parameters_{key}"] = value
+            # parameters: learnable, as nn_core's learnable_parameter_count and PyTorch count;
+            # burn_num_params: plus batch norm's running mean and variance, as burn's
+            # Module::num_params (and so the `*_params` of train_stage summaries) counts.
+            line = {"workload": name, "parameters": total.learnable,
+                    "burn_num_params": total.learnable + total.running,
+                    "torch_parameters": work.torch_count[0]}
+            if isinstance(rust, dict):
+                for key, part in rust.items():
+                    line[f"parameters_{key}"] = part.learnable
             print(json.dumps(line), flush=True)
-            if work.torch_params != rust_total or any(
-                    work.extra.get(k) != v for k, v in rust_extra.items()):
-                log(f"{name}: the PyTorch model has {work.torch_params} parameters, the Rust "
-                    f"definition {rust_total}")
+            for problem in work.mismatches():
+                log(f"{name}: parameter count mismatch (learnable, running): {problem}")
                 status = 1
             continue
 
         log(f"{name}: building")
         work = BUILDERS[name](device)
-        if work.torch_params != work.rust_params:
-            log(f"{name}: parameter mismatch (torch {work.torch_params}, rust "
-                f"{work.rust_params})")
+        for problem in work.mismatches():
+            log(f"{name}: parameter count mismatch (learnable, running): {problem}")
             status = 1
         log(f"{name}: {args.warmup} warm-up step(s)")
         for _ in range(args.warmup):

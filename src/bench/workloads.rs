@@ -126,7 +126,7 @@ pub fn build(name: &str, device: &Device) -> Option<(Step, usize)> {
 /// The number of trainable parameters of `name`'s model(s) (checked against PyTorch's).
 pub fn parameters(name: &str, device: &Device) -> Option<usize> {
     Some(match name {
-        "mlp-fashion" => Mlp::new(&[784, 256, 128, 10], 0.0, device).num_params(),
+        "mlp-fashion" => Mlp::new(&[784, 256, 128, 10], 0.0, device).learnable(),
         "cnn-fashion" => small_cnn(
             &[32, 64, 64],
             128,
@@ -135,7 +135,7 @@ pub fn parameters(name: &str, device: &Device) -> Option<usize> {
             10,
             device,
         )
-        .num_params(),
+        .learnable(),
         "cnn-cifar" => small_cnn(
             &[32, 64, 128],
             256,
@@ -144,21 +144,32 @@ pub fn parameters(name: &str, device: &Device) -> Option<usize> {
             100,
             device,
         )
-        .num_params(),
+        .learnable(),
         "vgg19-32" => VggConfig::new(19)
             .with_classes(10)
             .with_batch_norm(true)
             .with_hidden(256)
             .with_pool(1)
             .init(device)?
-            .num_params(),
-        "unet-32" => UNet::new(&unet_spec(), device).num_params(),
+            .learnable(),
+        "unet-32" => UNet::new(&unet_spec(), device).learnable(),
         "dcgan-64" => {
-            DcGenerator::new(64, 32, 3, 32, device).num_params()
-                + DcDiscriminator::new(32, 3, 32, device).num_params()
+            DcGenerator::new(64, 32, 3, 32, device).learnable()
+                + DcDiscriminator::new(32, 3, 32, device).learnable()
         }
         _ => return None,
     })
+}
+
+/// Trainable parameters (batch norm's running statistics are not: PyTorch counts the same).
+trait Learnable {
+    fn learnable(&self) -> usize;
+}
+
+impl<M: Module> Learnable for M {
+    fn learnable(&self) -> usize {
+        nn_core::train::learnable_parameter_count(self)
+    }
 }
 
 fn small_cnn(

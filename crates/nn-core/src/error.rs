@@ -162,7 +162,9 @@ pub enum Error {
     },
     #[error("checkpoint {path}: {reason}")]
     Checkpoint { path: PathBuf, reason: String },
-    #[error("interrupted after epoch {epoch}; resume with --resume {run_dir}")]
+    #[error(
+        "interrupted (Ctrl-C); the checkpoint of epoch {epoch} is kept: resume with --resume {run_dir}"
+    )]
     Interrupted { epoch: usize, run_dir: PathBuf },
     #[error("{0}")]
     Other(String),

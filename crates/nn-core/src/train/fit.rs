@@ -57,6 +57,7 @@ pub struct EpochContext {
     loss_sum: f64,
     bar: indicatif::ProgressBar,
     checkpoint_dir: std::path::PathBuf,
+    run_dir: std::path::PathBuf,
     /// The first loss of the run and the factor above which a loss counts as diverged.
     first_loss: Option<f64>,
     explode_factor: Option<f64>,
@@ -67,6 +68,15 @@ impl EpochContext {
     /// [`Error::Diverged`] when the loss is NaN or infinite, or has exploded to more than
     /// [`FitOptions::explode_factor`] times the run's first loss.
     pub fn step(&mut self, loss: f64) -> Result<()> {
+        if super::interrupt::requested() {
+            self.bar.abandon();
+            return Err(Error::Interrupted {
+                epoch: super::checkpoint::list(&self.checkpoint_dir)
+                    .last()
+                    .map_or(0, |(epoch, _)| *epoch),
+                run_dir: self.run_dir.clone(),
+            });
+        }
         self.step += 1;
         let first = *self.first_loss.get_or_insert(loss);
         let exploded = self
@@ -120,6 +130,7 @@ pub fn fit<S: TrainState>(
     mut state: S,
     mut epoch_fn: impl FnMut(S, &mut EpochContext) -> Result<(S, EpochLog)>,
 ) -> Result<S> {
+    super::interrupt::install();
     let dir = run.checkpoint_dir();
     let mut start = 0;
     if run.resumed {
@@ -161,6 +172,7 @@ pub fn fit<S: TrainState>(
             loss_sum: 0.0,
             bar,
             checkpoint_dir: dir.clone(),
+            run_dir: run.dir.clone(),
             first_loss,
             explode_factor: options.explode_factor,
         };

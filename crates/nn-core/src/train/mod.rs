@@ -14,6 +14,7 @@
 pub mod checkpoint;
 pub mod classifier;
 mod fit;
+pub mod interrupt;
 mod model_state;
 mod optim;
 mod params;
