@@ -28,6 +28,7 @@ struct BenchCli {
 }
 
 fn main() -> ExitCode {
+    nn_core::allocator::tune_for_training();
     match std::env::args().nth(1).as_deref() {
         Some("curriculum") => {
             let args = CurriculumCli::parse_from(std::env::args().skip(1)).args;

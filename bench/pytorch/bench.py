@@ -822,6 +822,7 @@ def main(argv=None):
         print(json.dumps({
             "workload": name,
             "batch": work.batch,
+            "parameters": work.torch_count[0],
             "images_per_second": work.batch / median,
             "median_step_ms": median * 1e3,
             "steps": args.steps,

@@ -176,6 +176,13 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
                 for r in &results {
                     torch_version = Some(r.torch.clone());
                     for m in measured.iter_mut().filter(|m| m.workload == r.workload) {
+                        if r.parameters.is_some_and(|p| p != m.parameters) {
+                            eprintln!(
+                                "warning: {}: PyTorch's model has {:?} parameters, ours {}: not the same model, no ratio",
+                                m.workload, r.parameters, m.parameters
+                            );
+                            continue;
+                        }
                         m.torch_images_per_second = Some(r.images_per_second);
                         m.ratio = Some(m.images_per_second / r.images_per_second);
                     }
@@ -206,3 +213,13 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
 
 mod machine;
 mod results;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(super::median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(super::median(&mut [4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(super::median(&mut []).is_nan());
+    }
+}

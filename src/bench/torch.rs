@@ -10,6 +10,8 @@ pub struct TorchResult {
     pub workload: String,
     pub images_per_second: f64,
     pub torch: String,
+    /// Learnable parameters of the PyTorch model(s): must equal ours.
+    pub parameters: Option<usize>,
 }
 
 /// Why there is no comparison (torch missing, script failed), or the results.

@@ -2,6 +2,7 @@
 //! catalog, downloads, synthetic sets, batching), augmentation, training, metrics, plots,
 //! run directories and the experiment contract.
 
+pub mod allocator;
 pub mod augment;
 pub mod backend;
 pub mod data;

@@ -234,6 +234,7 @@ fn saved_config(dir: &std::path::Path) -> Result<Saved> {
 /// The `main` of a topic binary: a subcommand per experiment of `registry` (by the part of
 /// its name after `/`), plus `list`.
 pub fn cli_main(bin: &'static str, about: &'static str, registry: &Registry) -> ExitCode {
+    crate::allocator::tune_for_training();
     let mut command = clap::Command::new(bin)
         .about(about)
         .subcommand_required(true)

@@ -1,0 +1,128 @@
+//! `ngvm bench` end to end on the smallest workload: the table, `results.json` with
+//! images/s, and the PyTorch comparison path driven by stand-in scripts (the real
+//! `bench/pytorch/bench.py` needs torch and is never part of the suite).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bench(out: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ngvm"))
+        .args([
+            "bench",
+            "--workload",
+            "mlp-fashion",
+            "--steps",
+            "2",
+            "--warmup",
+            "1",
+        ])
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn results(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap()
+}
+
+/// A stand-in for bench.py that prints `line` (run by `sh`).
+fn fake_torch(dir: &Path, body: &str) -> String {
+    let script = dir.join("fake.sh");
+    std::fs::write(&script, body).unwrap();
+    script.display().to_string()
+}
+
+#[test]
+fn bench_writes_results_and_compares_with_a_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bench");
+    let output = bench(&out, &[]);
+    assert!(output.status.success(), "{output:?}");
+    let r = results(&out);
+    let w = &r["workloads"][0];
+    assert_eq!(w["workload"], "mlp-fashion");
+    assert_eq!(w["parameters"], 235_146);
+    assert!(w["images_per_second"].as_f64().unwrap() > 0.0);
+    assert!(w.get("ratio").is_none());
+    assert!(r["machine"]["threads"].as_u64().unwrap() >= 1);
+    let md = std::fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(md.contains("| mlp-fashion | flex | 128 | 235146 |"), "{md}");
+
+    // A reference at 1,000 images/s with the same parameter count: a ratio.
+    let script = fake_torch(
+        dir.path(),
+        r#"echo '{"workload": "mlp-fashion", "images_per_second": 1000.0, "torch": "fake", "parameters": 235146}'"#,
+    );
+    let output = bench(
+        &out,
+        &[
+            "--compare",
+            "torch",
+            "--python",
+            "sh",
+            "--torch-script",
+            &script,
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let w = &results(&out)["workloads"][0];
+    let ratio = w["ratio"].as_f64().unwrap();
+    let ours = w["images_per_second"].as_f64().unwrap();
+    assert!((ratio - ours / 1000.0).abs() < 1e-9);
+    assert_eq!(w["torch_images_per_second"], 1000.0);
+
+    // A reference model of another size is not compared.
+    let script = fake_torch(
+        dir.path(),
+        r#"echo '{"workload": "mlp-fashion", "images_per_second": 1000.0, "torch": "fake", "parameters": 7}'"#,
+    );
+    let output = bench(
+        &out,
+        &[
+            "--compare",
+            "torch",
+            "--python",
+            "sh",
+            "--torch-script",
+            &script,
+        ],
+    );
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(log.contains("not the same model"), "{log}");
+    assert!(results(&out)["workloads"][0].get("ratio").is_none());
+
+    // No torch (the script's exit code 3): a message, and the bench still succeeds.
+    let script = fake_torch(dir.path(), "exit 3");
+    let output = bench(
+        &out,
+        &[
+            "--compare",
+            "torch",
+            "--python",
+            "sh",
+            "--torch-script",
+            &script,
+        ],
+    );
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{log}");
+    assert!(log.contains("pip install torch"), "{log}");
+}
+
+#[test]
+fn an_unknown_workload_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_ngvm"))
+        .args(["bench", "--workload", "resnet-9000", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        log.contains("resnet-9000") && log.contains("cnn-fashion"),
+        "{log}"
+    );
+}
