@@ -25,6 +25,10 @@ pub struct Args {
     /// Timed steps; the median is reported.
     #[arg(long, default_value_t = 10)]
     pub steps: usize,
+    /// Rounds over all workloads (ours then PyTorch's, per workload); the median round is
+    /// reported. More rounds steady the figures on a shared machine.
+    #[arg(long, default_value_t = 1)]
+    pub rounds: usize,
     /// Also run the PyTorch reference (`bench/pytorch/bench.py`) and print the ratio.
     #[arg(long, value_parser = ["torch"])]
     pub compare: Option<String>,
@@ -148,49 +152,87 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     let machine = machine::Machine::read();
     println!("{}", machine.line());
 
-    let mut measured = Vec::new();
-    for &backend in &backends {
-        for name in &chosen {
-            eprint!("{name} on {backend} ... ");
-            let m = measure(name, backend, args.warmup, args.steps)?;
-            eprintln!("{:.0} images/s", m.images_per_second);
-            measured.push(m);
-        }
-    }
+    let python = args
+        .python
+        .clone()
+        .or_else(|| std::env::var("NGVM_PYTHON").ok())
+        .unwrap_or_else(|| "python3".into());
+    // Each round measures every workload on every backend and then, right after, in
+    // PyTorch: both see the same machine state (a VM's neighbours come and go); the
+    // median over rounds is reported.
+    let mut ours: Vec<(Measured, Vec<f64>)> = Vec::new();
+    let mut theirs: std::collections::HashMap<&str, Vec<f64>> = Default::default();
     let mut torch_version = None;
-    if args.compare.is_some() && !chosen.is_empty() {
-        let python = args
-            .python
-            .clone()
-            .or_else(|| std::env::var("NGVM_PYTHON").ok())
-            .unwrap_or_else(|| "python3".into());
-        match torch::run(
-            &python,
-            &args.torch_script,
-            &chosen,
-            machine.threads,
-            args.warmup,
-            args.steps,
-        ) {
-            Ok(results) => {
-                for r in &results {
-                    torch_version = Some(r.torch.clone());
-                    for m in measured.iter_mut().filter(|m| m.workload == r.workload) {
-                        if r.parameters.is_some_and(|p| p != m.parameters) {
-                            eprintln!(
-                                "warning: {}: PyTorch's model has {:?} parameters, ours {}: not the same model, no ratio",
-                                m.workload, r.parameters, m.parameters
-                            );
-                            continue;
-                        }
-                        m.torch_images_per_second = Some(r.images_per_second);
-                        m.ratio = Some(m.images_per_second / r.images_per_second);
+    let mut compare = args.compare.is_some();
+    for round in 1..=args.rounds.max(1) {
+        for name in &chosen {
+            for &backend in &backends {
+                eprint!("[round {round}] {name} on {backend} ... ");
+                let m = measure(name, backend, args.warmup, args.steps)?;
+                eprintln!("{:.0} images/s", m.images_per_second);
+                match ours
+                    .iter_mut()
+                    .find(|(o, _)| o.workload == m.workload && o.backend == m.backend)
+                {
+                    Some((_, runs)) => runs.push(m.images_per_second),
+                    None => {
+                        let ips = m.images_per_second;
+                        ours.push((m, vec![ips]));
                     }
                 }
             }
-            Err(why) => eprintln!("{why}"),
+            if !compare {
+                continue;
+            }
+            let parameters = ours
+                .iter()
+                .find(|(o, _)| o.workload == *name)
+                .map_or(0, |(o, _)| o.parameters);
+            match torch::run(
+                &python,
+                &args.torch_script,
+                &[name],
+                machine.threads,
+                args.warmup,
+                args.steps,
+            ) {
+                Ok(results) => {
+                    for r in results.iter().filter(|r| r.workload == *name) {
+                        if r.parameters.is_some_and(|p| p != parameters) {
+                            eprintln!(
+                                "warning: {name}: PyTorch's model has {:?} parameters, ours {parameters}: not the same model, no ratio",
+                                r.parameters
+                            );
+                            continue;
+                        }
+                        eprintln!(
+                            "[round {round}] {name} in PyTorch: {:.0} images/s",
+                            r.images_per_second
+                        );
+                        torch_version = Some(r.torch.clone());
+                        theirs.entry(name).or_default().push(r.images_per_second);
+                    }
+                }
+                Err(why) => {
+                    eprintln!("{why}");
+                    compare = false;
+                }
+            }
         }
     }
+    let measured: Vec<Measured> = ours
+        .into_iter()
+        .map(|(mut m, mut runs)| {
+            m.images_per_second = median(&mut runs);
+            m.median_step_ms = m.batch as f64 / m.images_per_second * 1e3;
+            if let Some(runs) = theirs.get_mut(m.workload.as_str()) {
+                let torch = median(runs);
+                m.torch_images_per_second = Some(torch);
+                m.ratio = Some(m.images_per_second / torch);
+            }
+            m
+        })
+        .collect();
     let decoding = if args.workload.is_empty() || args.workload.iter().any(|w| w == "decode") {
         let dir = nn_core::data::DataDir::resolve(args.data_dir.as_deref());
         decode::measure(&dir, 3)?
@@ -202,6 +244,7 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
         torch: torch_version,
         warmup: args.warmup,
         steps: args.steps,
+        rounds: args.rounds.max(1),
         workloads: measured,
         decoding,
     };

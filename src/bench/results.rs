@@ -14,6 +14,7 @@ pub struct Report {
     pub torch: Option<String>,
     pub warmup: usize,
     pub steps: usize,
+    pub rounds: usize,
     pub workloads: Vec<Measured>,
     pub decoding: Vec<Decoding>,
 }
@@ -74,13 +75,14 @@ impl Report {
         std::fs::create_dir_all(dir).map_err(|e| nn_core::Error::io(dir, e))?;
         let md = dir.join("results.md");
         let mut text = format!(
-            "# Bench results\n\n{}\n\nMedian of {} timed steps after {} warm-up steps; one step = forward + loss + backward + optimiser update + reading the loss back, f32.{}\n\n",
+            "# Bench results\n\n{}\n\nMedian of {} timed steps after {} warm-up steps (median of {} rounds); one step = forward + loss + backward + optimiser update + reading the loss back, f32.{}\n\n",
             self.machine.line(),
             self.steps,
             self.warmup,
+            self.rounds,
             self.torch
                 .as_ref()
-                .map(|v| format!(" PyTorch {v} on the same machine with the same thread count."))
+                .map(|v| format!(" PyTorch {v} on the same machine with the same thread count, right after ours in each round."))
                 .unwrap_or_default()
         );
         text.push_str(&self.table());
