@@ -6,7 +6,8 @@
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
-use burn::tensor::activation::{leaky_relu, relu, tanh};
+use burn::tensor::activation::{relu, tanh};
+use nn_core::models::leaky_relu;
 
 /// Noise `[b, latent]` -> images `[b, c, s, s]` in [-1, 1].
 pub trait Generator: Module + Clone {

@@ -31,7 +31,7 @@ impl Mlp {
         if self.negative_slope == 0.0 {
             burn::tensor::activation::relu(z)
         } else {
-            burn::tensor::activation::leaky_relu(z, self.negative_slope)
+            super::leaky_relu(z, self.negative_slope)
         }
     }
 
