@@ -23,6 +23,10 @@ pub struct GanConfig {
     pub seed: u64,
     /// A folder of images to train on instead of the `cats` data set ("" for cats).
     pub images: String,
+    /// With `images`: leave out files that cannot be decoded (each named in a warning)
+    /// instead of stopping at the first.
+    #[serde(default)]
+    pub skip_unreadable_images: bool,
     /// Side the images are brought to (32 or 64) and whether to make them grey.
     pub side: usize,
     pub grey: bool,
@@ -54,6 +58,7 @@ impl GanConfig {
         Self {
             seed: 42,
             images: String::new(),
+            skip_unreadable_images: false,
             side: 32,
             grey: false,
             train_size: 0,
@@ -217,6 +222,7 @@ fn real_images(config: &GanConfig, run: &mut Run) -> Result<ImageDataset> {
             resize: Some((config.side as u32, config.side as u32)),
             color: image_folder::ColorMode::Rgb,
             limit: None,
+            skip_unreadable: config.skip_unreadable_images,
         };
         let data = image_folder::read_image_folder(&path, &options)?;
         run.set_data(nn_core::run::DataInfo {

@@ -429,7 +429,17 @@ fn new_run_dir(out: &Path, experiment: &str) -> Result<PathBuf> {
         match std::fs::create_dir_all(&base).and_then(|_| std::fs::create_dir(&dir)) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Error::io(&dir, e)),
+            Err(e) => {
+                return Err(Error::Other(format!(
+                    "cannot create the run directory {} ({e}): point --out at a folder you can write to{}",
+                    dir.display(),
+                    if e.raw_os_error() == Some(28) {
+                        " (the disk is full: free space or choose another disk)"
+                    } else {
+                        ""
+                    }
+                )));
+            }
         }
     }
     Err(Error::Other(format!(

@@ -160,6 +160,26 @@ pub struct TrainedClassifier<M> {
     pub train_images_per_second: f64,
 }
 
+/// A classifier needs labels of at least two classes to learn anything: say so, naming
+/// the data, instead of training a model that always answers the one class.
+fn check_classes(train: &ImageDataset) -> Result<()> {
+    let Some(labels) = &train.labels else {
+        return Err(crate::Error::Other(format!(
+            "the training set ({}) has no labels: a classifier needs labelled images (one sub-folder per class)",
+            train.source
+        )));
+    };
+    let classes: std::collections::BTreeSet<u16> = labels.iter().copied().collect();
+    if classes.len() < 2 {
+        return Err(crate::Error::Other(format!(
+            "the training set ({}) has images of {} class only: a classifier needs at least two; check its labels or class folders",
+            train.source,
+            classes.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Trains `model` (already on the run's training device) with mini-batch cross-entropy,
 /// evaluating on `test` after every epoch; logs `train`/`test` loss and accuracy per epoch,
 /// then writes `curves.png/svg` and `confusion.png` into the run directory.
@@ -170,6 +190,7 @@ pub fn train_classifier<M: ImageClassifier>(
     test: &ImageDataset,
     options: &ClassifierOptions,
 ) -> Result<TrainedClassifier<M>> {
+    check_classes(train)?;
     let device = run.train_device();
     let eval_device = run.device.clone();
     let batch = options.batch_size.max(1);

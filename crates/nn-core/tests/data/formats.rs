@@ -312,6 +312,7 @@ fn image_folder_labelled_flat_resize_and_errors() {
         resize: Some((8, 12)),
         color: ColorMode::Grey,
         limit: Some(4),
+        ..Default::default()
     };
     let read = read_image_folder(&flat, &options).unwrap();
     assert_eq!((read.len(), read.shape), (4, ImageShape::new(1, 12, 8)));
@@ -327,6 +328,14 @@ fn image_folder_labelled_flat_resize_and_errors() {
     let err = read_image_folder(&flat, &FolderOptions::default()).unwrap_err();
     assert!(matches!(err, FormatError::UnreadableImage { .. }), "{err}");
     assert!(err.to_string().contains("zz.png"));
+    assert!(err.to_string().contains("skip_unreadable_images"), "{err}");
+    // ... or left out, as asked, and the rest read.
+    let skipping = FolderOptions {
+        skip_unreadable: true,
+        ..Default::default()
+    };
+    let read = read_image_folder(&flat, &skipping).unwrap();
+    assert_eq!(read.len(), unlabelled.len());
     // Empty folder.
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();

@@ -24,6 +24,9 @@ pub struct FolderOptions {
     pub color: ColorMode,
     /// Read at most this many images (in sorted path order).
     pub limit: Option<usize>,
+    /// Leave out images that cannot be decoded (each named in a warning) instead of
+    /// stopping at the first one.
+    pub skip_unreadable: bool,
 }
 
 fn is_image(path: &Path) -> bool {
@@ -146,10 +149,49 @@ pub fn read_image_folder(
         }
     };
     use rayon::prelude::*;
-    let decoded: Vec<(ImageShape, Vec<u8>)> = items
+    let results: Vec<Result<(ImageShape, Vec<u8>), FormatError>> = items
         .par_iter()
         .map(|(path, _)| decode_image(path, options, grey))
-        .collect::<Result<_, _>>()?;
+        .collect();
+    let mut decoded = Vec::with_capacity(results.len());
+    let mut kept = Vec::with_capacity(results.len());
+    let mut skipped = Vec::new();
+    for (result, item) in results.into_iter().zip(items) {
+        match result {
+            Ok(image) => {
+                decoded.push(image);
+                kept.push(item);
+            }
+            Err(e @ FormatError::UnreadableImage { .. }) if options.skip_unreadable => {
+                eprintln!("warning: skipped {e}");
+                skipped.push(item.0);
+            }
+            Err(FormatError::UnreadableImage { path, reason }) => {
+                return Err(FormatError::UnreadableImage {
+                    path,
+                    reason: format!(
+                        "{reason}; remove it, or skip unreadable images (`skip_unreadable_images = true`)"
+                    ),
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if decoded.is_empty() {
+        return Err(FormatError::invalid(
+            root,
+            format!("none of its {} images could be decoded", skipped.len()),
+        ));
+    }
+    if !skipped.is_empty() {
+        eprintln!(
+            "warning: {} of {} images in {} were unreadable and left out",
+            skipped.len(),
+            skipped.len() + decoded.len(),
+            root.display()
+        );
+    }
+    let items = kept;
     let shape = decoded[0].0;
     let mut pixels = Vec::with_capacity(decoded.len() * shape.len());
     for ((other, data), (path, _)) in decoded.iter().zip(&items) {
