@@ -90,6 +90,10 @@ pub enum DownloadError {
     Status { url: String, status: u16 },
     #[error("{url}: transfer failed ({reason})")]
     Transfer { url: String, reason: String },
+    /// The server answered, but not with the file (another size, an HTML page): retrying
+    /// the same address will not help.
+    #[error("{url}: not the expected file: {reason}")]
+    WrongContent { url: String, reason: String },
     #[error(
         "{file}: checksum mismatch ({algo} expected {expected}, got {actual}); the bad file was deleted, run the download again"
     )]

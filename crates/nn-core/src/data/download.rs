@@ -119,6 +119,11 @@ pub fn fetch_file(file: &RemoteFile, target: &Path, options: &DownloadOptions) -
                     last = format!("{url}: HTTP {status}");
                     break; // a client error will not change on retry: next mirror
                 }
+                Err(e @ DownloadError::WrongContent { .. }) => {
+                    last = e.to_string();
+                    eprintln!("{last}");
+                    break; // the same address would send the same thing: next mirror
+                }
                 Err(e) => {
                     last = e.to_string();
                     continue;
@@ -199,6 +204,22 @@ fn transfer(
         .header("Content-Length")
         .and_then(|v| v.parse::<u64>().ok())
         .map(|l| l + start);
+    let wrong = |reason: String| DownloadError::WrongContent {
+        url: url.to_string(),
+        reason,
+    };
+    if response.content_type().eq_ignore_ascii_case("text/html") {
+        return Err(wrong(
+            "the server sent an HTML page (an error, quota or sign-in page?) instead of the file; try again later or fetch it by hand into the data folder".into(),
+        ));
+    }
+    if let (Some(length), Some(size)) = (length, size)
+        && length != size
+    {
+        return Err(wrong(format!(
+            "the server announces {length} bytes, the file has {size}; nothing was kept"
+        )));
+    }
     let mut out = std::fs::OpenOptions::new()
         .create(true)
         .write(true)

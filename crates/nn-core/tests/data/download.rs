@@ -185,3 +185,50 @@ fn sha256_prefix_checks_torchvision_style_names() {
     assert!(error.contains("sha256 (prefix)"), "{error}");
     assert!(!other.exists());
 }
+
+/// A server that lies: each ends in an error saying what happened, and no file is left
+/// where a later run would take it for the data.
+fn fails_cleanly(route: Route, expect: &[&str]) {
+    let data = payload();
+    let server = TestServer::start(vec![("/f", route)]);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    let file = remote(vec![server.url("/f")], &data);
+    let err = fetch_file(&file, &target, &quick())
+        .unwrap_err()
+        .to_string();
+    for word in expect {
+        assert!(err.contains(word), "`{word}` not in: {err}");
+    }
+    assert!(!target.exists(), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+#[test]
+fn a_file_of_another_size_than_announced_is_refused() {
+    let other = vec![7u8; 1_000];
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        other.len(),
+        String::from_utf8(other).unwrap()
+    );
+    fails_cleanly(Route::Raw(response), &["announces 1000 bytes", "200000"]);
+}
+
+#[test]
+fn an_html_error_page_with_status_200_is_refused() {
+    let page = "<!DOCTYPE html><html><body>Quota exceeded</body></html>";
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    fails_cleanly(Route::Raw(response), &["HTML page"]);
+}
+
+#[test]
+fn a_redirect_loop_ends_in_an_error() {
+    let response =
+        "HTTP/1.1 302 Found\r\nLocation: /f\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    fails_cleanly(Route::Raw(response.into()), &["redirect"]);
+}

@@ -17,6 +17,8 @@ pub enum Route {
     TruncateOnce { bytes: Vec<u8>, after: usize },
     /// Sleep before answering.
     Stall(Duration),
+    /// This exact response (status line, headers, body), for servers that lie.
+    Raw(String),
 }
 
 #[derive(Default)]
@@ -101,6 +103,7 @@ fn handle(
             stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         }
         Some(Route::File(bytes)) => serve(&mut stream, bytes, range.as_deref(), None),
+        Some(Route::Raw(response)) => stream.write_all(response.as_bytes()),
         Some(Route::TruncateOnce { bytes, after }) => serve(
             &mut stream,
             bytes,
