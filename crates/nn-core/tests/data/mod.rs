@@ -2,5 +2,6 @@ mod augment;
 mod download;
 mod formats;
 mod http_server;
+mod properties;
 mod real_files;
 mod synthetic;
