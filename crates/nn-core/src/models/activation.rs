@@ -27,7 +27,7 @@ mod tests {
         let (a, b) = (input(), input());
         let ours = leaky_relu(a.clone(), 0.2);
         let theirs = burn::tensor::activation::leaky_relu(b.clone(), 0.2);
-        let to_vec = |t: Tensor<1>| t.into_data().convert::<f32>().to_vec::<f32>().unwrap();
+        let to_vec = |t: Tensor<1>| t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
         for (x, y) in to_vec(ours.clone()).iter().zip(to_vec(theirs.clone())) {
             assert!((x - y).abs() <= 1e-6 * y.abs().max(1.0), "{x} vs {y}");
         }
