@@ -172,7 +172,11 @@ impl Checkpoint {
         let header: Header = serde_json::from_slice(&body[..header_len])
             .map_err(|e| bad(format!("damaged header ({e})")))?;
         let payload = &body[header_len..];
-        let expected: usize = header.parts.iter().map(|(_, l)| l).sum();
+        let expected = header
+            .parts
+            .iter()
+            .try_fold(0usize, |sum, (_, l)| sum.checked_add(*l))
+            .ok_or_else(|| bad("damaged header (part lengths overflow)".into()))?;
         if payload.len() != expected {
             return Err(bad(format!(
                 "truncated: {} payload bytes, {expected} expected",

@@ -112,3 +112,22 @@ fn keeps_the_newest_files_and_writes_atomically() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+/// Found by reading the container code for the fuzz target: part lengths that wrap around
+/// to the payload's length (here 0, with the sha256 of nothing) must be an error, not an
+/// out-of-bounds slice.
+#[test]
+fn part_lengths_that_overflow_are_a_damaged_header() {
+    let header = format!(
+        r#"{{"epoch":1,"parts":[["a",{}],["b",1]],"extra":null,"sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}"#,
+        usize::MAX
+    );
+    let mut bytes = b"NGVMCKP1".to_vec();
+    bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    let err = Checkpoint::from_bytes(&bytes, std::path::Path::new("x.ckpt"))
+        .err()
+        .expect("must be refused")
+        .to_string();
+    assert!(err.contains("overflow"), "{err}");
+}
