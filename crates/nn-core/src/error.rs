@@ -149,7 +149,7 @@ pub enum Error {
     },
     #[error("unknown data set `{name}`; known: {known}")]
     UnknownDataset { name: String, known: String },
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{hint}", hint = io_hint(source))]
     Io {
         path: PathBuf,
         #[source]
@@ -181,6 +181,19 @@ impl Error {
             path: path.to_path_buf(),
             source,
         }
+    }
+}
+
+/// What to do about the I/O errors a student can fix: a full disk, a read-only or
+/// forbidden folder. Files written before stay as they were (writes are atomic).
+fn io_hint(source: &std::io::Error) -> &'static str {
+    match source.raw_os_error() {
+        Some(28) => {
+            " (the disk is full: free some space or point --out at another disk, then --resume)"
+        }
+        Some(30) => " (read-only file system: point --out at a writable folder)",
+        Some(13) | Some(1) => " (permission denied: point --out at a folder you can write to)",
+        _ => "",
     }
 }
 
