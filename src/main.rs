@@ -2,6 +2,10 @@
 //! (`ngvm list`, `ngvm cnn/pneumonia --preset full`), and `ngvm curriculum`, which runs
 //! them all, each in its own process (what `cargo xtask curriculum` calls).
 
+/// Out-of-memory failures say which request failed and to lower the batch size.
+#[global_allocator]
+static ALLOCATOR: nn_core::allocator::ClearOutOfMemory = nn_core::allocator::ClearOutOfMemory;
+
 use clap::Parser;
 use std::process::ExitCode;
 

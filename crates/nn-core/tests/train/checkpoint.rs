@@ -125,9 +125,9 @@ fn part_lengths_that_overflow_are_a_damaged_header() {
     let mut bytes = b"NGVMCKP1".to_vec();
     bytes.extend_from_slice(&(header.len() as u64).to_le_bytes());
     bytes.extend_from_slice(header.as_bytes());
-    let err = Checkpoint::from_bytes(&bytes, std::path::Path::new("x.ckpt"))
-        .err()
-        .expect("must be refused")
-        .to_string();
+    let Err(err) = Checkpoint::from_bytes(&bytes, std::path::Path::new("x.ckpt")) else {
+        panic!("must be refused");
+    };
+    let err = err.to_string();
     assert!(err.contains("overflow"), "{err}");
 }
