@@ -2,6 +2,7 @@
 //! full and what to do, every checkpoint already written still reads back, no temp file is
 //! left, and `--resume` finishes the run once there is space. The full disk is a 5 MiB
 //! tmpfs mounted for the test (needs root, as CI runs; elsewhere the test says it skipped).
+//! A read-only output folder is refused before anything runs, naming `--out`.
 
 use ngvm::nn_core::train::{Checkpoint, checkpoint};
 use std::path::{Path, PathBuf};
@@ -11,9 +12,9 @@ use std::process::Command;
 struct Mount(PathBuf);
 
 impl Mount {
-    fn new(dir: &Path, size: &str) -> Option<Self> {
+    fn new(dir: &Path, options: &str) -> Option<Self> {
         let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(dir)
             .status()
             .is_ok_and(|s| s.success());
@@ -42,7 +43,7 @@ fn a_full_disk_stops_cleanly_and_resume_finishes_later() {
     let disk = dir.path().join("disk");
     std::fs::create_dir_all(&disk).unwrap();
     // An mlp/burn checkpoint (model + Adam state) is about 1.9 MB: the third does not fit.
-    let Some(mount) = Mount::new(&disk, "5m") else {
+    let Some(mount) = Mount::new(&disk, "size=5m") else {
         eprintln!(
             "SKIPPED: cannot mount a tmpfs here (needs root); the full-disk case is untested"
         );
@@ -93,4 +94,29 @@ fn a_full_disk_stops_cleanly_and_resume_finishes_later() {
     assert!(resumed.status.success(), "{log}");
     assert!(log.contains("resuming after epoch"), "{log}");
     assert!(run.join("summary.json").exists());
+}
+
+#[test]
+fn a_read_only_output_folder_is_named_with_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("ro");
+    std::fs::create_dir_all(&disk).unwrap();
+    let Some(_mount) = Mount::new(&disk, "ro,size=1m") else {
+        eprintln!(
+            "SKIPPED: cannot mount a tmpfs here (needs root); the read-only case is untested"
+        );
+        return;
+    };
+    let output = Command::new(env!("CARGO_BIN_EXE_ngvm"))
+        .args(["mlp/perceptron", "--out"])
+        .arg(&disk)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{log}");
+    assert!(
+        log.contains("Read-only file system")
+            && log.contains("point --out at a folder you can write to"),
+        "{log}"
+    );
 }
