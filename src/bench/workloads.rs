@@ -17,7 +17,7 @@ use nn_core::data::ImageShape;
 use nn_core::models::Mlp;
 use nn_core::train::{ImageClassifier, ModelState, OptimizerKind, adam};
 use rand::{RngExt, SeedableRng};
-use transfer::models::vgg::VggConfig;
+use transfer::models::vgg::{Vgg, VggConfig};
 
 /// One training workload: its name, batch, and what it models.
 #[derive(Debug, Clone, Copy)]
@@ -68,53 +68,10 @@ pub type Step = Box<dyn FnMut() -> f32>;
 pub fn build(name: &str, device: &Device) -> Option<(Step, usize)> {
     device.seed(42);
     let step: Step = match name {
-        "mlp-fashion" => classifier(
-            Mlp::new(&[784, 256, 128, 10], 0.0, device),
-            ImageShape::new(1, 28, 28),
-            10,
-            128,
-            device,
-        ),
-        "cnn-fashion" => classifier(
-            small_cnn(
-                &[32, 64, 64],
-                128,
-                0.25,
-                ImageShape::new(1, 28, 28),
-                10,
-                device,
-            ),
-            ImageShape::new(1, 28, 28),
-            10,
-            128,
-            device,
-        ),
-        "cnn-cifar" => classifier(
-            small_cnn(
-                &[32, 64, 128],
-                256,
-                0.3,
-                ImageShape::new(3, 32, 32),
-                100,
-                device,
-            ),
-            ImageShape::new(3, 32, 32),
-            100,
-            64,
-            device,
-        ),
-        "vgg19-32" => classifier(
-            VggConfig::new(19)
-                .with_classes(10)
-                .with_batch_norm(true)
-                .with_hidden(256)
-                .with_pool(1)
-                .init(device)?,
-            ImageShape::new(3, 32, 32),
-            10,
-            32,
-            device,
-        ),
+        "mlp-fashion" => classifier(fashion_mlp(device), FASHION, 10, 128, device),
+        "cnn-fashion" => classifier(fashion_cnn(device), FASHION, 10, 128, device),
+        "cnn-cifar" => classifier(cifar_cnn(device), CIFAR, 100, 64, device),
+        "vgg19-32" => classifier(vgg19(device), CIFAR, 10, 32, device),
         "unet-32" => unet(32, device),
         "dcgan-64" => dcgan(64, device),
         _ => return None,
@@ -126,39 +83,54 @@ pub fn build(name: &str, device: &Device) -> Option<(Step, usize)> {
 /// The number of trainable parameters of `name`'s model(s) (checked against PyTorch's).
 pub fn parameters(name: &str, device: &Device) -> Option<usize> {
     Some(match name {
-        "mlp-fashion" => Mlp::new(&[784, 256, 128, 10], 0.0, device).learnable(),
-        "cnn-fashion" => small_cnn(
-            &[32, 64, 64],
-            128,
-            0.25,
-            ImageShape::new(1, 28, 28),
-            10,
-            device,
-        )
-        .learnable(),
-        "cnn-cifar" => small_cnn(
-            &[32, 64, 128],
-            256,
-            0.3,
-            ImageShape::new(3, 32, 32),
-            100,
-            device,
-        )
-        .learnable(),
-        "vgg19-32" => VggConfig::new(19)
-            .with_classes(10)
-            .with_batch_norm(true)
-            .with_hidden(256)
-            .with_pool(1)
-            .init(device)?
-            .learnable(),
+        "mlp-fashion" => fashion_mlp(device).learnable(),
+        "cnn-fashion" => fashion_cnn(device).learnable(),
+        "cnn-cifar" => cifar_cnn(device).learnable(),
+        "vgg19-32" => vgg19(device).learnable(),
         "unet-32" => UNet::new(&unet_spec(), device).learnable(),
         "dcgan-64" => {
-            DcGenerator::new(64, 32, 3, 32, device).learnable()
-                + DcDiscriminator::new(32, 3, 32, device).learnable()
+            let (g, d) = dcgan_pair(device);
+            g.learnable() + d.learnable()
         }
         _ => return None,
     })
+}
+
+const FASHION: ImageShape = ImageShape::new(1, 28, 28);
+const CIFAR: ImageShape = ImageShape::new(3, 32, 32);
+
+/// mlp/burn's MLP.
+fn fashion_mlp(device: &Device) -> Mlp {
+    Mlp::new(&[784, 256, 128, 10], 0.0, device)
+}
+
+/// cnn/fashion-mnist's CNN.
+fn fashion_cnn(device: &Device) -> SmallCnn {
+    small_cnn(&[32, 64, 64], 128, 0.25, FASHION, 10, device)
+}
+
+/// cnn/cifar100's CNN.
+fn cifar_cnn(device: &Device) -> SmallCnn {
+    small_cnn(&[32, 64, 128], 256, 0.3, CIFAR, 100, device)
+}
+
+/// VGG-19 with batch norm at full width, the head of transfer/vgg19-cifar10.
+fn vgg19(device: &Device) -> Vgg {
+    VggConfig::new(19)
+        .with_classes(10)
+        .with_batch_norm(true)
+        .with_hidden(256)
+        .with_pool(1)
+        .init(device)
+        .expect("19 is a VGG depth")
+}
+
+/// The DCGAN of gans/dcgan at 32x32 colour, width 32, latent 64.
+fn dcgan_pair(device: &Device) -> (DcGenerator, DcDiscriminator) {
+    (
+        DcGenerator::new(64, 32, 3, 32, device),
+        DcDiscriminator::new(32, 3, 32, device),
+    )
 }
 
 /// Trainable parameters (batch norm's running statistics are not: PyTorch counts the same).
@@ -258,14 +230,9 @@ fn unet(batch: usize, device: &Device) -> Step {
 fn dcgan(batch: usize, device: &Device) -> Step {
     let latent = 64;
     let real = Tensor::<4>::random([batch, 3, 32, 32], Distribution::Uniform(-1.0, 1.0), device);
-    let mut g = Some(ModelState::new(
-        DcGenerator::new(latent, 32, 3, 32, device),
-        adam(0.5, 0.999),
-    ));
-    let mut d = Some(ModelState::new(
-        DcDiscriminator::new(32, 3, 32, device),
-        adam(0.5, 0.999),
-    ));
+    let (generator, discriminator) = dcgan_pair(device);
+    let mut g = Some(ModelState::new(generator, adam(0.5, 0.999)));
+    let mut d = Some(ModelState::new(discriminator, adam(0.5, 0.999)));
     let device = device.clone();
     Box::new(move || {
         let (gs, ds) = (g.take().expect("put back"), d.take().expect("put back"));
