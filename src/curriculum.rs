@@ -9,31 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+/// `ngvm curriculum`'s flags: the curriculum's own, plus two of the runner's.
 #[derive(clap::Args)]
 pub struct Args {
-    /// `quick` (minutes per experiment) or `full` (the real assignments).
-    #[arg(long, default_value = "quick", value_parser = ["quick", "full"])]
-    pub preset: String,
-    /// Backend of every run (`flex`, `ndarray`; `wgpu`, `cuda` when compiled in).
-    #[arg(long)]
-    pub backend: Option<String>,
-    /// Only these topics (`cnn`) or experiments (`cnn/pneumonia`); repeatable.
-    #[arg(long)]
-    pub only: Vec<String>,
-    /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Experiments whose data is absent run on synthetic stand-ins, marked as such
-    /// (`cargo xtask curriculum` sets it when offline or a download failed).
+    #[command(flatten)]
+    pub common: nn_core::experiment::CurriculumArgs,
+    /// Experiments whose data is absent run on synthetic stand-ins, marked as such (as
+    /// `--offline`; `cargo xtask curriculum` sets it when a download failed).
     #[arg(long)]
     pub synthetic: bool,
-    /// Skip the experiments that finished and continue an interrupted one from its
-    /// checkpoint.
-    #[arg(long)]
-    pub resume: bool,
-    /// Where the runs, `curriculum.json` and `report/` go.
-    #[arg(long, default_value = "runs")]
-    pub out: PathBuf,
     /// Print the data sets the selected experiments read, one per line, and run nothing
     /// (what `cargo xtask curriculum` downloads).
     #[arg(long)]
@@ -168,30 +152,31 @@ fn run_dirs(out: &Path, experiment: &str) -> Vec<PathBuf> {
 pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::Result<bool> {
     let started = Instant::now();
     let all: Vec<String> = registry.iter().map(|e| e.name().to_string()).collect();
-    let names = select(&all, &args.only).map_err(nn_core::Error::Other)?;
+    let names = select(&all, &args.common.only).map_err(nn_core::Error::Other)?;
     if args.print_datasets {
-        for name in datasets(registry, &names, &args.preset)? {
+        for name in datasets(registry, &names, &args.common.preset)? {
             println!("{name}");
         }
         return Ok(true);
     }
-    std::fs::create_dir_all(&args.out).map_err(|e| nn_core::Error::io(&args.out, e))?;
-    let data_dir = DataDir::resolve(args.data_dir.as_deref());
-    let synthetic_allowed = args.synthetic;
+    std::fs::create_dir_all(&args.common.out)
+        .map_err(|e| nn_core::Error::io(&args.common.out, e))?;
+    let data_dir = DataDir::resolve(args.common.data_dir.as_deref());
+    let synthetic_allowed = args.synthetic || args.common.offline;
     nn_core::train::interrupt::install();
-    let earlier = State::load(&args.out);
+    let earlier = State::load(&args.common.out);
     // Times of an earlier curriculum in the same folder and preset make the estimate.
     let earlier_seconds: std::collections::HashMap<String, f64> = earlier
         .iter()
-        .filter(|s| s.preset == args.preset)
+        .filter(|s| s.preset == args.common.preset)
         .flat_map(|s| s.experiments.iter())
         .filter(|e| e.status == "ok" && e.seconds > 0.0)
         .map(|e| (e.name.clone(), e.seconds))
         .collect();
-    let previous = if args.resume { earlier } else { None };
+    let previous = if args.common.resume { earlier } else { None };
     let mut state = State {
-        preset: args.preset.clone(),
-        backend: args.backend.clone().unwrap_or_else(|| "flex".into()),
+        preset: args.common.preset.clone(),
+        backend: args.common.backend.clone().unwrap_or_else(|| "flex".into()),
         synthetic_allowed,
         experiments: names
             .iter()
@@ -209,7 +194,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
             })
             .collect(),
     };
-    state.save(&args.out)?;
+    state.save(&args.common.out)?;
 
     let total = names.len();
     let mut finished_seconds = Vec::new();
@@ -220,7 +205,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
                 .run_dir
                 .as_ref()
                 .is_some_and(|d| d.join("summary.json").exists());
-        if args.resume && finished {
+        if args.common.resume && finished {
             eprintln!(
                 "[{}/{total}] {}: finished earlier, skipped",
                 i + 1,
@@ -234,9 +219,10 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
             .unwrap_or_default();
         // An interrupted run of this experiment (no summary) continues from its checkpoint.
         let interrupted = args
+            .common
             .resume
             .then(|| {
-                run_dirs(&args.out, &entry.name)
+                run_dirs(&args.common.out, &entry.name)
                     .into_iter()
                     .rev()
                     .find(|d| !d.join("summary.json").exists())
@@ -253,7 +239,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
             },
             clock(elapsed)
         );
-        let before = run_dirs(&args.out, &entry.name);
+        let before = run_dirs(&args.common.out, &entry.name);
         let mut cmd = Command::new(binary);
         cmd.arg(&entry.name);
         match &interrupted {
@@ -261,10 +247,10 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
                 cmd.arg("--resume").arg(dir);
             }
             None => {
-                cmd.args(["--preset", &args.preset])
+                cmd.args(["--preset", &args.common.preset])
                     .arg("--data-dir")
                     .arg(&data_dir);
-                if let Some(backend) = &args.backend {
+                if let Some(backend) = &args.common.backend {
                     cmd.args(["--backend", backend]);
                 }
                 if synthetic_allowed {
@@ -272,9 +258,9 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
                 }
             }
         }
-        cmd.arg("--out").arg(&args.out);
+        cmd.arg("--out").arg(&args.common.out);
         state.experiments[i].status = "running".into();
-        state.save(&args.out)?;
+        state.save(&args.common.out)?;
         let one = Instant::now();
         let status = cmd.status();
         let seconds = one.elapsed().as_secs_f64();
@@ -288,7 +274,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
             return Ok(false);
         }
         let run_dir = interrupted.or_else(|| {
-            run_dirs(&args.out, &entry.name)
+            run_dirs(&args.common.out, &entry.name)
                 .into_iter()
                 .rev()
                 .find(|d| !before.contains(d))
@@ -317,10 +303,10 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
                 e.error = Some(format!("could not start: {err}"));
             }
         }
-        state.save(&args.out)?;
+        state.save(&args.common.out)?;
     }
 
-    let report = nn_core::report::write(&args.out)?;
+    let report = nn_core::report::write(&args.common.out)?;
     let failed: Vec<&Entry> = state
         .experiments
         .iter()
@@ -328,7 +314,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
         .collect();
     eprintln!(
         "\ncurriculum ({} preset): {} of {total} experiments passed in {}; report: {}",
-        args.preset,
+        args.common.preset,
         total - failed.len(),
         clock(started.elapsed().as_secs_f64()),
         report.display()

@@ -3,58 +3,23 @@
 //! which runs every experiment and writes the report.
 
 use nn_core::data::DataDir;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-#[derive(clap::Args)]
-pub struct Args {
-    /// `quick` (minutes per experiment) or `full` (the real assignments).
-    #[arg(long, default_value = "quick", value_parser = ["quick", "full"])]
-    pub preset: String,
-    /// Backend of every run (`flex`, `ndarray`, `wgpu`, `cuda`); wgpu and cuda are
-    /// compiled in for the run.
-    #[arg(long)]
-    pub backend: Option<String>,
-    /// Only these topics (`cnn`) or experiments (`cnn/pneumonia`); repeatable.
-    #[arg(long)]
-    pub only: Vec<String>,
-    /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Do not download: experiments whose data is absent run on synthetic stand-ins,
-    /// marked as such.
-    #[arg(long)]
-    pub offline: bool,
-    /// Skip the experiments that finished and continue an interrupted one from its
-    /// checkpoint.
-    #[arg(long)]
-    pub resume: bool,
-    /// Where the runs, `curriculum.json` and `report/` go.
-    #[arg(long, default_value = "runs")]
-    pub out: PathBuf,
-}
+/// The curriculum's flags (`nn_core::experiment::CurriculumArgs`).
+pub type Args = nn_core::experiment::CurriculumArgs;
 
 pub fn run(args: Args) -> nn_core::Result<bool> {
     let binary = crate::course_binary::build(args.backend.as_deref())?;
     let data_dir = DataDir::resolve(args.data_dir.as_deref());
     let synthetic = args.offline || !download_data(&needed_datasets(&binary, &args)?, &data_dir);
     let mut cmd = Command::new(&binary);
-    cmd.args(["curriculum", "--preset", &args.preset])
-        .arg("--data-dir")
-        .arg(&data_dir)
-        .arg("--out")
-        .arg(&args.out);
-    if let Some(backend) = &args.backend {
-        cmd.args(["--backend", backend]);
-    }
-    for only in &args.only {
-        cmd.args(["--only", only]);
+    cmd.arg("curriculum").args(args.to_flags());
+    if args.data_dir.is_none() {
+        cmd.arg("--data-dir").arg(&data_dir);
     }
     if synthetic {
         cmd.arg("--synthetic");
-    }
-    if args.resume {
-        cmd.arg("--resume");
     }
     let status = cmd
         .status()

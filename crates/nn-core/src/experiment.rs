@@ -4,9 +4,11 @@
 
 mod cli;
 mod config_file;
+mod curriculum_args;
 
 pub use cli::{CommonArgs, Preset, cli_main, run_experiment};
 pub use config_file::resolve_config;
+pub use curriculum_args::CurriculumArgs;
 
 use crate::error::{ConfigError, Result};
 use crate::run::{Run, Summary};
