@@ -1,6 +1,7 @@
-//! Ctrl-C (SIGINT) during training: the experiment stops at its next step, keeps the
-//! checkpoint of its last finished epoch, exits with status 130 and a message naming the
-//! `--resume` command; that command then finishes the run from the checkpoint.
+//! Ctrl-C (SIGINT) during training: the experiment stops before its next batch, saves
+//! the epoch as it stands (`partial.ckpt`), exits with status 130 and a message naming
+//! the `--resume` command; that command then finishes the epoch from the next batch and
+//! the run from there.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -26,7 +27,7 @@ fn run_dir(out: &Path) -> Option<PathBuf> {
 }
 
 #[test]
-fn ctrl_c_keeps_the_checkpoint_and_says_how_to_resume() {
+fn ctrl_c_saves_the_epoch_so_far_and_says_how_to_resume() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
     let child = ngvm(out)
@@ -57,7 +58,11 @@ fn ctrl_c_keeps_the_checkpoint_and_says_how_to_resume() {
     assert_eq!(output.status.code(), Some(130), "{log}");
     let resume = format!("resume with --resume {}", run.display());
     assert!(log.contains(&resume), "{log}");
-    assert!(log.contains("epoch 1 is kept"), "{log}");
+    assert!(
+        log.contains("interrupted (Ctrl-C) in epoch 2 after"),
+        "{log}"
+    );
+    assert!(run.join("cnn/checkpoints/partial.ckpt").exists(), "{log}");
 
     let resumed = Command::new(env!("CARGO_BIN_EXE_ngvm"))
         .args(["cnn/fashion-mnist", "--resume"])
@@ -68,6 +73,15 @@ fn ctrl_c_keeps_the_checkpoint_and_says_how_to_resume() {
         .unwrap();
     let log = String::from_utf8_lossy(&resumed.stderr);
     assert!(resumed.status.success(), "{log}");
-    assert!(log.contains("resuming after epoch 1"), "{log}");
+    assert!(log.contains("resuming in epoch 2 after batch"), "{log}");
     assert!(run.join("summary.json").exists());
+    assert!(!run.join("cnn/checkpoints/partial.ckpt").exists());
+    let metrics = std::fs::read_to_string(run.join("cnn/metrics.jsonl")).unwrap();
+    for epoch in 1..=2 {
+        let lines = metrics
+            .lines()
+            .filter(|l| l.contains(&format!("\"epoch\":{epoch},")) && l.contains("\"train\""))
+            .count();
+        assert_eq!(lines, 1, "epoch {epoch} logged {lines} times:\n{metrics}");
+    }
 }

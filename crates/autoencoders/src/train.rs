@@ -95,20 +95,26 @@ pub fn train_loop<M: Module + Clone>(
     let mut train_seconds = 0.0;
     let state = fit(run, &fit_options, state, |mut state, ctx| {
         let started = std::time::Instant::now();
-        let mut sums: BTreeMap<String, f64> = BTreeMap::new();
         let order = ctx.data_order(train.len());
-        for chunk in order.chunks(batch) {
+        for (_, chunk) in ctx.batches(order.chunks(batch)) {
             let t = terms(&state.model, unit_batch(train, chunk, &device));
             let loss = t.loss.clone().into_scalar::<f32>() as f64;
             ctx.step(loss)?;
-            *sums.entry("loss".into()).or_default() += loss * chunk.len() as f64;
+            ctx.add("loss", loss * chunk.len() as f64);
             for (name, value) in t.logged {
-                *sums.entry(name.into()).or_default() += scalar(value) * chunk.len() as f64;
+                ctx.add(name, scalar(value) * chunk.len() as f64);
             }
             state = state.step(options.lr, t.loss);
         }
         train_seconds += started.elapsed().as_secs_f64();
-        sums.values_mut().for_each(|v| *v /= train.len() as f64);
+        if ctx.interrupted() {
+            return Ok((state, EpochLog::new()));
+        }
+        let sums: BTreeMap<String, f64> = ctx
+            .sums()
+            .iter()
+            .map(|(name, sum)| (name.clone(), sum / train.len() as f64))
+            .collect();
         let test_figures = evaluate(&state.model, test, batch, &eval_device, eval_seed, &terms);
         let log: EpochLog = vec![("train", sums), ("test", test_figures)];
         Ok((state, log))

@@ -172,11 +172,10 @@ pub fn train_diffusion(
     let started = std::time::Instant::now();
     let steps_path = run.path("steps.jsonl");
     let state = fit(run, &options, state, |mut state, ctx| {
-        let mut steps_log = StepLog::open_for_epoch(&steps_path, ctx.epoch)?;
-        let mut rng = ctx.rng("t and labels");
-        let mut sums = vec![0.0f64; buckets];
-        let mut counts = vec![0usize; buckets];
-        for chunk in ctx.data_order(train.len()).chunks(batch) {
+        let mut steps_log = StepLog::open(&steps_path, ctx)?;
+        let order = ctx.data_order(train.len());
+        for (b, chunk) in ctx.batches(order.chunks(batch)) {
+            let mut rng = ctx.batch_rng(b, "t and labels");
             let n = chunk.len();
             let x0 = batch_images(train, chunk, &norm, &device);
             let t: Vec<usize> = (0..n).map(|_| rng.random_range(1..=steps_total)).collect();
@@ -204,9 +203,9 @@ pub fn train_diffusion(
             let loss = per_image.clone().mean();
             let values = to_vec(per_image.detach());
             for (ti, v) in t.iter().zip(&values) {
-                let b = bucket_of(*ti, buckets, steps_total);
-                sums[b] += v;
-                counts[b] += 1;
+                let band = bucket_of(*ti, buckets, steps_total);
+                ctx.add(&format!("sum {band}"), *v);
+                ctx.add(&format!("count {band}"), 1.0);
             }
             let step = state.ema.updates + 1;
             let lr = settings.lr * (step as f64 / settings.warmup_steps.max(1) as f64).min(1.0);
@@ -217,12 +216,16 @@ pub fn train_diffusion(
             steps_log
                 .append(&serde_json::json!({"epoch": ctx.epoch, "step": step, "loss": mean}))?;
         }
+        if ctx.interrupted() {
+            return Ok((state, EpochLog::new()));
+        }
         let mut figures = BTreeMap::from([("loss".to_string(), ctx.mean_loss())]);
-        for b in 0..buckets {
-            if counts[b] > 0 {
+        for band in 0..buckets {
+            let count = ctx.sum(&format!("count {band}"));
+            if count > 0.0 {
                 figures.insert(
-                    bucket_key(b, buckets, steps_total),
-                    sums[b] / counts[b] as f64,
+                    bucket_key(band, buckets, steps_total),
+                    ctx.sum(&format!("sum {band}")) / count,
                 );
             }
         }

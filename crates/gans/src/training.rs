@@ -22,6 +22,9 @@ use nn_core::viz::{Curve, CurvePlot, save_grid, tensor_to_images};
 use nn_core::{Result, Run};
 use std::collections::BTreeMap;
 
+/// The per-step figures averaged into each epoch's log.
+const KEYS: [&str; 4] = ["d_loss", "g_loss", "d_real", "d_fake"];
+
 /// How a GAN is trained and watched.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct GanSettings {
@@ -161,10 +164,9 @@ pub fn train_gan<G: Generator, D: Discriminator>(
     // that were diverse at an earlier snapshot become alike.
     let mut was_diverse = false;
     let state = fit(run, &options, state, |mut state, ctx| {
-        let mut steps_file = StepLog::open_for_epoch(&steps_path, ctx.epoch)?;
-        let mut sums = [0.0f64; 4];
+        let mut steps_file = StepLog::open(&steps_path, ctx)?;
         let order = ctx.data_order(real.len());
-        for (b, chunk) in order.chunks(batch).enumerate() {
+        for (b, chunk) in ctx.batches(order.chunks(batch)) {
             let n = chunk.len();
             let real_batch = batch_images(real, chunk, &norm, &device);
             let (mut d_loss, mut d_real, mut d_fake) = (0.0, 0.0, 0.0);
@@ -187,8 +189,8 @@ pub fn train_gan<G: Generator, D: Discriminator>(
                 state.g = state.g.step(settings.lr_generator, loss);
             }
             ctx.step(d_loss + g_loss)?;
-            for (s, v) in sums.iter_mut().zip([d_loss, g_loss, d_real, d_fake]) {
-                *s += v;
+            for (key, value) in KEYS.iter().zip([d_loss, g_loss, d_real, d_fake]) {
+                ctx.add(key, value);
             }
             let step = (ctx.epoch - 1) * steps_per_epoch + b + 1;
             let line = serde_json::json!({
@@ -197,11 +199,13 @@ pub fn train_gan<G: Generator, D: Discriminator>(
             });
             steps_file.append(&line)?;
         }
+        if ctx.interrupted() {
+            return Ok((state, EpochLog::new()));
+        }
         let steps = ctx.steps().max(1) as f64;
-        let mut figures: BTreeMap<String, f64> = ["d_loss", "g_loss", "d_real", "d_fake"]
+        let mut figures: BTreeMap<String, f64> = KEYS
             .iter()
-            .zip(sums)
-            .map(|(k, s)| (k.to_string(), s / steps))
+            .map(|key| (key.to_string(), ctx.sum(key) / steps))
             .collect();
         if settings.snapshot_epochs.contains(&ctx.epoch) || ctx.epoch == settings.epochs {
             let samples = state.g.model.valid().generate(fixed.clone());

@@ -183,30 +183,32 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
     let options = FitOptions::new(config.epochs, train.len().div_ceil(batch));
     let state = fit(run, &options, state, |mut state, ctx| {
         let order = ctx.data_order(train.len());
-        let mut losses = [0.0; 2];
-        for chunk in order.chunks(batch) {
+        for (_, chunk) in ctx.batches(order.chunks(batch)) {
             let images = batch_images(&train, chunk, &norm, &device).flatten::<2>(1, 3);
             let labels = batch_labels(&train, chunk, &device);
             let mut step_loss = 0.0;
             let Pair { models, optims } = &mut state;
-            for ((model, optim), total) in models.iter_mut().zip(optims).zip(&mut losses) {
+            for ((model, optim), name) in models.iter_mut().zip(optims).zip(NAMES) {
                 let loss = loss_fn.forward(model.forward_flat(images.clone()), labels.clone());
                 let value = loss.clone().into_scalar::<f32>() as f64;
-                *total += value;
+                ctx.add(name, value);
                 step_loss += value / 2.0;
                 let grads = GradientsParams::from_grads(loss.backward(), &*model);
                 *model = optim.step(config.lr, model.clone(), grads);
             }
             ctx.step(step_loss)?;
         }
+        if ctx.interrupted() {
+            return Ok((state, EpochLog::new()));
+        }
         let mut log: EpochLog = Vec::new();
-        for i in 0..2 {
-            let dead = dead_fractions(&state.models[i], probe.clone());
-            let eval = evaluate(&state.models[i], &test, &norm, 1000, &eval_device);
+        for (model, name) in state.models.iter().zip(NAMES) {
+            let dead = dead_fractions(model, probe.clone());
+            let eval = evaluate(model, &test, &norm, 1000, &eval_device);
             let mut figures = BTreeMap::from([
                 (
                     "train_loss".to_string(),
-                    losses[i] / ctx.steps().max(1) as f64,
+                    ctx.sum(name) / ctx.steps().max(1) as f64,
                 ),
                 ("test_accuracy".to_string(), eval.accuracy()),
                 ("dead_mean".to_string(), mean(&dead)),
@@ -214,7 +216,7 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
             for (layer, d) in dead.iter().enumerate() {
                 figures.insert(format!("dead_layer_{}", layer + 1), *d);
             }
-            log.push((NAMES[i], figures));
+            log.push((name, figures));
         }
         Ok((state, log))
     })?;

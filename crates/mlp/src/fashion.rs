@@ -203,28 +203,29 @@ pub fn run_scratch(config: &FashionMlpConfig, run: &mut Run) -> Result<Summary> 
     let state = fit(run, &options, state, |mut state, ctx| {
         let order = ctx.data_order(train.len());
         let started = Instant::now();
-        let mut correct = 0;
-        for chunk in order.chunks(batch) {
+        let mut seen = 0;
+        for (_, chunk) in ctx.batches(order.chunks(batch)) {
             let xb = x_train.select(Axis(0), chunk);
             let yb: Vec<usize> = chunk.iter().map(|&i| y_train[i]).collect();
             let step = state.mlp.backprop(xb.view(), &yb);
             ctx.step(step.loss as f64)?;
-            correct += step.correct;
+            ctx.add("correct", step.correct as f64);
             state.optim.step(&mut state.mlp, step.gradients);
+            seen += chunk.len();
         }
         let elapsed = started.elapsed().as_secs_f64();
-        (trained, seconds) = (trained + train.len(), seconds + elapsed);
+        (trained, seconds) = (trained + seen, seconds + elapsed);
+        if ctx.interrupted() {
+            return Ok((state, EpochLog::new()));
+        }
         let (test_loss, test_accuracy) = evaluate_scratch(&state.mlp, &x_test, &y_test);
         let log: EpochLog = vec![
             (
                 "train",
                 BTreeMap::from([
                     ("loss".into(), ctx.mean_loss()),
-                    ("accuracy".into(), correct as f64 / train.len() as f64),
-                    (
-                        "images_per_second".into(),
-                        train.len() as f64 / elapsed.max(1e-9),
-                    ),
+                    ("accuracy".into(), ctx.sum("correct") / train.len() as f64),
+                    ("images_per_second".into(), seen as f64 / elapsed.max(1e-9)),
                 ]),
             ),
             (

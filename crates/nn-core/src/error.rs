@@ -167,9 +167,9 @@ pub enum Error {
     #[error("checkpoint {path}: {reason}")]
     Checkpoint { path: PathBuf, reason: String },
     #[error(
-        "interrupted (Ctrl-C); the checkpoint of epoch {epoch} is kept: resume with --resume {run_dir}"
+        "interrupted (Ctrl-C) {at}; the training state is saved: resume with --resume {run_dir}"
     )]
-    Interrupted { epoch: usize, run_dir: PathBuf },
+    Interrupted { at: String, run_dir: PathBuf },
     #[error("{0}")]
     Other(String),
 }

@@ -203,9 +203,9 @@ pub fn train_classifier<M: ImageClassifier>(
     let state = fit(run, &fit_options, state, |mut state, ctx| {
         let order = ctx.data_order(train.len());
         let lr = options.lr_at(ctx.epoch);
-        let mut hits = 0usize;
         let started = std::time::Instant::now();
-        for (b, chunk) in order.chunks(batch).enumerate() {
+        let mut seen = 0usize;
+        for (b, chunk) in ctx.batches(order.chunks(batch)) {
             let (source, indices): (std::borrow::Cow<ImageDataset>, Vec<usize>) =
                 match &options.augment {
                     Some(pipeline) => (
@@ -222,18 +222,23 @@ pub fn train_classifier<M: ImageClassifier>(
             let labels = batch_labels(&source, &indices, &device);
             let logits = state.model.forward(images);
             let predicted = logits.clone().argmax(1).flatten::<1>(0, 1);
-            hits += predicted
+            let hits = predicted
                 .equal(labels.clone())
                 .int()
                 .sum()
-                .into_scalar::<i64>() as usize;
+                .into_scalar::<i64>();
+            ctx.add("correct", hits as f64);
             let loss = loss_fn.forward(logits, labels);
             ctx.step(loss.clone().into_scalar::<f32>() as f64)?;
             state = state.step(lr, loss);
+            seen += chunk.len();
         }
         let seconds = started.elapsed().as_secs_f64();
-        trained_images += train.len();
+        trained_images += seen;
         train_seconds += seconds;
+        if ctx.interrupted() {
+            return Ok((state, EpochLog::new()));
+        }
         let eval = evaluate(
             &state.model,
             test,
@@ -244,13 +249,13 @@ pub fn train_classifier<M: ImageClassifier>(
         let mut train_figures = BTreeMap::new();
         train_figures.insert(
             "images_per_second".to_string(),
-            train.len() as f64 / seconds.max(1e-9),
+            seen as f64 / seconds.max(1e-9),
         );
         train_figures.insert("loss".to_string(), ctx.mean_loss());
         train_figures.insert("lr".to_string(), lr);
         train_figures.insert(
             "accuracy".to_string(),
-            hits as f64 / train.len().max(1) as f64,
+            ctx.sum("correct") / train.len().max(1) as f64,
         );
         let mut test_figures = BTreeMap::new();
         test_figures.insert("loss".to_string(), eval.loss);

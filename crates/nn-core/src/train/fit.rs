@@ -1,6 +1,8 @@
 //! The shared epoch loop: seeding, progress, divergence stop, metrics, checkpoints, resume.
 
 use super::checkpoint::Checkpoint;
+use super::epoch::EpochContext;
+use super::partial;
 use crate::backend::{derive_seed, seed_device};
 use crate::error::{Error, Result};
 use crate::run::Run;
@@ -45,85 +47,16 @@ impl FitOptions {
 /// Figures of one epoch, by split: `[("train", {"loss": 0.4}), ("test", {...})]`.
 pub type EpochLog = Vec<(&'static str, BTreeMap<String, f64>)>;
 
-/// What one epoch of a loop gets: its number, its seed, and a step counter that draws
-/// progress and stops on a non-finite loss.
-pub struct EpochContext {
-    pub epoch: usize,
-    pub epochs: usize,
-    /// The seed of this epoch, derived from the run seed and the epoch number, so a
-    /// resumed run draws the same data order and noise as an uninterrupted one.
-    pub seed: u64,
-    step: usize,
-    loss_sum: f64,
-    bar: indicatif::ProgressBar,
-    checkpoint_dir: std::path::PathBuf,
-    run_dir: std::path::PathBuf,
-    /// The first loss of the run and the factor above which a loss counts as diverged.
-    first_loss: Option<f64>,
-    explode_factor: Option<f64>,
-}
-
-impl EpochContext {
-    /// Records one step's loss: advances the progress bar, and fails with
-    /// [`Error::Diverged`] when the loss is NaN or infinite, or has exploded to more than
-    /// [`FitOptions::explode_factor`] times the run's first loss.
-    pub fn step(&mut self, loss: f64) -> Result<()> {
-        if super::interrupt::requested() {
-            self.bar.abandon();
-            return Err(Error::Interrupted {
-                epoch: super::checkpoint::list(&self.checkpoint_dir)
-                    .last()
-                    .map_or(0, |(epoch, _)| *epoch),
-                run_dir: self.run_dir.clone(),
-            });
-        }
-        self.step += 1;
-        let first = *self.first_loss.get_or_insert(loss);
-        let exploded = self
-            .explode_factor
-            .is_some_and(|factor| loss.abs() > factor * first.abs().max(1.0));
-        if !loss.is_finite() || exploded {
-            self.bar.abandon();
-            return Err(Error::Diverged {
-                epoch: self.epoch,
-                step: self.step,
-                value: loss,
-                checkpoint_dir: self.checkpoint_dir.clone(),
-            });
-        }
-        self.loss_sum += loss;
-        self.bar
-            .set_message(format!("loss {:.4}", self.loss_sum / self.step as f64));
-        self.bar.inc(1);
-        Ok(())
-    }
-
-    /// Mean of the losses passed to [`EpochContext::step`] so far.
-    pub fn mean_loss(&self) -> f64 {
-        self.loss_sum / self.step.max(1) as f64
-    }
-
-    /// Steps taken so far this epoch.
-    pub fn steps(&self) -> usize {
-        self.step
-    }
-
-    /// `0..n` in this epoch's shuffled order.
-    pub fn data_order(&self, n: usize) -> Vec<usize> {
-        crate::data::batch::shuffled_indices(n, derive_seed(self.seed, "order"))
-    }
-
-    /// A CPU RNG for a purpose within this epoch (augmentation, noise).
-    pub fn rng(&self, purpose: &str) -> rand::rngs::StdRng {
-        crate::backend::rng(self.seed, purpose)
-    }
-}
-
 /// Runs `epoch_fn` for each epoch, from the start or (when the run resumes) after its last
 /// good checkpoint. Each epoch: the device is seeded from (run seed, epoch), the function
 /// trains and returns its figures, they are appended to `metrics.jsonl`, and the state is
 /// checkpointed atomically. An initial checkpoint (epoch 0) is written first, so even a
 /// run that diverges in its first epoch leaves a good one.
+///
+/// Ctrl-C: an epoch the loop cut short (see [`EpochContext::batches`]) is saved as it
+/// stands to `partial.ckpt`, and a resume continues it at the next batch; a Ctrl-C
+/// between epochs stops after the last one's checkpoint. Either way the result is
+/// [`Error::Interrupted`], naming the `--resume` command.
 pub fn fit<S: TrainState>(
     run: &mut Run,
     options: &FitOptions,
@@ -133,9 +66,31 @@ pub fn fit<S: TrainState>(
     super::interrupt::install();
     let dir = run.checkpoint_dir();
     let mut start = 0;
+    let mut resumed_epoch = None;
     if run.resumed {
-        match Checkpoint::latest(&dir) {
-            Some((checkpoint, path)) => {
+        let latest = Checkpoint::latest(&dir);
+        let completed = latest.as_ref().map_or(0, |(c, _)| c.epoch);
+        let (checkpoint, from) = match partial::load(&dir, completed) {
+            Some((checkpoint, partial)) => {
+                let from = format!(
+                    "in epoch {} after batch {} from {}",
+                    partial.epoch,
+                    partial.batches,
+                    partial::path(&dir).display()
+                );
+                resumed_epoch = Some(partial);
+                (Some(checkpoint), from)
+            }
+            None => match latest {
+                Some((checkpoint, path)) => {
+                    let from = format!("after epoch {} from {}", checkpoint.epoch, path.display());
+                    (Some(checkpoint), from)
+                }
+                None => (None, String::new()),
+            },
+        };
+        match checkpoint {
+            Some(checkpoint) => {
                 state = state.restore(&checkpoint)?;
                 start = checkpoint.epoch;
                 if let Some(times) = checkpoint
@@ -148,7 +103,7 @@ pub fn fit<S: TrainState>(
                     }
                 }
                 run.truncate_metrics_after(start)?;
-                eprintln!("resuming after epoch {start} from {}", path.display());
+                eprintln!("resuming {from}");
             }
             None => eprintln!(
                 "no usable checkpoint in {}: starting from the beginning",
@@ -156,23 +111,32 @@ pub fn fit<S: TrainState>(
             ),
         }
     }
-    if start == 0 {
+    if start == 0 && resumed_epoch.is_none() {
         save(run, &state, 0, options)?;
     }
-    let mut first_loss = None;
+    let mut first_loss = resumed_epoch.as_ref().and_then(|p| p.first_loss);
     for epoch in start + 1..=options.epochs {
+        if super::interrupt::requested() {
+            return Err(Error::Interrupted {
+                at: format!("after epoch {}", epoch - 1),
+                run_dir: run.dir.clone(),
+            });
+        }
         let seed = derive_seed(run.seed, &format!("epoch-{epoch}"));
         seed_device(&run.device, seed, "device");
-        let bar = progress_bar(run, epoch, options);
+        let resumed = resumed_epoch.take().unwrap_or_default();
         let mut ctx = EpochContext {
             epoch,
             epochs: options.epochs,
             seed,
-            step: 0,
-            loss_sum: 0.0,
-            bar,
+            step: resumed.steps,
+            loss_sum: resumed.loss_sum,
+            sums: resumed.sums,
+            skip: resumed.batches,
+            cut: Default::default(),
+            device: run.device.clone(),
+            bar: progress_bar(run, epoch, options),
             checkpoint_dir: dir.clone(),
-            run_dir: run.dir.clone(),
             first_loss,
             explode_factor: options.explode_factor,
         };
@@ -181,7 +145,28 @@ pub fn fit<S: TrainState>(
         first_loss = ctx.first_loss;
         state = next;
         ctx.bar.finish_and_clear();
-        let seconds = started.elapsed().as_secs_f64();
+        let seconds = resumed.seconds + started.elapsed().as_secs_f64();
+        if let Some(batches) = ctx.cut.get() {
+            let partial = partial::PartialEpoch {
+                epoch,
+                batches,
+                steps: ctx.step,
+                loss_sum: ctx.loss_sum,
+                first_loss,
+                sums: ctx.sums,
+                seconds,
+            };
+            let checkpoint = checkpoint_of(run, &state, epoch - 1)?;
+            let path = partial::save(&dir, checkpoint, &partial)?;
+            return Err(Error::Interrupted {
+                at: format!(
+                    "in epoch {epoch} after {batches} of {} batches (saved to {})",
+                    options.steps_per_epoch,
+                    path.display()
+                ),
+                run_dir: run.dir.clone(),
+            });
+        }
         run.record_epoch_time(epoch, seconds);
         for (split, figures) in &log {
             let mut record = serde_json::Map::new();
@@ -202,12 +187,14 @@ pub fn fit<S: TrainState>(
         );
         if epoch % options.checkpoint_every.max(1) == 0 || epoch == options.epochs {
             save(run, &state, epoch, options)?;
+            partial::remove(&dir);
         }
     }
     Ok(state)
 }
 
-fn save<S: TrainState>(run: &Run, state: &S, epoch: usize, options: &FitOptions) -> Result<()> {
+/// The state as a checkpoint of `epoch` finished epochs, with the epoch times so far.
+fn checkpoint_of<S: TrainState>(run: &Run, state: &S, epoch: usize) -> Result<Checkpoint> {
     let mut checkpoint = Checkpoint::new(epoch);
     state.save(&mut checkpoint)?;
     let times = run.summary(epoch, Default::default()).epoch_seconds;
@@ -217,7 +204,11 @@ fn save<S: TrainState>(run: &Run, state: &S, epoch: usize, options: &FitOptions)
     };
     extra.insert("epoch_seconds".into(), times.into());
     checkpoint.extra = serde_json::Value::Object(extra);
-    checkpoint.save(&run.checkpoint_dir(), options.keep_checkpoints)?;
+    Ok(checkpoint)
+}
+
+fn save<S: TrainState>(run: &Run, state: &S, epoch: usize, options: &FitOptions) -> Result<()> {
+    checkpoint_of(run, state, epoch)?.save(&run.checkpoint_dir(), options.keep_checkpoints)?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
-//! Ctrl-C during training. The first SIGINT asks the loop to stop at its next step: the
-//! checkpoint of the last finished epoch stays the one to resume from, and the error names
-//! the `--resume` command. A second SIGINT exits at once.
+//! Ctrl-C during training. The first SIGINT asks the loop to stop before its next batch;
+//! [`fit`](super::fit) saves the state as it stands and the error names the `--resume`
+//! command. A second SIGINT exits at once.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -9,6 +9,18 @@ static REQUESTED: AtomicBool = AtomicBool::new(false);
 /// Whether Ctrl-C was pressed since the handler was installed.
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::Relaxed)
+}
+
+/// Asks the running loop to stop as Ctrl-C does (for a caller that stops a run itself,
+/// and for tests). The request stays until [`clear`].
+pub fn request() {
+    REQUESTED.store(true, Ordering::SeqCst);
+}
+
+/// Withdraws a request (for tests, and for a caller that handled the interrupt and goes
+/// on training).
+pub fn clear() {
+    REQUESTED.store(false, Ordering::SeqCst);
 }
 
 /// Installs the SIGINT handler (once per process; [`super::fit`] calls it).

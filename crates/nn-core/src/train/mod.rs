@@ -13,11 +13,13 @@
 
 pub mod checkpoint;
 pub mod classifier;
+mod epoch;
 mod fit;
 pub mod interrupt;
 mod model_state;
 mod optim;
 mod params;
+mod partial;
 pub mod stage;
 pub mod step_log;
 
@@ -25,7 +27,8 @@ pub use checkpoint::Checkpoint;
 pub use classifier::{
     ClassifierOptions, Evaluation, ImageClassifier, TrainedClassifier, evaluate, train_classifier,
 };
-pub use fit::{EpochContext, EpochLog, FitOptions, TrainState, fit};
+pub use epoch::{Batches, EpochContext};
+pub use fit::{EpochLog, FitOptions, TrainState, fit};
 pub use model_state::ModelState;
 pub use optim::{OptimizerKind, adam, sgd};
 pub use params::{learnable_parameter_count, parameter_values};

@@ -1,7 +1,8 @@
 //! A per-step log (`steps.jsonl`, one JSON object per optimiser step) beside the per-epoch
 //! `metrics.jsonl`: short runs of few epochs still get a loss curve with a point per
-//! step. A resumed run rewrites the steps of the epochs it repeats.
+//! step. A resumed run rewrites the steps it repeats.
 
+use super::EpochContext;
 use crate::{Error, Result};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,12 +14,21 @@ pub struct StepLog {
 }
 
 impl StepLog {
-    /// Opens `path` for the steps of `epoch`, dropping any lines of that epoch or later (a
-    /// resumed run repeats them).
-    pub fn open_for_epoch(path: &Path, epoch: usize) -> Result<StepLog> {
+    /// Opens `path` for the steps of the context's epoch. Lines of that epoch or later
+    /// are dropped (a resumed run repeats them), except the first ones of a mid-epoch
+    /// resume, one per batch already trained.
+    pub fn open(path: &Path, ctx: &EpochContext) -> Result<StepLog> {
+        let mut of_epoch = 0;
         let kept: String = read_steps(path)
             .into_iter()
-            .filter(|v| v["epoch"].as_u64().is_some_and(|e| (e as usize) < epoch))
+            .filter(|v| match v["epoch"].as_u64().map(|e| e as usize) {
+                Some(e) if e < ctx.epoch => true,
+                Some(e) if e == ctx.epoch => {
+                    of_epoch += 1;
+                    of_epoch <= ctx.resumed_batches()
+                }
+                _ => false,
+            })
             .map(|v| format!("{v}\n"))
             .collect();
         std::fs::write(path, kept).map_err(|e| Error::io(path, e))?;
