@@ -250,13 +250,16 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
                 cmd.args(["--preset", &args.common.preset])
                     .arg("--data-dir")
                     .arg(&data_dir);
-                if let Some(backend) = &args.common.backend {
-                    cmd.args(["--backend", backend]);
-                }
                 if synthetic_allowed {
                     cmd.arg("--synthetic");
                 }
             }
+        }
+        if let Some(backend) = &args.common.backend {
+            cmd.args(["--backend", backend]);
+        }
+        if let Some(devices) = &args.common.devices {
+            cmd.args(["--devices", devices]);
         }
         cmd.arg("--out").arg(&args.common.out);
         state.experiments[i].status = "running".into();

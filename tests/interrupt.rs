@@ -45,6 +45,9 @@ fn ctrl_c_saves_the_epoch_so_far_and_says_how_to_resume() {
         assert!(Instant::now() < deadline, "no checkpoint after 10 minutes");
         std::thread::sleep(Duration::from_millis(20));
     };
+    // The checkpoint file appears at its rename, a moment before epoch 2 starts; a Ctrl-C
+    // in that moment stops cleanly after epoch 1 instead. Wait into epoch 2 (7 s here).
+    std::thread::sleep(Duration::from_millis(1000));
     let pid = i32::try_from(child.id()).unwrap();
     assert!(pid > 1);
     // SAFETY: kill(2) with our own child's pid.
@@ -56,7 +59,7 @@ fn ctrl_c_saves_the_epoch_so_far_and_says_how_to_resume() {
         "finished before the interrupt: the test lost the race"
     );
     assert_eq!(output.status.code(), Some(130), "{log}");
-    let resume = format!("resume with --resume {}", run.display());
+    let resume = format!("resume with --resume {}\n", run.display());
     assert!(log.contains(&resume), "{log}");
     assert!(
         log.contains("interrupted (Ctrl-C) in epoch 2 after"),

@@ -78,6 +78,21 @@ impl BackendKind {
             _ => Err(missing()),
         }
     }
+
+    /// Device `index` of this backend, for data-parallel training (`--devices`). A CPU
+    /// backend has one device: every index is that CPU.
+    pub fn device_at(self, index: usize) -> Result<Device> {
+        match self {
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DiscreteGpu(index))),
+            #[cfg(feature = "cuda")]
+            Self::Cuda => Ok(Device::cuda(index)),
+            _ => {
+                let _ = index;
+                self.device()
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for BackendKind {

@@ -55,12 +55,18 @@ pub struct Run {
     pub limit: Option<usize>,
     /// The run directory.
     pub dir: PathBuf,
+    /// The directory `--resume` takes: the run's own, or for a stage its parent run's.
+    pub resume_dir: PathBuf,
     /// True when continuing an earlier run (`--resume`).
     pub resumed: bool,
     /// The parent of all run directories (`--out`), to find sibling runs.
     pub out_root: PathBuf,
     /// Draw progress bars (off in tests and when stderr is not a terminal).
     pub progress: bool,
+    /// The training devices of data-parallel training (`--devices`): empty for one device.
+    devices: Vec<Device>,
+    /// Whether a training loop took [`Run::parallel_devices`].
+    devices_used: bool,
     started: Instant,
     data: DataInfo,
     epoch_seconds: Vec<f64>,
@@ -113,15 +119,46 @@ impl Run {
             allow_synthetic: options.allow_synthetic,
             limit: options.limit,
             out_root,
+            resume_dir: dir.clone(),
             dir,
             resumed,
             progress: options.progress,
+            devices: Vec::new(),
+            devices_used: false,
             started: Instant::now(),
             data: DataInfo::default(),
             epoch_seconds: Vec::new(),
             files: Vec::new(),
             notes: Vec::new(),
         })
+    }
+
+    /// Trains data-parallel on devices `indices` of the run's backend (`--devices 0,1`);
+    /// the first becomes the run's device. One index or none keeps one device.
+    pub fn set_devices(&mut self, indices: &[usize]) -> Result<()> {
+        if indices.len() < 2 {
+            if let Some(&index) = indices.first() {
+                self.device = self.backend.device_at(index)?;
+            }
+            return Ok(());
+        }
+        self.devices = indices
+            .iter()
+            .map(|&i| self.backend.device_at(i).map(Device::autodiff))
+            .collect::<Result<_>>()?;
+        self.device = self.backend.device_at(indices[0])?;
+        Ok(())
+    }
+
+    /// The training devices of data-parallel training, or `None` for one device. Only
+    /// the classifier path trains data-parallel; a run that asked for it and never took
+    /// them says so in its summary notes.
+    pub fn parallel_devices(&mut self) -> Option<Vec<Device>> {
+        if self.devices.len() < 2 {
+            return None;
+        }
+        self.devices_used = true;
+        Some(self.devices.clone())
     }
 
     /// The training device: the run's device with autodiff.
@@ -282,8 +319,24 @@ impl Run {
             epoch_seconds: self.epoch_seconds.clone(),
             metrics,
             files: self.files.clone(),
-            notes: self.notes.clone(),
+            notes: self.notes_with_devices(),
         }
+    }
+
+    /// The notes, plus one on `--devices` when more than one device was asked for.
+    fn notes_with_devices(&self) -> Vec<String> {
+        let mut notes = self.notes.clone();
+        if self.devices.len() > 1 {
+            notes.push(if self.devices_used {
+                format!(
+                    "trained data-parallel on {} devices (--devices)",
+                    self.devices.len()
+                )
+            } else {
+                "--devices was ignored: only the classifier path trains data-parallel; this run trained on the first device".to_string()
+            });
+        }
+        notes
     }
 
     /// Writes `summary.json` atomically.
@@ -320,9 +373,12 @@ impl Run {
             allow_synthetic: self.allow_synthetic,
             limit: self.limit,
             dir,
+            resume_dir: self.resume_dir.clone(),
             resumed: self.resumed,
             out_root: self.out_root.clone(),
             progress: self.progress,
+            devices: self.devices.clone(),
+            devices_used: false,
             started: Instant::now(),
             data: self.data.clone(),
             epoch_seconds: Vec::new(),
@@ -352,6 +408,7 @@ impl Run {
         if stage.data.synthetic {
             self.data.synthetic = true;
         }
+        self.devices_used |= stage.devices_used;
         if self.epoch_seconds.is_empty() {
             self.epoch_seconds = stage.epoch_seconds.clone();
         }

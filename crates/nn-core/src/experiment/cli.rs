@@ -72,6 +72,11 @@ pub struct CommonArgs {
     /// Backend to run on.
     #[arg(long, value_enum, default_value_t = BackendKind::preferred())]
     pub backend: BackendKind,
+    /// Train on several devices of the backend at once, data-parallel (classifiers only):
+    /// `--devices 0,1` for two GPUs. Each batch is split across them. A CPU backend has
+    /// one device, so there every entry is the same CPU (this only tests the path).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub devices: Vec<usize>,
     /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -166,6 +171,7 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
         resume: args.resume.clone(),
         progress: std::io::stderr().is_terminal(),
     })?;
+    run.set_devices(&args.devices)?;
     if !run.resumed {
         run.write_config(&config)?;
     }

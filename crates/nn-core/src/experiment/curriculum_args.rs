@@ -12,6 +12,10 @@ pub struct CurriculumArgs {
     /// wgpu and cuda in for the run.
     #[arg(long)]
     pub backend: Option<String>,
+    /// Train the classifiers data-parallel on these devices of the backend (`0,1`); the
+    /// other experiments note that they trained on the first.
+    #[arg(long, value_name = "LIST")]
+    pub devices: Option<String>,
     /// Only these topics (`cnn`) or experiments (`cnn/pneumonia`); repeatable.
     #[arg(long)]
     pub only: Vec<String>,
@@ -38,6 +42,9 @@ impl CurriculumArgs {
             vec!["--preset".into(), self.preset.clone().into()];
         if let Some(backend) = &self.backend {
             flags.extend(["--backend".into(), backend.into()]);
+        }
+        if let Some(devices) = &self.devices {
+            flags.extend(["--devices".into(), devices.into()]);
         }
         for only in &self.only {
             flags.extend(["--only".into(), only.into()]);
@@ -78,6 +85,8 @@ mod tests {
                 "full",
                 "--backend",
                 "wgpu",
+                "--devices",
+                "0,1",
                 "--only",
                 "cnn",
                 "--only",

@@ -2,6 +2,7 @@
 //! [`ImageDataset`] through [`fit`](super::fit), evaluate it, and write its curves and
 //! confusion matrix. The MLP, CNN and transfer weeks all train through here.
 
+use super::data_parallel::DataParallel;
 use super::fit::{EpochLog, FitOptions, fit};
 use super::model_state::ModelState;
 use crate::augment::Pipeline;
@@ -9,7 +10,7 @@ use crate::data::{ImageDataset, Normalization, batch_images, batch_labels};
 use crate::error::Result;
 use crate::metrics::{ConfusionMatrix, accuracy, roc_auc, top_k_accuracy};
 use crate::run::Run;
-use burn::module::Module;
+use burn::module::{Module, ModuleDisplay};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
@@ -17,7 +18,7 @@ use std::collections::BTreeMap;
 
 /// A model that maps a `[batch, channels, height, width]` image tensor to
 /// `[batch, classes]` logits.
-pub trait ImageClassifier: Module + Clone {
+pub trait ImageClassifier: Module + ModuleDisplay + Clone + 'static {
     fn forward(&self, images: Tensor<4>) -> Tensor<2>;
 }
 
@@ -199,6 +200,7 @@ pub fn train_classifier<M: ImageClassifier>(
         .with_weights(options.class_weights.clone())
         .init(&device);
     let state = ModelState::new(model, options.optimizer.clone());
+    let parallel = run.parallel_devices().map(DataParallel::<M>::new);
     let (mut trained_images, mut train_seconds) = (0usize, 0f64);
     let state = fit(run, &fit_options, state, |mut state, ctx| {
         let order = ctx.data_order(train.len());
@@ -218,6 +220,21 @@ pub fn train_classifier<M: ImageClassifier>(
                     ),
                     None => (std::borrow::Cow::Borrowed(train), chunk.to_vec()),
                 };
+            seen += chunk.len();
+            if let Some(parallel) = &parallel {
+                let (next, figures) = parallel.step(
+                    state,
+                    lr,
+                    &source,
+                    &indices,
+                    &options.normalization,
+                    &options.class_weights,
+                )?;
+                state = next;
+                ctx.add("correct", figures.correct as f64);
+                ctx.step(figures.loss)?;
+                continue;
+            }
             let images = batch_images(&source, &indices, &options.normalization, &device);
             let labels = batch_labels(&source, &indices, &device);
             let logits = state.model.forward(images);
@@ -231,7 +248,6 @@ pub fn train_classifier<M: ImageClassifier>(
             let loss = loss_fn.forward(logits, labels);
             ctx.step(loss.clone().into_scalar::<f32>() as f64)?;
             state = state.step(lr, loss);
-            seen += chunk.len();
         }
         let seconds = started.elapsed().as_secs_f64();
         trained_images += seen;

@@ -119,7 +119,7 @@ pub fn fit<S: TrainState>(
         if super::interrupt::requested() {
             return Err(Error::Interrupted {
                 at: format!("after epoch {}", epoch - 1),
-                run_dir: run.dir.clone(),
+                run_dir: run.resume_dir.clone(),
             });
         }
         let seed = derive_seed(run.seed, &format!("epoch-{epoch}"));
@@ -164,7 +164,7 @@ pub fn fit<S: TrainState>(
                     options.steps_per_epoch,
                     path.display()
                 ),
-                run_dir: run.dir.clone(),
+                run_dir: run.resume_dir.clone(),
             });
         }
         run.record_epoch_time(epoch, seconds);

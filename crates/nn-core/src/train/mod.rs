@@ -13,6 +13,7 @@
 
 pub mod checkpoint;
 pub mod classifier;
+pub mod data_parallel;
 mod epoch;
 mod fit;
 pub mod interrupt;

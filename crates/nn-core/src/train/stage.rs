@@ -51,7 +51,7 @@ pub fn train_stage<M: ImageClassifier>(
     options: &ClassifierOptions,
 ) -> Result<StageResult<M>> {
     let mut stage = run.stage(name)?;
-    let params = model.num_params();
+    let params = burn::module::Module::num_params(&model);
     let trained = train_classifier(&mut stage, model, train, test, options)?;
     let seconds = stage.summary(options.epochs, BTreeMap::new()).epoch_seconds;
     run.absorb(&stage);

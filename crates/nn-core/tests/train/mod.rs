@@ -1,5 +1,6 @@
 mod checkpoint;
 mod config;
+mod data_parallel;
 mod demo;
 mod metrics;
 mod resource_errors;
