@@ -740,6 +740,62 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
+# The layers of src/bench/conv_layers.rs: (name, channels in, channels out, size, batch).
+CONV_LAYERS = [
+    ("cnn-fashion conv2", 32, 64, 14, 128),
+    ("cnn-fashion conv3", 64, 64, 7, 128),
+    ("vgg19 stage 1", 64, 64, 32, 32),
+    ("vgg19 stage 2", 128, 128, 16, 32),
+    ("vgg19 stage 3", 256, 256, 8, 32),
+    ("vgg19 stage 4", 512, 512, 4, 32),
+    ("vgg19 stage 5", 512, 512, 2, 32),
+]
+
+
+def _median_ms(fn, warmup, steps, device):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        fn()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def conv_layers(device, warmup, steps):
+    """Forward, forward + backward (input and weight gradients), and the weight gradient
+    alone of one 3x3 convolution per layer of CONV_LAYERS, as JSON lines."""
+    for name, c, o, s, n in CONV_LAYERS:
+        torch.manual_seed(0)
+        conv = torch.nn.Conv2d(c, o, 3, padding=1).to(device)
+        x = torch.randn(n, c, s, s, device=device)
+        g = torch.randn(n, o, s, s, device=device)
+
+        def forward():
+            with torch.no_grad():
+                return conv(x).sum().item()
+
+        def step():
+            conv.zero_grad(set_to_none=True)
+            xg = x.clone().requires_grad_(True)
+            conv(xg).sum().backward()
+            return xg.grad.sum().item() + conv.weight.grad.sum().item()
+
+        def weight_grad():
+            return torch.nn.grad.conv2d_weight(x, conv.weight.shape, g, padding=1).sum().item()
+
+        print(json.dumps({
+            "layer": name,
+            "forward_ms": _median_ms(forward, warmup, steps, device),
+            "step_ms": _median_ms(step, warmup, steps, device),
+            "weight_grad_ms": _median_ms(weight_grad, warmup, steps, device),
+        }), flush=True)
+    return 0
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workload", action="extend", nargs="+", metavar="NAME",
@@ -751,6 +807,8 @@ def parse_args(argv):
     parser.add_argument("--list", action="store_true", help="print the workload names")
     parser.add_argument("--params", action="store_true",
                         help="print each workload's parameter count, no timing")
+    parser.add_argument("--conv-layers", action="store_true",
+                        help="time single 3x3 convolutions (ngvm bench --workload conv-layers)")
     args = parser.parse_args(argv)
     if args.threads < 1 or args.warmup < 0 or args.steps < 1:
         parser.error("need --threads >= 1, --warmup >= 0, --steps >= 1")
@@ -777,6 +835,8 @@ def main(argv=None):
     device = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.set_default_dtype(torch.float32)
+    if args.conv_layers:
+        return conv_layers(device, args.warmup, args.steps)
 
     status = 0
     for name in names:

@@ -2,6 +2,7 @@
 //! the course's own models on each backend, data decoding speed, and optionally the same
 //! workloads in PyTorch side by side. Writes `bench/results.md` and `bench/results.json`.
 
+pub mod conv_layers;
 pub mod decode;
 pub mod torch;
 pub mod workloads;
@@ -16,7 +17,9 @@ pub struct Args {
     /// Backends to measure (repeatable); default `flex`.
     #[arg(long)]
     pub backend: Vec<BackendKind>,
-    /// Workloads (repeatable): the training ones (see `--list`) and `decode`; default all.
+    /// Workloads (repeatable): the training ones (see `--list`), `decode`, and
+    /// `conv-layers` (single convolutions, only when named); default all but
+    /// `conv-layers`.
     #[arg(long)]
     pub workload: Vec<String>,
     /// Untimed steps first (allocation, autotuning).
@@ -129,12 +132,16 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
             );
         }
         println!("{:<12} decoding every data set present", "decode");
+        println!(
+            "{:<12} single 3x3 convolutions: forward, step, weight gradient (only when named)",
+            "conv-layers"
+        );
         return Ok(true);
     }
     for w in &args.workload {
-        if w != "decode" && !known.contains(&w.as_str()) {
+        if w != "decode" && w != "conv-layers" && !known.contains(&w.as_str()) {
             return Err(nn_core::Error::Other(format!(
-                "--workload {w}: unknown; known: {}, decode",
+                "--workload {w}: unknown; known: {}, decode, conv-layers",
                 known.join(", ")
             )));
         }
@@ -239,6 +246,31 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     } else {
         Vec::new()
     };
+    let mut layers = Vec::new();
+    if args.workload.iter().any(|w| w == "conv-layers") {
+        for &backend in &backends {
+            layers.extend(conv_layers::measure(backend, args.warmup, args.steps)?);
+        }
+        if compare {
+            match conv_layers::torch(
+                &python,
+                &args.torch_script,
+                machine.threads,
+                args.warmup,
+                args.steps,
+            ) {
+                Ok(times) => {
+                    for layer in &mut layers {
+                        layer.torch = times
+                            .iter()
+                            .find(|(name, _)| *name == layer.layer)
+                            .map(|(_, t)| t.clone());
+                    }
+                }
+                Err(why) => eprintln!("conv-layers: {why}"),
+            }
+        }
+    }
     let report = results::Report {
         machine,
         torch: torch_version,
@@ -247,6 +279,7 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
         rounds: args.rounds.max(1),
         workloads: measured,
         decoding,
+        conv_layers: layers,
     };
     println!("{}", report.table());
     let (md, json) = report.write(&args.out)?;

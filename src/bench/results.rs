@@ -1,6 +1,7 @@
 //! The bench's table (terminal and `results.md`) and `results.json`.
 
 use super::Measured;
+use super::conv_layers::LayerResult;
 use super::decode::Decoding;
 use super::machine::Machine;
 use std::fmt::Write;
@@ -17,6 +18,8 @@ pub struct Report {
     pub rounds: usize,
     pub workloads: Vec<Measured>,
     pub decoding: Vec<Decoding>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conv_layers: Vec<LayerResult>,
 }
 
 impl Report {
@@ -65,6 +68,43 @@ impl Report {
                     d.images_per_second,
                     d.file_megabytes_per_second
                 );
+            }
+        }
+        if !self.conv_layers.is_empty() {
+            t.push('\n');
+            t.push_str(&self.layers_table());
+        }
+        t
+    }
+
+    /// Single convolutions: our forward, step (forward + input and weight gradients) and
+    /// weight-gradient op, each with PyTorch's time and the ratio (theirs / ours) when
+    /// compared.
+    fn layers_table(&self) -> String {
+        let mut t = String::from(
+            "| convolution | shape | backend | forward ms | step ms | weight grad ms | PyTorch forward / step / weight grad ms | ours / PyTorch speed (forward, step, weight grad) |\n|---|---|---|---|---|---|---|---|\n",
+        );
+        for l in &self.conv_layers {
+            let o = &l.ours;
+            let _ = write!(
+                t,
+                "| {} | {} | {} | {:.1} | {:.1} | {:.1} |",
+                l.layer, l.shape, l.backend, o.forward_ms, o.step_ms, o.weight_grad_ms
+            );
+            match &l.torch {
+                Some(p) => {
+                    let _ = writeln!(
+                        t,
+                        " {:.1} / {:.1} / {:.1} | {:.2}, {:.2}, {:.2} |",
+                        p.forward_ms,
+                        p.step_ms,
+                        p.weight_grad_ms,
+                        p.forward_ms / o.forward_ms,
+                        p.step_ms / o.step_ms,
+                        p.weight_grad_ms / o.weight_grad_ms
+                    );
+                }
+                None => t.push_str(" - | - |\n"),
             }
         }
         t

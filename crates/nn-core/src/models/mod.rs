@@ -2,7 +2,9 @@
 //! so a shared model lives here).
 
 mod activation;
+pub mod conv;
 mod mlp;
 
 pub use activation::leaky_relu;
+pub use conv::conv_forward;
 pub use mlp::Mlp;

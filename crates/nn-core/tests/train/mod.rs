@@ -1,5 +1,6 @@
 mod checkpoint;
 mod config;
+mod conv_path;
 mod data_parallel;
 mod demo;
 mod metrics;

@@ -112,7 +112,7 @@ impl Vgg {
     /// `[batch, 3, h, w]` -> `[batch, 512 / divisor, h / 32, w / 32]`.
     pub fn features(&self, x: Tensor<4>) -> Tensor<4> {
         self.features.iter().fold(x, |x, unit| {
-            let x = unit.conv.forward(x);
+            let x = nn_core::models::conv_forward(&unit.conv, x);
             let x = match &unit.bn {
                 Some(bn) => bn.forward(x),
                 None => x,

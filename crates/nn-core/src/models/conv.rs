@@ -1,0 +1,60 @@
+//! A 3x3 convolution on small feature maps as im2col + one matrix product.
+//!
+//! burn-flex runs a convolution on a 4x4 or 2x2 map as per-image products only 4-16
+//! columns wide, far below the machine's speed (VGG-19's last stages: 92 and 84 ms per
+//! step at batch 32 against PyTorch's 39 and 14; `bench/NOTES.md`). Gathering the nine
+//! shifted copies of the map (im2col, from burn's own slice and stack ops, so autodiff
+//! derives the backward pass) turns the layer into one product over batch x positions,
+//! which gemm runs at full speed. On larger maps the copies cost more than they save, so
+//! [`conv_forward`] keeps burn's convolution there.
+
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::prelude::*;
+use burn::tensor::ops::PadMode;
+
+/// Maps of at most this many positions (4x4) take the im2col path.
+pub const SMALL_MAP: usize = 16;
+
+/// `conv.forward(x)`, through [`im2col_conv3x3`] when the layer is a plain 3x3 "same"
+/// convolution (stride 1, padding 1, no dilation or groups) on a map of at most
+/// [`SMALL_MAP`] positions.
+pub fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let [_, _, h, w] = x.dims();
+    let plain = conv.kernel_size == [3, 3]
+        && conv.stride == [1, 1]
+        && conv.dilation == [1, 1]
+        && conv.groups == 1
+        && matches!(
+            conv.padding,
+            PaddingConfig2d::Explicit(1, 1, 1, 1) | PaddingConfig2d::Same
+        );
+    if plain && h * w <= SMALL_MAP {
+        im2col_conv3x3(x, conv.weight.val(), conv.bias.as_ref().map(|b| b.val()))
+    } else {
+        conv.forward(x)
+    }
+}
+
+/// A 3x3, stride 1, padding 1 convolution of `x` `[n, c, h, w]` with `weight`
+/// `[o, c, 3, 3]`: the nine shifted maps stacked to `[n*h*w, c*9]`, times the weight as
+/// `[c*9, o]`.
+pub fn im2col_conv3x3(x: Tensor<4>, weight: Tensor<4>, bias: Option<Tensor<1>>) -> Tensor<4> {
+    let [n, c, h, w] = x.dims();
+    let o = weight.dims()[0];
+    let padded = x.pad((1, 1, 1, 1), PadMode::Constant(0.0));
+    let shifted: Vec<Tensor<4>> = (0..3)
+        .flat_map(|dy| (0..3).map(move |dx| (dy, dx)))
+        .map(|(dy, dx)| padded.clone().slice([0..n, 0..c, dy..dy + h, dx..dx + w]))
+        .collect();
+    // [n, c, 9, h, w] -> [n, c*9, h*w]: the order of the weight's [c, 3, 3] flattening.
+    let columns = Tensor::stack::<5>(shifted, 2)
+        .reshape([n, c * 9, h * w])
+        .swap_dims(1, 2)
+        .reshape([n * h * w, c * 9]);
+    let mut y = columns.matmul(weight.reshape([o, c * 9]).transpose());
+    if let Some(bias) = bias {
+        y = y + bias.unsqueeze::<2>();
+    }
+    y.reshape([n, h, w, o]).permute([0, 3, 1, 2])
+}
