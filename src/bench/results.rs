@@ -27,6 +27,35 @@ impl Report {
     /// data decoding.
     pub fn table(&self) -> String {
         let mut t = String::new();
+        if !self.workloads.is_empty() {
+            t.push_str(&self.steps_table());
+        }
+        if !self.decoding.is_empty() {
+            t.push_str("\n| data set | images | file MB | seconds | images/s | file MB/s |\n");
+            t.push_str("|---|---|---|---|---|---|\n");
+            for d in &self.decoding {
+                let _ = writeln!(
+                    t,
+                    "| {} | {} | {:.1} | {:.3} | {:.0} | {:.0} |",
+                    d.dataset,
+                    d.images,
+                    d.file_bytes as f64 / 1e6,
+                    d.seconds,
+                    d.images_per_second,
+                    d.file_megabytes_per_second
+                );
+            }
+        }
+        if !self.conv_layers.is_empty() {
+            t.push('\n');
+            t.push_str(&self.layers_table());
+        }
+        t
+    }
+
+    /// Training steps, with PyTorch and the ratio when compared.
+    fn steps_table(&self) -> String {
+        let mut t = String::new();
         let compared = self.workloads.iter().any(|m| m.ratio.is_some());
         t.push_str("| workload | backend | batch | parameters | ms / step | images/s |");
         if compared {
@@ -53,26 +82,6 @@ impl Report {
                 }
             }
             t.push('\n');
-        }
-        if !self.decoding.is_empty() {
-            t.push_str("\n| data set | images | file MB | seconds | images/s | file MB/s |\n");
-            t.push_str("|---|---|---|---|---|---|\n");
-            for d in &self.decoding {
-                let _ = writeln!(
-                    t,
-                    "| {} | {} | {:.1} | {:.3} | {:.0} | {:.0} |",
-                    d.dataset,
-                    d.images,
-                    d.file_bytes as f64 / 1e6,
-                    d.seconds,
-                    d.images_per_second,
-                    d.file_megabytes_per_second
-                );
-            }
-        }
-        if !self.conv_layers.is_empty() {
-            t.push('\n');
-            t.push_str(&self.layers_table());
         }
         t
     }
