@@ -126,3 +126,41 @@ fn an_unknown_workload_is_named() {
         "{log}"
     );
 }
+
+#[test]
+fn conv_layers_are_timed_and_set_beside_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bench");
+    // The reference times the first layer at 5 / 10 / 2 ms and knows no other.
+    let script = fake_torch(
+        dir.path(),
+        r#"echo '{"layer": "cnn-fashion conv2", "forward_ms": 5.0, "step_ms": 10.0, "weight_grad_ms": 2.0}'"#,
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_ngvm"))
+        .args(["bench", "--workload", "conv-layers", "--steps", "1"])
+        .args(["--warmup", "0", "--compare", "torch", "--python", "sh"])
+        .args(["--torch-script", &script])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let r = results(&out);
+    let layers = r["conv_layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 7);
+    let first = &layers[0];
+    assert_eq!(first["layer"], "cnn-fashion conv2");
+    assert_eq!(first["shape"], "32->64 at 14x14, batch 128");
+    for part in ["forward_ms", "step_ms", "weight_grad_ms"] {
+        assert!(first["ours"][part].as_f64().unwrap() > 0.0, "{part}");
+    }
+    assert_eq!(first["torch"]["step_ms"], 10.0);
+    assert!(layers[1].get("torch").is_none());
+    let md = std::fs::read_to_string(out.join("results.md")).unwrap();
+    assert!(
+        md.contains("| cnn-fashion conv2 | 32->64 at 14x14, batch 128 | flex |"),
+        "{md}"
+    );
+    assert!(md.contains(" 5.0 / 10.0 / 2.0 |"), "{md}");
+    assert!(!md.contains("| workload |"), "no empty step table: {md}");
+}
