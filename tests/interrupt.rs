@@ -88,3 +88,83 @@ fn ctrl_c_saves_the_epoch_so_far_and_says_how_to_resume() {
         assert_eq!(lines, 1, "epoch {epoch} logged {lines} times:\n{metrics}");
     }
 }
+
+/// The GAN loop (two optimisers, a per-step log) interrupted in the middle of its first
+/// epoch: the resumed run logs every step exactly once, in order, and each epoch once.
+#[test]
+fn ctrl_c_mid_epoch_in_a_gan_keeps_every_step_logged_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let empty = out.join("no-data");
+    std::fs::create_dir_all(&empty).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_ngvm"))
+        .args(["gans/mlp-gan", "--synthetic", "--limit", "2048"])
+        .args(["--set", "epochs=2", "--data-dir"])
+        .arg(&empty)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runs = out.join("gans/mlp-gan");
+    let steps_logged = |run: &Path| {
+        std::fs::read_to_string(run.join("steps.jsonl")).map_or(0, |text| text.lines().count())
+    };
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let run = loop {
+        let run = std::fs::read_dir(&runs)
+            .ok()
+            .and_then(|mut entries| entries.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path());
+        if let Some(run) = run.filter(|r| steps_logged(r) >= 3) {
+            break run;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no steps logged after 10 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let pid = i32::try_from(child.id()).unwrap();
+    assert!(pid > 1);
+    // SAFETY: kill(2) with our own child's pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let output = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{log}");
+    assert!(
+        log.contains("interrupted (Ctrl-C) in epoch 1 after"),
+        "{log}"
+    );
+    assert!(run.join("checkpoints/partial.ckpt").exists(), "{log}");
+
+    let resumed = Command::new(env!("CARGO_BIN_EXE_ngvm"))
+        .args(["gans/mlp-gan", "--resume"])
+        .arg(&run)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&resumed.stderr);
+    assert!(resumed.status.success(), "{log}");
+    assert!(log.contains("resuming in epoch 1 after batch"), "{log}");
+    let logged: Vec<(u64, u64)> = std::fs::read_to_string(run.join("steps.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|v| (v["epoch"].as_u64().unwrap(), v["step"].as_u64().unwrap()))
+        .collect();
+    let steps: Vec<u64> = logged.iter().map(|(_, step)| *step).collect();
+    let in_epoch = |e: u64| logged.iter().filter(|(epoch, _)| *epoch == e).count();
+    assert_eq!(
+        steps,
+        (1..=steps.len() as u64).collect::<Vec<u64>>(),
+        "each step once, in order"
+    );
+    assert!(in_epoch(1) > 3, "{logged:?}");
+    assert_eq!(in_epoch(1), in_epoch(2), "{logged:?}");
+    let metrics = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+    assert_eq!(metrics.lines().count(), 2, "{metrics}");
+}
