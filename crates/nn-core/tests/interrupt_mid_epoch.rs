@@ -106,7 +106,7 @@ fn assert_close(a: &[f32], b: &[f32]) {
         .zip(b)
         .map(|(x, y)| (x - y).abs())
         .fold(0.0f32, f32::max);
-    assert!(worst < 1e-5, "weights differ by up to {worst}");
+    assert!(worst == 0.0, "weights differ by up to {worst}");
 }
 
 fn assert_same_figures(a: &Path, b: &Path) {
