@@ -4,56 +4,55 @@
 //! the run from there.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn ngvm(out: &Path) -> Command {
+/// Starts `experiment` on synthetic data under `out`, with `extra` flags.
+fn start(out: &Path, experiment: &str, extra: &[&str]) -> Child {
     let empty = out.join("no-data");
     std::fs::create_dir_all(&empty).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ngvm"));
-    cmd.args(["cnn/fashion-mnist", "--synthetic", "--data-dir"])
+    Command::new(env!("CARGO_BIN_EXE_ngvm"))
+        .args([experiment, "--synthetic"])
+        .args(extra)
+        .arg("--data-dir")
         .arg(&empty)
         .arg("--out")
-        .arg(out);
-    cmd
-}
-
-fn run_dir(out: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(out.join("cnn/fashion-mnist"))
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .next()
-}
-
-#[test]
-fn ctrl_c_saves_the_epoch_so_far_and_says_how_to_resume() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path();
-    let child = ngvm(out)
+        .arg(out)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// The run directory of `experiment` under `out`, once `ready` holds for it.
+fn wait_for_run(out: &Path, experiment: &str, ready: impl Fn(&Path) -> bool) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(600);
-    let run = loop {
-        if let Some(run) =
-            run_dir(out).filter(|r| r.join("cnn/checkpoints/epoch-0001.ckpt").exists())
-        {
-            break run;
+    loop {
+        let run = std::fs::read_dir(out.join(experiment))
+            .ok()
+            .and_then(|mut entries| entries.next())
+            .and_then(|entry| entry.ok())
+            .map(|entry| entry.path());
+        if let Some(run) = run.filter(|r| ready(r)) {
+            return run;
         }
-        assert!(Instant::now() < deadline, "no checkpoint after 10 minutes");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    // The checkpoint file appears at its rename, a moment before epoch 2 starts; a Ctrl-C
-    // in that moment stops cleanly after epoch 1 instead. Wait into epoch 2 (7 s here).
-    std::thread::sleep(Duration::from_millis(1000));
+        assert!(
+            Instant::now() < deadline,
+            "{experiment}: not ready after 10 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Presses Ctrl-C in `child` and checks that it stopped as interrupted, naming `--resume
+/// run` and the epoch it stopped in; returns its error output.
+fn interrupt(child: Child, run: &Path, epoch: usize) -> String {
     let pid = i32::try_from(child.id()).unwrap();
     assert!(pid > 1);
     // SAFETY: kill(2) with our own child's pid.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
     let output = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&output.stderr);
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(
         !run.join("summary.json").exists(),
         "finished before the interrupt: the test lost the race"
@@ -61,23 +60,44 @@ fn ctrl_c_saves_the_epoch_so_far_and_says_how_to_resume() {
     assert_eq!(output.status.code(), Some(130), "{log}");
     let resume = format!("resume with --resume {}\n", run.display());
     assert!(log.contains(&resume), "{log}");
-    assert!(
-        log.contains("interrupted (Ctrl-C) in epoch 2 after"),
-        "{log}"
-    );
-    assert!(run.join("cnn/checkpoints/partial.ckpt").exists(), "{log}");
+    let stopped = format!("interrupted (Ctrl-C) in epoch {epoch} after");
+    assert!(log.contains(&stopped), "{log}");
+    log
+}
 
+/// `ngvm EXPERIMENT --resume run`, which must succeed and say it resumes mid-epoch.
+fn resume(out: &Path, experiment: &str, run: &Path, epoch: usize) -> Output {
     let resumed = Command::new(env!("CARGO_BIN_EXE_ngvm"))
-        .args(["cnn/fashion-mnist", "--resume"])
-        .arg(&run)
+        .args([experiment, "--resume"])
+        .arg(run)
         .arg("--out")
         .arg(out)
         .output()
         .unwrap();
     let log = String::from_utf8_lossy(&resumed.stderr);
     assert!(resumed.status.success(), "{log}");
-    assert!(log.contains("resuming in epoch 2 after batch"), "{log}");
+    let from = format!("resuming in epoch {epoch} after batch");
+    assert!(log.contains(&from), "{log}");
     assert!(run.join("summary.json").exists());
+    resumed
+}
+
+#[test]
+fn ctrl_c_saves_the_epoch_so_far_and_says_how_to_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path();
+    let experiment = "cnn/fashion-mnist";
+    let child = start(out, experiment, &[]);
+    let run = wait_for_run(out, experiment, |r| {
+        r.join("cnn/checkpoints/epoch-0001.ckpt").exists()
+    });
+    // The checkpoint file appears at its rename, a moment before epoch 2 starts; a Ctrl-C
+    // in that moment stops cleanly after epoch 1 instead. Wait into epoch 2 (7 s here).
+    std::thread::sleep(Duration::from_millis(1000));
+    let log = interrupt(child, &run, 2);
+    assert!(run.join("cnn/checkpoints/partial.ckpt").exists(), "{log}");
+
+    resume(out, experiment, &run, 2);
     assert!(!run.join("cnn/checkpoints/partial.ckpt").exists());
     let metrics = std::fs::read_to_string(run.join("cnn/metrics.jsonl")).unwrap();
     for epoch in 1..=2 {
@@ -95,61 +115,16 @@ fn ctrl_c_saves_the_epoch_so_far_and_says_how_to_resume() {
 fn ctrl_c_mid_epoch_in_a_gan_keeps_every_step_logged_once() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
-    let empty = out.join("no-data");
-    std::fs::create_dir_all(&empty).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_ngvm"))
-        .args(["gans/mlp-gan", "--synthetic", "--limit", "2048"])
-        .args(["--set", "epochs=2", "--data-dir"])
-        .arg(&empty)
-        .arg("--out")
-        .arg(out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let runs = out.join("gans/mlp-gan");
+    let experiment = "gans/mlp-gan";
+    let child = start(out, experiment, &["--limit", "2048", "--set", "epochs=2"]);
     let steps_logged = |run: &Path| {
         std::fs::read_to_string(run.join("steps.jsonl")).map_or(0, |text| text.lines().count())
     };
-    let deadline = Instant::now() + Duration::from_secs(600);
-    let run = loop {
-        let run = std::fs::read_dir(&runs)
-            .ok()
-            .and_then(|mut entries| entries.next())
-            .and_then(|e| e.ok())
-            .map(|e| e.path());
-        if let Some(run) = run.filter(|r| steps_logged(r) >= 3) {
-            break run;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no steps logged after 10 minutes"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let pid = i32::try_from(child.id()).unwrap();
-    assert!(pid > 1);
-    // SAFETY: kill(2) with our own child's pid.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let output = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{log}");
-    assert!(
-        log.contains("interrupted (Ctrl-C) in epoch 1 after"),
-        "{log}"
-    );
+    let run = wait_for_run(out, experiment, |r| steps_logged(r) >= 3);
+    let log = interrupt(child, &run, 1);
     assert!(run.join("checkpoints/partial.ckpt").exists(), "{log}");
 
-    let resumed = Command::new(env!("CARGO_BIN_EXE_ngvm"))
-        .args(["gans/mlp-gan", "--resume"])
-        .arg(&run)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&resumed.stderr);
-    assert!(resumed.status.success(), "{log}");
-    assert!(log.contains("resuming in epoch 1 after batch"), "{log}");
+    resume(out, experiment, &run, 1);
     let logged: Vec<(u64, u64)> = std::fs::read_to_string(run.join("steps.jsonl"))
         .unwrap()
         .lines()

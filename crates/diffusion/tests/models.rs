@@ -165,16 +165,10 @@ impl burn::module::ModuleMapper for Fill {
 
 fn open_run(out: &std::path::Path, resume: Option<std::path::PathBuf>) -> nn_core::run::Run {
     nn_core::run::Run::open(nn_core::run::RunOptions {
-        experiment: "diffusion/test".into(),
-        preset: "test".into(),
-        backend: nn_core::backend::BackendKind::Flex,
         seed: 5,
         data_dir: out.into(),
-        allow_synthetic: false,
-        limit: None,
-        out: out.into(),
         resume,
-        progress: false,
+        ..nn_core::run::RunOptions::new("diffusion/test", out)
     })
     .unwrap()
 }

@@ -91,6 +91,27 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
+impl RunOptions {
+    /// A new run of `experiment` under `out` with the defaults of the command line
+    /// (preset `custom`, the preferred backend, seed 42, the default data directory, no
+    /// synthetic stand-ins, no limit, no progress bars); change fields with struct update
+    /// syntax: `RunOptions { seed: 7, ..RunOptions::new("cnn/mine", out) }`.
+    pub fn new(experiment: &str, out: &Path) -> Self {
+        Self {
+            experiment: experiment.to_string(),
+            preset: "custom".into(),
+            backend: BackendKind::preferred(),
+            seed: 42,
+            data_dir: crate::data::DataDir::resolve(None),
+            allow_synthetic: false,
+            limit: None,
+            out: out.to_path_buf(),
+            resume: None,
+            progress: false,
+        }
+    }
+}
+
 impl Run {
     /// Opens a run: creates (or reopens, when resuming) its directory and the device.
     pub fn open(options: RunOptions) -> Result<Run> {

@@ -42,16 +42,9 @@ impl ImageClassifier for Interrupting {
 
 fn options(out: &Path, resume: Option<PathBuf>) -> RunOptions {
     RunOptions {
-        experiment: "test/interrupt".into(),
-        preset: "test".into(),
-        backend: nn_core::BackendKind::Flex,
         seed: 7,
-        data_dir: out.join("no-data"),
-        allow_synthetic: false,
-        limit: None,
-        out: out.into(),
         resume,
-        progress: false,
+        ..RunOptions::new("test/interrupt", out)
     }
 }
 

@@ -11,16 +11,8 @@ use std::path::Path;
 
 fn options(out: &Path) -> RunOptions {
     RunOptions {
-        experiment: "test/devices".into(),
-        preset: "test".into(),
-        backend: nn_core::BackendKind::Flex,
         seed: 3,
-        data_dir: out.join("no-data"),
-        allow_synthetic: false,
-        limit: None,
-        out: out.into(),
-        resume: None,
-        progress: false,
+        ..RunOptions::new("test/devices", out)
     }
 }
 

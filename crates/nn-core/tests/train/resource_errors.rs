@@ -10,16 +10,9 @@ use std::path::Path;
 
 fn options(out: &Path) -> RunOptions {
     RunOptions {
-        experiment: "test/resources".into(),
-        preset: "test".into(),
-        backend: nn_core::BackendKind::Flex,
         seed: 1,
         data_dir: out.join("no-data"),
-        allow_synthetic: false,
-        limit: None,
-        out: out.into(),
-        resume: None,
-        progress: false,
+        ..RunOptions::new("test/resources", out)
     }
 }
 
