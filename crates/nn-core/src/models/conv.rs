@@ -6,7 +6,8 @@
 //! shifted copies of the map (im2col, from burn's own slice and stack ops, so autodiff
 //! derives the backward pass) turns the layer into one product over batch x positions,
 //! which gemm runs at full speed. On larger maps the copies cost more than they save, so
-//! [`conv_forward`] keeps burn's convolution there.
+//! [`conv_forward`] keeps burn's convolution there. GPU backends take the same path on
+//! small maps; it was not measured there (no GPU was lent).
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;

@@ -115,8 +115,12 @@ pub fn fit<S: TrainState>(
         save(run, &state, 0, options)?;
     }
     let mut first_loss = resumed_epoch.as_ref().and_then(|p| p.first_loss);
+    let mut saved_through = start;
     for epoch in start + 1..=options.epochs {
         if super::interrupt::requested() {
+            if saved_through < epoch - 1 {
+                save(run, &state, epoch - 1, options)?;
+            }
             return Err(Error::Interrupted {
                 at: format!("after epoch {}", epoch - 1),
                 run_dir: run.resume_dir.clone(),
@@ -187,6 +191,7 @@ pub fn fit<S: TrainState>(
         );
         if epoch % options.checkpoint_every.max(1) == 0 || epoch == options.epochs {
             save(run, &state, epoch, options)?;
+            saved_through = epoch;
             partial::remove(&dir);
         }
     }
