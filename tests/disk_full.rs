@@ -4,6 +4,8 @@
 //! tmpfs mounted for the test (needs root, as CI runs; elsewhere the test says it skipped).
 //! A read-only output folder is refused before anything runs, naming `--out`.
 
+mod common;
+
 use ngvm::nn_core::train::{Checkpoint, checkpoint};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -53,7 +55,12 @@ fn a_full_disk_stops_cleanly_and_resume_finishes_later() {
     std::fs::create_dir_all(&empty).unwrap();
     let out = disk.join("runs");
     let output = Command::new(env!("CARGO_BIN_EXE_ngvm"))
-        .args(["mlp/burn", "--synthetic", "--epochs", "4", "--data-dir"])
+        .args(["mlp/burn", "--synthetic", "--epochs", "4"])
+        .args([
+            "--limit",
+            &common::scaled(2_000, 128).to_string(),
+            "--data-dir",
+        ])
         .arg(&empty)
         .arg("--out")
         .arg(&out)

@@ -3,61 +3,62 @@
 //! the `--resume` command; that command then finishes the epoch from the next batch and
 //! the run from there.
 
+mod common;
+
+use common::{ErrorLog, scaled};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
-/// Starts `experiment` on synthetic data under `out`, with `extra` flags.
-fn start(out: &Path, experiment: &str, extra: &[&str]) -> Child {
+/// Starts `experiment` on synthetic data under `out`, with `extra` flags, to pause at
+/// `pause_at` (`RUN@EPOCH:BATCH`, see `NGVM_PAUSE_AT`): the test interrupts it there,
+/// whatever the machine's speed, once the run has said so.
+fn start(out: &Path, experiment: &str, pause_at: &str, extra: &[&str]) -> (Child, ErrorLog) {
     let empty = out.join("no-data");
     std::fs::create_dir_all(&empty).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_ngvm"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ngvm"))
         .args([experiment, "--synthetic"])
         .args(extra)
         .arg("--data-dir")
         .arg(&empty)
         .arg("--out")
         .arg(out)
+        .env("NGVM_PAUSE_AT", pause_at)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap()
+        .unwrap();
+    let log = ErrorLog::of(&mut child);
+    (child, log)
 }
 
-/// The run directory of `experiment` under `out`, once `ready` holds for it.
-fn wait_for_run(out: &Path, experiment: &str, ready: impl Fn(&Path) -> bool) -> PathBuf {
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        let run = std::fs::read_dir(out.join(experiment))
-            .ok()
-            .and_then(|mut entries| entries.next())
-            .and_then(|entry| entry.ok())
-            .map(|entry| entry.path());
-        if let Some(run) = run.filter(|r| ready(r)) {
-            return run;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{experiment}: not ready after 10 minutes"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+/// Waits until the run says it paused before batch `batch` of `epoch`; returns its
+/// directory.
+fn wait_for_pause(
+    out: &Path,
+    experiment: &str,
+    log: &mut ErrorLog,
+    epoch: usize,
+    batch: usize,
+) -> PathBuf {
+    log.wait_for_line(&format!("paused before batch {batch} of epoch {epoch}"));
+    common::run_dir(out, experiment).expect("a run directory")
 }
 
 /// Presses Ctrl-C in `child` and checks that it stopped as interrupted, naming `--resume
 /// run` and the epoch it stopped in; returns its error output.
-fn interrupt(child: Child, run: &Path, epoch: usize) -> String {
+fn interrupt(child: Child, log: ErrorLog, run: &Path, epoch: usize) -> String {
+    let mut child = child;
     let pid = i32::try_from(child.id()).unwrap();
     assert!(pid > 1);
     // SAFETY: kill(2) with our own child's pid.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
-    let output = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    let status = child.wait().unwrap();
+    let log = log.finish();
     assert!(
         !run.join("summary.json").exists(),
-        "finished before the interrupt: the test lost the race"
+        "finished before the interrupt: {log}"
     );
-    assert_eq!(output.status.code(), Some(130), "{log}");
+    assert_eq!(status.code(), Some(130), "{log}");
     let resume = format!("resume with --resume {}\n", run.display());
     assert!(log.contains(&resume), "{log}");
     let stopped = format!("interrupted (Ctrl-C) in epoch {epoch} after");
@@ -87,14 +88,17 @@ fn ctrl_c_saves_the_epoch_so_far_and_says_how_to_resume() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
     let experiment = "cnn/fashion-mnist";
-    let child = start(out, experiment, &[]);
-    let run = wait_for_run(out, experiment, |r| {
-        r.join("cnn/checkpoints/epoch-0001.ckpt").exists()
-    });
-    // The checkpoint file appears at its rename, a moment before epoch 2 starts; a Ctrl-C
-    // in that moment stops cleanly after epoch 1 instead. Wait into epoch 2 (7 s here).
-    std::thread::sleep(Duration::from_millis(1000));
-    let log = interrupt(child, &run, 2);
+    let limit = scaled(2_000, 256).to_string();
+    let (child, mut log) = start(
+        out,
+        experiment,
+        "cnn/fashion-mnist [cnn]@2:1",
+        &["--limit", &limit],
+    );
+    let run = wait_for_pause(out, experiment, &mut log, 2, 1);
+    assert!(run.join("cnn/checkpoints/epoch-0001.ckpt").exists());
+    let log = interrupt(child, log, &run, 2);
+    assert!(log.contains("in epoch 2 after 1 of"), "{log}");
     assert!(run.join("cnn/checkpoints/partial.ckpt").exists(), "{log}");
 
     resume(out, experiment, &run, 2);
@@ -116,12 +120,15 @@ fn ctrl_c_mid_epoch_in_a_gan_keeps_every_step_logged_once() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path();
     let experiment = "gans/mlp-gan";
-    let child = start(out, experiment, &["--limit", "2048", "--set", "epochs=2"]);
-    let steps_logged = |run: &Path| {
-        std::fs::read_to_string(run.join("steps.jsonl")).map_or(0, |text| text.lines().count())
-    };
-    let run = wait_for_run(out, experiment, |r| steps_logged(r) >= 3);
-    let log = interrupt(child, &run, 1);
+    let limit = scaled(2_048, 5 * 64).to_string();
+    let (child, mut log) = start(
+        out,
+        experiment,
+        "gans/mlp-gan@1:3",
+        &["--limit", &limit, "--set", "epochs=2"],
+    );
+    let run = wait_for_pause(out, experiment, &mut log, 1, 3);
+    let log = interrupt(child, log, &run, 1);
     assert!(run.join("checkpoints/partial.ckpt").exists(), "{log}");
 
     resume(out, experiment, &run, 1);

@@ -34,6 +34,8 @@ pub struct EpochContext {
     /// The first loss of the run and the factor above which a loss counts as diverged.
     pub(super) first_loss: Option<f64>,
     pub(super) explode_factor: Option<f64>,
+    /// The batch to pause before (`NGVM_PAUSE_AT`, see [`super::pause`]).
+    pub(super) pause_before: Option<usize>,
 }
 
 impl EpochContext {
@@ -118,6 +120,8 @@ impl EpochContext {
             cut: self.cut.clone(),
             device: self.device.clone(),
             seed: self.seed,
+            epoch: self.epoch,
+            pause_before: self.pause_before,
         }
     }
 
@@ -140,6 +144,8 @@ pub struct Batches<I> {
     cut: Rc<Cell<Option<usize>>>,
     device: Device,
     seed: u64,
+    epoch: usize,
+    pause_before: Option<usize>,
 }
 
 impl<I: Iterator> Iterator for Batches<I> {
@@ -155,6 +161,9 @@ impl<I: Iterator> Iterator for Batches<I> {
                 break (index, batch);
             }
         };
+        if self.pause_before == Some(index) {
+            super::pause::wait(self.epoch, index);
+        }
         if super::interrupt::requested() {
             self.cut.set(Some(index));
             return None;

@@ -143,6 +143,7 @@ pub fn fit<S: TrainState>(
             checkpoint_dir: dir.clone(),
             first_loss,
             explode_factor: options.explode_factor,
+            pause_before: super::pause::batch_for(&run.experiment, epoch)?,
         };
         let started = Instant::now();
         let (next, log) = epoch_fn(state, &mut ctx)?;

@@ -21,6 +21,7 @@ mod model_state;
 mod optim;
 mod params;
 mod partial;
+pub mod pause;
 pub mod stage;
 pub mod step_log;
 
