@@ -6,6 +6,7 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
+use nn_core::models::{conv_forward, conv_transpose_forward};
 
 /// `[b, input, s, s]` -> `[b, output, s / 4, s / 4]`, ReLU after each convolution.
 #[derive(Module, Debug)]
@@ -29,7 +30,10 @@ impl Down {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.conv2.forward(relu(self.conv1.forward(x))))
+        relu(conv_forward(
+            &self.conv2,
+            relu(conv_forward(&self.conv1, x)),
+        ))
     }
 }
 
@@ -57,6 +61,9 @@ impl Up {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.deconv2.forward(relu(self.deconv1.forward(x)))
+        conv_transpose_forward(
+            &self.deconv2,
+            relu(conv_transpose_forward(&self.deconv1, x)),
+        )
     }
 }

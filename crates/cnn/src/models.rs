@@ -33,7 +33,7 @@ pub struct ConvBlock {
 impl ConvBlock {
     /// `[batch, in, h, w]` -> `[batch, out, h / 2, w / 2]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv.forward(x);
+        let x = nn_core::models::conv_forward(&self.conv, x);
         let x = match &self.norm {
             Some(norm) => norm.forward(x),
             None => x,

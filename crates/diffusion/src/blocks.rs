@@ -12,6 +12,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{silu, softmax};
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
+use nn_core::models::conv_forward;
 
 /// Transformer-style sinusoids of the step index: `[n, dim]`, half sines and half
 /// cosines at frequencies 1 .. 1/10000 (Vaswani et al.; DDPM's time embedding).
@@ -84,14 +85,15 @@ impl ResBlock {
 
     /// `x`: `[b, input, h, w]`, `emb`: `[b, embedding]` -> `[b, output, h, w]`.
     pub fn forward(&self, x: Tensor<4>, emb: Tensor<2>) -> Tensor<4> {
-        let h = self.conv1.forward(silu(self.norm1.forward(x.clone())));
+        let h = conv_forward(&self.conv1, silu(self.norm1.forward(x.clone())));
         let [b, c, _, _] = h.dims();
         let h = h + self.embedding.forward(silu(emb)).reshape([b, c, 1, 1]);
-        let h = self
-            .conv2
-            .forward(self.dropout.forward(silu(self.norm2.forward(h))));
+        let h = conv_forward(
+            &self.conv2,
+            self.dropout.forward(silu(self.norm2.forward(h))),
+        );
         let skip = match &self.skip {
-            Some(conv) => conv.forward(x),
+            Some(conv) => conv_forward(conv, x),
             None => x,
         };
         h + skip
@@ -152,7 +154,7 @@ impl Downsample {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        self.conv.forward(x)
+        conv_forward(&self.conv, x)
     }
 }
 
@@ -173,6 +175,6 @@ impl Upsample {
     /// Upsamples to `[h, w]` (the size of the matching skip connection).
     pub fn forward(&self, x: Tensor<4>, size: [usize; 2]) -> Tensor<4> {
         let options = InterpolateOptions::new(InterpolateMode::Nearest).with_output_size(size);
-        self.conv.forward(interpolate(x, options))
+        conv_forward(&self.conv, interpolate(x, options))
     }
 }

@@ -14,6 +14,7 @@ use burn::nn::{
 };
 use burn::prelude::*;
 use burn::tensor::activation::silu;
+use nn_core::models::conv_forward;
 
 /// The shape of a U-Net.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -171,7 +172,7 @@ impl UNet {
     /// Predicted noise for `x` (`[b, c, h, w]`) at 0-based steps `t`, one per image.
     pub fn forward(&self, x: Tensor<4>, t: &[usize], labels: Option<&[usize]>) -> Tensor<4> {
         let emb = self.embed(t, labels, &x.device());
-        let mut h = self.conv_in.forward(x);
+        let mut h = conv_forward(&self.conv_in, x);
         let mut skips = vec![h.clone()];
         for level in &self.down {
             for block in &level.blocks {
@@ -198,6 +199,6 @@ impl UNet {
                 h = up.forward(h, [sh, sw]);
             }
         }
-        self.conv_out.forward(silu(self.norm_out.forward(h)))
+        conv_forward(&self.conv_out, silu(self.norm_out.forward(h)))
     }
 }

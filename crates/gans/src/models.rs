@@ -7,7 +7,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfi
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, tanh};
-use nn_core::models::leaky_relu;
+use nn_core::models::{conv_forward, conv_transpose_forward, leaky_relu};
 
 /// Noise `[b, latent]` -> images `[b, c, s, s]` in [-1, 1].
 pub trait Generator: Module + Clone {
@@ -155,9 +155,9 @@ impl Generator for DcGenerator {
         let x = self.project.forward(z).reshape([batch, self.base, 4, 4]);
         let mut x = relu(self.project_bn.forward(x));
         for (up, bn) in self.ups.iter().zip(&self.bns) {
-            x = relu(bn.forward(up.forward(x)));
+            x = relu(bn.forward(conv_transpose_forward(up, x)));
         }
-        tanh(self.last.forward(x))
+        tanh(conv_transpose_forward(&self.last, x))
     }
 }
 
@@ -192,9 +192,9 @@ impl DcDiscriminator {
 
 impl Discriminator for DcDiscriminator {
     fn logits(&self, images: Tensor<4>) -> Tensor<2> {
-        let mut x = leaky_relu(self.first.forward(images), SLOPE);
+        let mut x = leaky_relu(conv_forward(&self.first, images), SLOPE);
         for (down, bn) in self.downs.iter().zip(&self.bns) {
-            x = leaky_relu(bn.forward(down.forward(x)), SLOPE);
+            x = leaky_relu(bn.forward(conv_forward(down, x)), SLOPE);
         }
         self.out.forward(x.flatten::<2>(1, 3))
     }

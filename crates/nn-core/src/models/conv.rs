@@ -1,6 +1,9 @@
-//! A 3x3 convolution on small feature maps as im2col + one matrix product.
+//! The one way every convolution of the course runs: [`conv_forward`] for a `Conv2d`,
+//! [`conv_transpose_forward`] for a `ConvTranspose2d`. On the CPU (`flex`) both go through
+//! our own kernels ([`crate::kernels`]: im2col + gemm forward, one-gemm weight gradient);
+//! on other backends through burn's ops, with small-map 3x3 layers as im2col + one product.
 //!
-//! burn-flex runs a convolution on a 4x4 or 2x2 map as per-image products only 4-16
+//! The small-map path, for backends other than flex: burn-flex runs a convolution on a 4x4 or 2x2 map as per-image products only 4-16
 //! columns wide, far below the machine's speed (VGG-19's last stages: 92 and 84 ms per
 //! step at batch 32 against PyTorch's 39 and 14; `bench/NOTES.md`). Gathering the nine
 //! shifted copies of the map (im2col, from burn's own slice and stack ops, so autodiff
@@ -10,30 +13,68 @@
 //! small maps; it was not measured there (no GPU was lent).
 
 use burn::nn::PaddingConfig2d;
-use burn::nn::conv::Conv2d;
+use burn::nn::conv::{Conv2d, ConvTranspose2d};
 use burn::prelude::*;
 use burn::tensor::ops::PadMode;
 
 /// Maps of at most this many positions (4x4) take the im2col path.
 pub const SMALL_MAP: usize = 16;
 
-/// `conv.forward(x)`, through [`im2col_conv3x3`] when the layer is a plain 3x3 "same"
-/// convolution (stride 1, padding 1, no dilation or groups) on a map of at most
-/// [`SMALL_MAP`] positions.
+/// `conv.forward(x)` (`[n, c, h, w]` -> `[n, o, h', w']`): through our kernels when they
+/// take the layer (flex, f32, dilation 1, groups 1, symmetric padding); otherwise through
+/// [`im2col_conv3x3`] when the layer is a plain 3x3 "same" convolution (stride 1, padding
+/// 1) on a map of at most [`SMALL_MAP`] positions, else burn's own.
 pub fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let [_, _, h, w] = x.dims();
-    let plain = conv.kernel_size == [3, 3]
-        && conv.stride == [1, 1]
-        && conv.dilation == [1, 1]
-        && conv.groups == 1
-        && matches!(
-            conv.padding,
-            PaddingConfig2d::Explicit(1, 1, 1, 1) | PaddingConfig2d::Same
-        );
-    if plain && h * w <= SMALL_MAP {
-        im2col_conv3x3(x, conv.weight.val(), conv.bias.as_ref().map(|b| b.val()))
+    let [kh, kw] = conv.kernel_size;
+    let padding = match conv.padding {
+        PaddingConfig2d::Valid => Some([0, 0]),
+        PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
+            Some([top, left])
+        }
+        // burn's `Same` is symmetric for odd kernels at stride 1.
+        PaddingConfig2d::Same if conv.stride == [1, 1] && kh % 2 == 1 && kw % 2 == 1 => {
+            Some([(kh - 1) / 2, (kw - 1) / 2])
+        }
+        _ => None,
+    };
+    let plain = conv.dilation == [1, 1] && conv.groups == 1;
+    match padding {
+        Some(padding) if plain && crate::kernels::is_flex_device(&x.device()) => {
+            crate::kernels::conv2d(
+                x,
+                conv.weight.val(),
+                conv.bias.as_ref().map(|b| b.val()),
+                conv.stride,
+                padding,
+            )
+        }
+        Some([1, 1])
+            if plain
+                && conv.kernel_size == [3, 3]
+                && conv.stride == [1, 1]
+                && h * w <= SMALL_MAP =>
+        {
+            im2col_conv3x3(x, conv.weight.val(), conv.bias.as_ref().map(|b| b.val()))
+        }
+        _ => conv.forward(x),
+    }
+}
+
+/// `deconv.forward(x)` (`[n, c, h, w]` -> `[n, o, H, W]`): through our kernels when they
+/// take the layer (flex, f32, dilation 1, groups 1), else burn's own.
+pub fn conv_transpose_forward(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+    if deconv.dilation == [1, 1] && deconv.groups == 1 {
+        crate::kernels::conv_transpose2d(
+            x,
+            deconv.weight.val(),
+            deconv.bias.as_ref().map(|b| b.val()),
+            deconv.stride,
+            deconv.padding,
+            deconv.padding_out,
+        )
     } else {
-        conv.forward(x)
+        deconv.forward(x)
     }
 }
 

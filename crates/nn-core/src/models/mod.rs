@@ -6,5 +6,5 @@ pub mod conv;
 mod mlp;
 
 pub use activation::leaky_relu;
-pub use conv::conv_forward;
+pub use conv::{conv_forward, conv_transpose_forward};
 pub use mlp::Mlp;

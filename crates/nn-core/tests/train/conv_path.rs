@@ -62,7 +62,11 @@ fn only_plain_3x3_convolutions_on_small_maps_take_the_im2col_path() {
     // A "valid" convolution shrinks the map: it must stay on burn's path to stay right.
     assert_eq!(conv_forward(&valid, small.clone()).dims(), [1, 3, 2, 2]);
     assert_eq!(conv_forward(&same, small).dims(), [1, 3, 4, 4]);
+    // Where our kernels do not run (turned off here, as on a GPU), large maps use burn's
+    // convolution itself.
+    nn_core::kernels::set_enabled(false);
     let large = Tensor::<4>::random([1, 2, 8, 8], Distribution::Default, &device);
     let difference = max_difference(conv_forward(&same, large.clone()), same.forward(large));
+    nn_core::kernels::set_enabled(true);
     assert_eq!(difference, 0.0, "large maps use burn's convolution itself");
 }

@@ -81,6 +81,9 @@ impl ConvBnRelu {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        burn::tensor::activation::relu(self.bn.forward(self.conv.forward(x)))
+        burn::tensor::activation::relu(
+            self.bn
+                .forward(nn_core::models::conv_forward(&self.conv, x)),
+        )
     }
 }

@@ -7,6 +7,7 @@ use burn::nn::conv::Conv2d;
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
+use nn_core::models::conv_forward;
 use nn_core::train::ImageClassifier;
 
 /// `out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`.
@@ -40,11 +41,11 @@ impl BasicBlock {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let relu = burn::tensor::activation::relu;
         let shortcut = match &self.downsample {
-            Some((conv, bn)) => bn.forward(conv.forward(x.clone())),
+            Some((conv, bn)) => bn.forward(conv_forward(conv, x.clone())),
             None => x.clone(),
         };
-        let y = relu(self.bn1.forward(self.conv1.forward(x)));
-        relu(self.bn2.forward(self.conv2.forward(y)) + shortcut)
+        let y = relu(self.bn1.forward(conv_forward(&self.conv1, x)));
+        relu(self.bn2.forward(conv_forward(&self.conv2, y)) + shortcut)
     }
 }
 

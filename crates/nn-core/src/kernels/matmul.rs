@@ -1,0 +1,96 @@
+//! One matrix product on raw f32 slices through gemm 0.19 (the product burn-flex itself
+//! uses; it accumulates with `read_dst` and takes any strides, so no operand is copied).
+
+/// Whether one gemm call may use rayon threads itself. Chosen from shapes only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Par {
+    /// The caller already runs in parallel over groups/chunks.
+    None,
+    /// A single call: let gemm use the current rayon pool (`Parallelism::Rayon(0)`).
+    Gemm,
+}
+
+/// `dst (+)= lhs * rhs`, f32, through `gemm::gemm` (gemm-0.19.0/src/gemm.rs:156):
+///
+/// ```text
+/// pub unsafe fn gemm<T: 'static>(m, n, k,
+///     dst: *mut T, dst_cs: isize, dst_rs: isize, read_dst: bool,
+///     lhs: *const T, lhs_cs: isize, lhs_rs: isize,
+///     rhs: *const T, rhs_cs: isize, rhs_rs: isize,
+///     alpha: T, beta: T, conj_dst: bool, conj_lhs: bool, conj_rhs: bool,
+///     parallelism: Parallelism)
+/// // dst := alpha×dst + beta×lhs×rhs ; alpha is ignored (treated as 0) when !read_dst
+/// ```
+///
+/// Here: `dst` is `m x n` with row stride `dst_rs` and column stride 1;
+/// `lhs(i, l) = lhs[i*lhs_rs + l*lhs_cs]` (`m x k`); `rhs(l, j) = rhs[l*rhs_rs + j*rhs_cs]`
+/// (`k x n`). `accumulate == true` adds to `dst`, otherwise overwrites it.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn matmul(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [f32],
+    dst_rs: usize,
+    lhs: &[f32],
+    lhs_rs: usize,
+    lhs_cs: usize,
+    rhs: &[f32],
+    rhs_rs: usize,
+    rhs_cs: usize,
+    accumulate: bool,
+    par: Par,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(dst.len() >= (m - 1) * dst_rs + n, "matmul: dst too short");
+    if k == 0 {
+        // Empty sum: leave dst, or zero it. (Avoids relying on gemm's k == 0 behaviour.)
+        if !accumulate {
+            for i in 0..m {
+                dst[i * dst_rs..i * dst_rs + n].fill(0.0);
+            }
+        }
+        return;
+    }
+    assert!(
+        lhs.len() > (m - 1) * lhs_rs + (k - 1) * lhs_cs,
+        "matmul: lhs too short"
+    );
+    assert!(
+        rhs.len() > (k - 1) * rhs_rs + (n - 1) * rhs_cs,
+        "matmul: rhs too short"
+    );
+    let parallelism = match par {
+        Par::None => gemm::Parallelism::None,
+        // Needs gemm's `rayon` feature (enabled by burn-flex's `rayon` feature, and by our own
+        // Cargo.toml: `gemm = { version = "0.19", default-features = false, features = ["std", "rayon"] }`).
+        Par::Gemm => gemm::Parallelism::Rayon(0),
+    };
+    // SAFETY: the bounds of every accessed element were asserted above; the three slices come
+    // from distinct borrows (`dst` is `&mut`), so they don't alias.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,               // dst_cs
+            dst_rs as isize, // dst_rs
+            accumulate,      // read_dst
+            lhs.as_ptr(),
+            lhs_cs as isize,
+            lhs_rs as isize,
+            rhs.as_ptr(),
+            rhs_cs as isize,
+            rhs_rs as isize,
+            1.0f32, // alpha: dst scale (only read when read_dst)
+            1.0f32, // beta: product scale
+            false,  // conj_dst
+            false,  // conj_lhs
+            false,  // conj_rhs
+            parallelism,
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! Our own CPU convolution kernels for burn's `flex` backend, with a hand-written backward.
+//!
+//! burn-flex 0.22 has no weight-gradient op (burn-backend's default runs it as another
+//! convolution with the whole map as the kernel, 4-8x slower than PyTorch), computes the
+//! input gradient as a transposed convolution with a scalar col2im, and copies every input
+//! to NHWC on one thread (`bench/NOTES.md`). Here the forward is im2col straight from NCHW
+//! plus one gemm per group of images, the weight gradient one gemm per group summed in a
+//! fixed order, the input gradient `W^T dY` plus col2im; a transposed convolution reuses
+//! the three. They enter burn through its backend-extension mechanism ([`extension`]), so
+//! autodiff, optimisers and checkpoints see ordinary tensors.
+//!
+//! [`conv2d`] and [`conv_transpose2d`] take our path on Flex (with or without autodiff) for
+//! f32 tensors with dilation 1 and groups 1, and burn's own ops everywhere else (ndarray,
+//! wgpu), where the extension would panic. [`set_enabled`] turns the path off on the calling
+//! thread, for comparisons.
+
+pub mod conv;
+pub mod extension;
+pub mod geometry;
+mod im2col;
+mod matmul;
+pub mod reference;
+
+use burn::backend::Dispatch;
+use burn::prelude::*;
+use burn::tensor::DType;
+use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
+use extension::{ConvSetting, FastConvOps};
+use std::cell::Cell;
+
+thread_local! {
+    static ENABLED: Cell<bool> = const { Cell::new(true) };
+}
+
+/// Turns our kernels on or off for the convolutions the calling thread builds (on by
+/// default): off, they run burn's own ops, which the equivalence tests and the bench
+/// compare. Per thread, so a test that turns them off does not change its neighbours.
+pub fn set_enabled(enabled: bool) {
+    ENABLED.with(|cell| cell.set(enabled));
+}
+
+/// Whether our kernels are on for the calling thread.
+pub fn enabled() -> bool {
+    ENABLED.with(Cell::get)
+}
+
+/// Whether `device` is burn's `flex` backend, with or without autodiff.
+pub fn is_flex_device(device: &Device) -> bool {
+    is_flex(device.as_dispatch())
+}
+
+fn is_flex(device: &burn::backend::DispatchDevice) -> bool {
+    use burn::backend::DispatchDevice;
+    match device {
+        DispatchDevice::Flex(_) => true,
+        DispatchDevice::Autodiff(inner) => is_flex(inner),
+        #[allow(unreachable_patterns)]
+        _ => false,
+    }
+}
+
+/// Whether our kernels can take tensors on `device` of these dtypes: Flex, f32, enabled.
+fn takes(tensors: &[(Device, DType)]) -> bool {
+    cfg!(feature = "flex")
+        && enabled()
+        && tensors
+            .iter()
+            .all(|(device, dtype)| *dtype == DType::F32 && is_flex_device(device))
+}
+
+fn key<const D: usize>(t: &Tensor<D>) -> (Device, DType) {
+    (t.device(), t.dtype())
+}
+
+/// A 2-D convolution, dilation 1, groups 1: `x [n, c, h, w]`, `weight [oc, c, kh, kw]`,
+/// `bias [oc]` -> `[n, oc, (h + 2p - kh) / s + 1, ...]`.
+pub fn conv2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    stride: [usize; 2],
+    padding: [usize; 2],
+) -> Tensor<4> {
+    let mut keys = vec![key(&x), key(&weight)];
+    keys.extend(bias.as_ref().map(key));
+    let [_, c, h, w] = x.dims();
+    let [_, wc, kh, kw] = weight.dims();
+    let fits = c == wc && h + 2 * padding[0] >= kh && w + 2 * padding[1] >= kw;
+    if !(fits && stride[0] > 0 && stride[1] > 0 && takes(&keys)) {
+        let options = ConvOptions::new(stride, padding, [1, 1], 1);
+        return burn::tensor::module::conv2d(x, weight, bias, options);
+    }
+    let setting = ConvSetting { stride, padding };
+    let (x, weight) = (x.into_dispatch(), weight.into_dispatch());
+    Tensor::from_dispatch(match bias {
+        Some(b) => <Dispatch as FastConvOps>::fc_conv2d(x, weight, b.into_dispatch(), setting),
+        None => <Dispatch as FastConvOps>::fc_conv2d_nobias(x, weight, setting),
+    })
+}
+
+/// A 2-D transposed convolution, dilation 1, groups 1: `x [n, ci, h, w]`,
+/// `weight [ci, co, kh, kw]`, `bias [co]` -> `[n, co, (h - 1) s - 2p + kh + padding_out, ...]`.
+pub fn conv_transpose2d(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    stride: [usize; 2],
+    padding: [usize; 2],
+    padding_out: [usize; 2],
+) -> Tensor<4> {
+    let mut keys = vec![key(&x), key(&weight)];
+    keys.extend(bias.as_ref().map(key));
+    let [_, c, h, w] = x.dims();
+    let [wc, _, kh, kw] = weight.dims();
+    let size = |len: usize, i: usize, k: usize| {
+        ((len.max(1) - 1) * stride[i] + k + padding_out[i]).checked_sub(2 * padding[i])
+    };
+    let out = size(h, 0, kh).zip(size(w, 1, kw));
+    let fits = c == wc
+        && h > 0
+        && w > 0
+        && padding_out[0] < stride[0]
+        && padding_out[1] < stride[1]
+        && out.is_some_and(|(oh, ow)| oh > 0 && ow > 0);
+    match out {
+        Some((oh, ow)) if fits && takes(&keys) => {
+            let setting = ConvSetting { stride, padding };
+            let (x, weight) = (x.into_dispatch(), weight.into_dispatch());
+            Tensor::from_dispatch(match bias {
+                Some(b) => <Dispatch as FastConvOps>::fc_conv_transpose2d(
+                    x,
+                    weight,
+                    b.into_dispatch(),
+                    setting,
+                    [oh, ow],
+                ),
+                None => <Dispatch as FastConvOps>::fc_conv_transpose2d_nobias(
+                    x,
+                    weight,
+                    setting,
+                    [oh, ow],
+                ),
+            })
+        }
+        _ => {
+            let options = ConvTransposeOptions::new(stride, padding, padding_out, [1, 1], 1);
+            burn::tensor::module::conv_transpose2d(x, weight, bias, options)
+        }
+    }
+}
+
+/// A convolution's weight gradient alone, `[oc, c, kernel_hw]` (the bench times it): ours
+/// on flex, burn's `conv2d_weight_backward` elsewhere or when turned off.
+pub fn conv2d_weight_grad(
+    x: Tensor<4>,
+    weight: Tensor<4>,
+    output_grad: Tensor<4>,
+    stride: [usize; 2],
+    padding: [usize; 2],
+) -> Tensor<4> {
+    if !takes(&[key(&x), key(&output_grad)]) {
+        let options = ConvOptions::new(stride, padding, [1, 1], 1);
+        return burn::tensor::module::conv2d_weight_backward(x, weight, output_grad, options);
+    }
+    let [_, _, kh, kw] = weight.dims();
+    let setting = ConvSetting { stride, padding };
+    Tensor::from_dispatch(<Dispatch as FastConvOps>::fc_conv2d_weight_grad(
+        x.into_dispatch(),
+        output_grad.into_dispatch(),
+        [kh, kw],
+        setting,
+    ))
+}
