@@ -1,15 +1,17 @@
 //! `--workload conv-layers`: where a convolutional step's time goes, one 3x3 convolution
 //! of the course's models at a time: forward, forward + backward (input and weight
-//! gradients), and burn's weight-gradient op alone, each beside PyTorch's when compared.
-//! The whole-model workloads say how far behind we are; this says in which part.
+//! gradients), and the weight-gradient op alone, through the course's path (our kernels on
+//! flex, `nn_core::kernels`) and through burn's own ops, each beside PyTorch's when
+//! compared, with the GFLOP/s of ours. The whole-model workloads say how far behind we
+//! are; this says in which part.
 
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2dConfig;
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use burn::tensor::module::conv2d_weight_backward;
-use burn::tensor::ops::ConvOptions;
 use nn_core::BackendKind;
+use nn_core::kernels;
+use nn_core::models::conv_forward;
 use std::process::Command;
 use std::time::Instant;
 
@@ -21,6 +23,16 @@ pub struct Layer {
     pub channels_out: usize,
     pub size: usize,
     pub batch: usize,
+}
+
+impl Layer {
+    /// Floating-point operations of one forward pass (a multiply and an add per tap); the
+    /// weight gradient costs the same, and a step (forward, input and weight gradients)
+    /// three times as much.
+    pub fn forward_flops(&self) -> f64 {
+        let taps = (self.channels_in * 9 * self.channels_out) as f64;
+        2.0 * taps * (self.size * self.size * self.batch) as f64
+    }
 }
 
 /// The SmallCnn's convolutions on Fashion-MNIST (batch 128) and VGG-19's at 32x32 (one
@@ -91,7 +103,12 @@ pub struct LayerResult {
     pub layer: String,
     pub shape: String,
     pub backend: String,
+    /// Through the course's path (our kernels on flex).
     pub ours: Times,
+    /// Through burn's own ops (our kernels turned off), in the same run.
+    pub burn: Times,
+    /// GFLOP of one forward pass (the weight gradient's too; a step's is three times).
+    pub forward_gflop: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub torch: Option<Times>,
 }
@@ -132,41 +149,50 @@ pub fn measure(
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
             .init(&train);
         let x = Tensor::<4>::random([n, c, s, s], Distribution::Normal(0.0, 1.0), &train);
-        let forward = median_ms(warmup, steps, || {
-            conv.forward(x.clone()).sum().into_scalar::<f32>()
-        });
-        let step = median_ms(warmup, steps, || {
-            let x = x.clone().require_grad();
-            let grads = conv.forward(x.clone()).sum().backward();
-            let dx: f32 = x.grad(&grads).map_or(0.0, |g| g.sum().into_scalar());
-            let dw: f32 = conv
-                .weight
-                .grad(&grads)
-                .map_or(0.0, |g| g.sum().into_scalar());
-            dx + dw
-        });
         let xi = Tensor::<4>::random([n, c, s, s], Distribution::Normal(0.0, 1.0), &device);
         let wi = Tensor::<4>::random([o, c, 3, 3], Distribution::Normal(0.0, 0.05), &device);
         let gi = Tensor::<4>::random([n, o, s, s], Distribution::Normal(0.0, 1.0), &device);
-        let options = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-        let weight_grad = median_ms(warmup, steps, || {
-            conv2d_weight_backward(xi.clone(), wi.clone(), gi.clone(), options.clone())
-                .sum()
-                .into_scalar::<f32>()
+        // Ours, then burn's, layer by layer, so both see the same state of the machine.
+        let mut times = [true, false].map(|ours| {
+            kernels::set_enabled(ours);
+            let forward = median_ms(warmup, steps, || {
+                conv_forward(&conv, x.clone()).sum().into_scalar::<f32>()
+            });
+            let step = median_ms(warmup, steps, || {
+                let x = x.clone().require_grad();
+                let grads = conv_forward(&conv, x.clone()).sum().backward();
+                let dx: f32 = x.grad(&grads).map_or(0.0, |g| g.sum().into_scalar());
+                let dw: f32 = conv
+                    .weight
+                    .grad(&grads)
+                    .map_or(0.0, |g| g.sum().into_scalar());
+                dx + dw
+            });
+            let weight_grad = median_ms(warmup, steps, || {
+                kernels::conv2d_weight_grad(xi.clone(), wi.clone(), gi.clone(), [1, 1], [1, 1])
+                    .sum()
+                    .into_scalar::<f32>()
+            });
+            Times {
+                forward_ms: forward,
+                step_ms: step,
+                weight_grad_ms: weight_grad,
+            }
         });
+        kernels::set_enabled(true);
+        let [ours, burn] = std::mem::take(&mut times);
+        let (forward, step, weight_grad) = (ours.forward_ms, ours.step_ms, ours.weight_grad_ms);
         eprintln!(
-            "conv-layers: {} {forward:.1} / {step:.1} / {weight_grad:.1} ms",
-            layer.name
+            "conv-layers: {} {forward:.1} / {step:.1} / {weight_grad:.1} ms (burn's ops {:.1} / {:.1} / {:.1})",
+            layer.name, burn.forward_ms, burn.step_ms, burn.weight_grad_ms
         );
         results.push(LayerResult {
             layer: layer.name.to_string(),
             shape: format!("{c}->{o} at {s}x{s}, batch {n}"),
             backend: backend.name().to_string(),
-            ours: Times {
-                forward_ms: forward,
-                step_ms: step,
-                weight_grad_ms: weight_grad,
-            },
+            ours,
+            burn,
+            forward_gflop: layer.forward_flops() / 1e9,
             torch: None,
         });
     }

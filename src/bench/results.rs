@@ -87,18 +87,30 @@ impl Report {
     }
 
     /// Single convolutions: our forward, step (forward + input and weight gradients) and
-    /// weight-gradient op, each with PyTorch's time and the ratio (theirs / ours) when
-    /// compared.
+    /// weight-gradient op with their GFLOP/s, burn's own ops in the same run, and PyTorch's
+    /// times with the ratio (theirs / ours) when compared.
     fn layers_table(&self) -> String {
         let mut t = String::from(
-            "| convolution | shape | backend | forward ms | step ms | weight grad ms | PyTorch forward / step / weight grad ms | ours / PyTorch speed (forward, step, weight grad) |\n|---|---|---|---|---|---|---|---|\n",
+            "| convolution | shape | backend | forward ms | step ms | weight grad ms | GFLOP/s (forward, step, weight grad) | burn's ops: forward / step / weight grad ms | PyTorch forward / step / weight grad ms | ours / PyTorch speed (forward, step, weight grad) |\n|---|---|---|---|---|---|---|---|---|---|\n",
         );
         for l in &self.conv_layers {
-            let o = &l.ours;
+            let (o, b) = (&l.ours, &l.burn);
+            let rate = |gflop: f64, ms: f64| gflop / (ms / 1e3);
             let _ = write!(
                 t,
-                "| {} | {} | {} | {:.1} | {:.1} | {:.1} |",
-                l.layer, l.shape, l.backend, o.forward_ms, o.step_ms, o.weight_grad_ms
+                "| {} | {} | {} | {:.1} | {:.1} | {:.1} | {:.0}, {:.0}, {:.0} | {:.1} / {:.1} / {:.1} |",
+                l.layer,
+                l.shape,
+                l.backend,
+                o.forward_ms,
+                o.step_ms,
+                o.weight_grad_ms,
+                rate(l.forward_gflop, o.forward_ms),
+                rate(3.0 * l.forward_gflop, o.step_ms),
+                rate(l.forward_gflop, o.weight_grad_ms),
+                b.forward_ms,
+                b.step_ms,
+                b.weight_grad_ms,
             );
             match &l.torch {
                 Some(p) => {

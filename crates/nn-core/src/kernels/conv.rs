@@ -330,7 +330,8 @@ mod tests {
     }
 
     /// (n, c, h, w, oc, kh, kw, sh, sw, ph, pw)
-    const SHAPES: &[(
+    /// (n, c, h, w, oc, kh, kw, sh, sw, ph, pw)
+    type Shape = (
         usize,
         usize,
         usize,
@@ -342,7 +343,9 @@ mod tests {
         usize,
         usize,
         usize,
-    )] = &[
+    );
+
+    const SHAPES: &[Shape] = &[
         (1, 1, 5, 5, 1, 3, 3, 1, 1, 0, 0),
         (2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1),
         (3, 2, 8, 8, 5, 3, 3, 2, 2, 1, 1),
@@ -355,21 +358,7 @@ mod tests {
         (7, 3, 2, 2, 4, 3, 3, 1, 1, 1, 1), // tiny maps, several items per group
     ];
 
-    fn geom(
-        s: (
-            usize,
-            usize,
-            usize,
-            usize,
-            usize,
-            usize,
-            usize,
-            usize,
-            usize,
-            usize,
-            usize,
-        ),
-    ) -> ConvGeom {
+    fn geom(s: Shape) -> ConvGeom {
         let (n, c, h, w, oc, kh, kw, sh, sw, ph, pw) = s;
         ConvGeom::new([n, c, h, w], [oc, c, kh, kw], [sh, sw], [ph, pw])
     }
@@ -390,12 +379,14 @@ mod tests {
             // 8 columns per group: 2 items of a 2x2 map per group, several groups, 3 chunks
             KernelConfig {
                 target_cols: 8,
+                min_groups: 3,
                 col_budget: 1 << 20,
                 wgrad_max_chunks: 3,
                 wgrad_acc_budget: 1 << 20,
             },
             KernelConfig {
                 target_cols: 1,
+                min_groups: 1,
                 col_budget: 1,
                 wgrad_max_chunks: 1,
                 wgrad_acc_budget: 1,

@@ -250,6 +250,9 @@ mod autodiff {
     };
     use burn::backend::{AutodiffBackend, TensorMetadata, tensor::FloatTensor};
 
+    /// A float tensor of the autodiff backend over `B`.
+    type Tracked<B, C> = FloatTensor<Autodiff<B, C>>;
+
     /// What a backward pass needs besides the two saved tensors (input and weight).
     #[derive(Clone, Copy, Debug)]
     struct Saved {
@@ -358,14 +361,10 @@ mod autodiff {
 
     /// Records a convolution with a bias: `run` computes the forward on the inner backend.
     fn with_bias<B: FastConvOps, C: CheckpointStrategy>(
-        (x, weight, bias): (
-            FloatTensor<Autodiff<B, C>>,
-            FloatTensor<Autodiff<B, C>>,
-            FloatTensor<Autodiff<B, C>>,
-        ),
+        (x, weight, bias): (Tracked<B, C>, Tracked<B, C>, Tracked<B, C>),
         saved: Saved,
         run: impl FnOnce(FloatTensor<B>, FloatTensor<B>, FloatTensor<B>) -> FloatTensor<B>,
-    ) -> FloatTensor<Autodiff<B, C>> {
+    ) -> Tracked<B, C> {
         match WithBias
             .prepare::<C>([x.node(), weight.node(), bias.node()])
             .compute_bound()
@@ -391,10 +390,10 @@ mod autodiff {
 
     /// Records a convolution without a bias.
     fn no_bias<B: FastConvOps, C: CheckpointStrategy>(
-        (x, weight): (FloatTensor<Autodiff<B, C>>, FloatTensor<Autodiff<B, C>>),
+        (x, weight): (Tracked<B, C>, Tracked<B, C>),
         saved: Saved,
         run: impl FnOnce(FloatTensor<B>, FloatTensor<B>) -> FloatTensor<B>,
-    ) -> FloatTensor<Autodiff<B, C>> {
+    ) -> Tracked<B, C> {
         match NoBias
             .prepare::<C>([x.node(), weight.node()])
             .compute_bound()

@@ -10,6 +10,9 @@ pub struct KernelConfig {
     pub target_cols: usize,
     /// At most this many f32 in one group's cols matrix (`K * nb * P`), ~8 MiB by default.
     pub col_budget: usize,
+    /// Split the batch into at least this many groups (when it has as many images), so
+    /// that the cores share the work evenly.
+    pub min_groups: usize,
     /// Weight gradient: at most this many private accumulators (chunks).
     pub wgrad_max_chunks: usize,
     /// Weight gradient: at most this many f32 in all private accumulators together.
@@ -20,6 +23,7 @@ impl Default for KernelConfig {
     fn default() -> Self {
         Self {
             target_cols: 1024,
+            min_groups: 4,
             col_budget: 2 * 1024 * 1024,
             wgrad_max_chunks: 4,
             wgrad_acc_budget: 16 * 1024 * 1024,
@@ -113,12 +117,18 @@ impl ConvGeom {
     pub(super) fn is_empty(&self) -> bool {
         self.batch == 0 || self.c_in == 0 || self.c_out == 0 || self.positions() == 0
     }
-    /// Items per group (shape-only).
+    /// Items per group (shape-only): enough for [`KernelConfig::target_cols`] columns
+    /// within [`KernelConfig::col_budget`], then evened out over at least
+    /// [`KernelConfig::min_groups`] groups, so that parallel groups end together (32 images
+    /// of a 4x4 map made groups of 28 and 4 before: one thread idled).
     pub(super) fn group_items(&self, cfg: &KernelConfig) -> usize {
         let p = self.positions().max(1);
         let k = self.col_rows().max(1);
+        let batch = self.batch.max(1);
         let by_cols = cfg.target_cols.div_ceil(p);
         let by_budget = (cfg.col_budget / (k * p)).max(1);
-        by_cols.min(by_budget).clamp(1, self.batch.max(1))
+        let most = by_cols.min(by_budget).clamp(1, batch);
+        let groups = batch.div_ceil(most).max(cfg.min_groups.min(batch));
+        batch.div_ceil(groups)
     }
 }
