@@ -49,6 +49,10 @@ pub struct Args {
     /// List the workloads with their parameter counts and exit.
     #[arg(long)]
     pub list: bool,
+    /// Run the models' convolutions through burn's own ops instead of our kernels
+    /// (`nn_core::kernels`), to measure what the kernels change.
+    #[arg(long)]
+    pub burn_convolutions: bool,
 }
 
 /// One workload measured on one backend.
@@ -121,6 +125,7 @@ fn check_finite(name: &str, loss: f32) -> nn_core::Result<()> {
 }
 
 pub fn run(args: Args) -> nn_core::Result<bool> {
+    nn_core::kernels::set_enabled(!args.burn_convolutions);
     let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
     if args.list {
         let device = BackendKind::preferred().device()?;
