@@ -2,11 +2,11 @@
 //! with and without data augmentation; top-1 and top-5. `--dataset cifar-10` runs the same
 //! code on CIFAR-10.
 
-use crate::models::{CnnSpec, SmallCnn};
 use nn_core::augment::Pipeline;
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
+use nn_core::models::{CnnSpec, SmallCnn};
 use nn_core::train::{ClassifierOptions, OptimizerKind};
 use nn_core::train::{load_train_test, overlay, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};

@@ -2,11 +2,11 @@
 //! budget (epochs, optimiser, batches), compared on parameters, accuracy, time and the
 //! train/test gap.
 
-use crate::models::{CnnSpec, SmallCnn};
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
 use nn_core::models::Mlp;
+use nn_core::models::{CnnSpec, SmallCnn};
 use nn_core::train::{ClassifierOptions, OptimizerKind};
 use nn_core::train::{load_train_test, overlay, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};

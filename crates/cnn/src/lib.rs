@@ -5,7 +5,6 @@ pub mod cifar;
 pub mod conv_ops;
 pub mod fashion;
 pub mod gallery;
-pub mod models;
 pub mod ops;
 pub mod pneumonia;
 

@@ -2,12 +2,12 @@
 //! classes are unbalanced (about 1:3 in training), so the loss weighs each class by the
 //! inverse of its frequency and the decision threshold is chosen on the validation split.
 
-use crate::models::{CnnSpec, SmallCnn};
 use nn_core::augment::{Pipeline, Rotation, Scale};
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
 use nn_core::metrics::{ConfusionMatrix, roc_auc, roc_curve};
+use nn_core::models::{CnnSpec, SmallCnn};
 use nn_core::train::{ClassifierOptions, OptimizerKind, evaluate, train_classifier};
 use nn_core::viz::{Curve, CurvePlot, plot_confusion};
 use nn_core::{ExperimentConfig, Result, Run, Summary};

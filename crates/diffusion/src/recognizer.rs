@@ -1,19 +1,18 @@
-//! The judge of class-conditional samples: the project's own CNN (the `cnn` crate's
-//! `SmallCnn`), trained in the run on the real training images. A sample "is recognised"
+//! The judge of class-conditional samples: the project's own CNN (`nn_core::models::SmallCnn`,
+//! trained as a `nn_core::train::Judge`), trained in the run on the real training images. A sample "is recognised"
 //! when this classifier gives it the class it was generated for; its accuracy on the real
 //! test images is the ceiling to read that rate against.
 
-use burn::module::Module;
 use burn::prelude::*;
-use cnn::models::{CnnSpec, SmallCnn};
-use nn_core::data::{ImageDataset, Normalization, batch_images};
-use nn_core::train::{ClassifierOptions, ImageClassifier, OptimizerKind, train_stage};
+use nn_core::data::ImageDataset;
+use nn_core::data::Normalization;
+use nn_core::models::CnnSpec;
+use nn_core::train::{Judge, JudgeSettings};
 use nn_core::{Result, Run};
 
 /// A trained classifier and the normalisation it expects.
 pub struct Recognizer {
-    pub model: SmallCnn,
-    pub normalization: Normalization,
+    pub judge: Judge,
     /// Accuracy on the real test images.
     pub test_accuracy: f64,
 }
@@ -26,32 +25,24 @@ impl Recognizer {
         test: &ImageDataset,
         epochs: usize,
     ) -> Result<Recognizer> {
-        let device = run.train_device();
-        nn_core::backend::seed_device(&device, run.seed, "classifier");
-        let spec = CnnSpec {
-            channels: vec![32, 64],
-            batch_norm: true,
-            hidden: 128,
-            dropout: 0.3,
-        };
-        let model = SmallCnn::new(&spec, train.shape, train.num_classes(), &device);
-        let normalization = Normalization::fit(train);
-        let options = ClassifierOptions {
+        let settings = JudgeSettings {
+            stage: "classifier",
+            seed_purpose: "classifier",
+            spec: CnnSpec {
+                channels: vec![32, 64],
+                batch_norm: true,
+                hidden: 128,
+                dropout: 0.3,
+            },
             epochs,
             batch_size: 128,
-            lr: 1e-3,
-            optimizer: OptimizerKind::Adam.init(),
-            normalization: normalization.clone(),
-            augment: None,
-            title: "the judge: a CNN classifier on the real images".into(),
-            class_weights: None,
             cosine_decay: true,
+            title: "the judge: a CNN classifier on the real images".into(),
         };
-        let stage = train_stage(run, "classifier", model, train, test, &options)?;
+        let judge = Judge::train(run, (train, test), Normalization::fit(train), settings)?;
         Ok(Recognizer {
-            test_accuracy: stage.test.accuracy(),
-            model: stage.model.valid(),
-            normalization,
+            test_accuracy: judge.test_accuracy,
+            judge,
         })
     }
 
@@ -60,21 +51,7 @@ impl Recognizer {
     pub fn classify(&self, images: Tensor<4>) -> Vec<usize> {
         let device = images.device();
         let data = nn_core::data::batch::dataset_from_symmetric(images);
-        let indices: Vec<usize> = (0..data.len()).collect();
-        let mut out = Vec::with_capacity(data.len());
-        for chunk in indices.chunks(256) {
-            let logits =
-                self.model
-                    .forward(batch_images(&data, chunk, &self.normalization, &device));
-            let predicted = logits
-                .argmax(1)
-                .into_data()
-                .convert::<i64>()
-                .try_into_vec::<i64>()
-                .unwrap_or_default();
-            out.extend(predicted.into_iter().map(|p| p as usize));
-        }
-        out
+        self.judge.classify(&data, &device)
     }
 }
 

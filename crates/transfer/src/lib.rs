@@ -3,7 +3,6 @@
 
 pub mod architectures;
 pub mod models;
-pub mod pretext;
 pub mod vgg19_cifar10;
 pub mod weights;
 

@@ -10,12 +10,12 @@
 //! The pre-trained weights are torchvision's ImageNet VGG-19 when its file is in the data
 //! dir (`cargo xtask download vgg19`); otherwise the experiment pre-trains its own VGG-19
 //! (narrower, for a CPU) first: by default on cat photos, predicting how each was rotated
-//! (self-supervised; see [`crate::pretext`]), or on a labelled set such as Fashion-MNIST.
+//! (self-supervised; see [`nn_core::data::pretext`]), or on a labelled set such as Fashion-MNIST.
 //! The summary says which weights it used.
 
 use crate::models::vgg::{Vgg, VggConfig};
-use crate::pretext::rotation_pretext;
 use crate::weights::{load_torchvision, vgg_key_rules};
+use nn_core::data::pretext::rotation_pretext;
 use nn_core::data::weights::find_weights;
 use nn_core::data::{ImageDataset, Normalization};
 use nn_core::error::ConfigError;

@@ -3,6 +3,5 @@
 mod cli;
 mod freezing;
 mod models;
-mod pretext;
 mod support;
 mod weights;

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod download;
 pub mod formats;
 mod image_dataset;
+pub mod pretext;
 pub mod synthetic;
 pub mod verify;
 pub mod weights;

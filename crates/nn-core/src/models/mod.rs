@@ -4,7 +4,9 @@
 mod activation;
 pub mod conv;
 mod mlp;
+pub mod small_cnn;
 
 pub use activation::leaky_relu;
 pub use conv::{conv_forward, conv_transpose_forward};
 pub use mlp::Mlp;
+pub use small_cnn::{CnnSpec, SmallCnn};

@@ -17,6 +17,7 @@ pub mod data_parallel;
 mod epoch;
 mod fit;
 pub mod interrupt;
+mod judge;
 mod model_state;
 mod optim;
 mod params;
@@ -31,6 +32,7 @@ pub use classifier::{
 };
 pub use epoch::{Batches, EpochContext};
 pub use fit::{EpochLog, FitOptions, TrainState, fit};
+pub use judge::{Judge, JudgeSettings};
 pub use model_state::ModelState;
 pub use optim::{OptimizerKind, adam, sgd};
 pub use params::{learnable_parameter_count, parameter_values};

@@ -3,7 +3,7 @@
 //! is up, a network has to learn what eyes, ears and edges look like, without a single
 //! human label, and those are the features worth transferring.
 
-use nn_core::data::ImageDataset;
+use super::ImageDataset;
 
 /// Names of the four pretext classes.
 pub const ROTATIONS: [&str; 4] = ["0°", "90°", "180°", "270°"];

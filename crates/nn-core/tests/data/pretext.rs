@@ -1,7 +1,7 @@
 //! The rotation pretext and the box filter on images small enough to check by hand.
 
+use nn_core::data::pretext::rotation_pretext;
 use nn_core::data::{ImageDataset, ImageShape};
-use transfer::pretext::rotation_pretext;
 
 fn grey(side: usize, pixels: Vec<u8>) -> ImageDataset {
     ImageDataset {
