@@ -5,6 +5,7 @@
 
 use nn_core::data::DataDir;
 use nn_core::experiment::Preset;
+use nn_core::run::started_runs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -133,20 +134,6 @@ pub fn clock(seconds: f64) -> String {
     }
 }
 
-/// The run directories of `experiment` under `out`, oldest first.
-fn run_dirs(out: &Path, experiment: &str) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(out.join(experiment))
-        .map(|e| {
-            e.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.join("config.json").exists())
-                .collect()
-        })
-        .unwrap_or_default();
-    dirs.sort();
-    dirs
-}
-
 /// Runs the selected experiments of `registry`, each as `binary <name> ...` in its own
 /// process; true when all passed.
 pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::Result<bool> {
@@ -222,7 +209,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
             .common
             .resume
             .then(|| {
-                run_dirs(&args.common.out, &entry.name)
+                started_runs(&args.common.out, &entry.name)
                     .into_iter()
                     .rev()
                     .find(|d| !d.join("summary.json").exists())
@@ -239,7 +226,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
             },
             clock(elapsed)
         );
-        let before = run_dirs(&args.common.out, &entry.name);
+        let before = started_runs(&args.common.out, &entry.name);
         let mut cmd = Command::new(binary);
         cmd.arg(&entry.name);
         match &interrupted {
@@ -277,7 +264,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
             return Ok(false);
         }
         let run_dir = interrupted.or_else(|| {
-            run_dirs(&args.common.out, &entry.name)
+            started_runs(&args.common.out, &entry.name)
                 .into_iter()
                 .rev()
                 .find(|d| !before.contains(d))

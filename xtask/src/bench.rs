@@ -4,13 +4,7 @@
 use std::process::Command;
 
 pub fn run(args: &[String]) -> nn_core::Result<bool> {
-    let gpu = args
-        .windows(2)
-        .filter(|w| w[0] == "--backend")
-        .map(|w| w[1].as_str())
-        .chain(args.iter().filter_map(|a| a.strip_prefix("--backend=")))
-        .find(|b| ["wgpu", "cuda"].contains(b));
-    let binary = crate::course_binary::build(gpu)?;
+    let binary = crate::course_binary::build(crate::backend_feature::backend_in(args))?;
     let status = Command::new(&binary)
         .arg("bench")
         .args(args)

@@ -22,7 +22,7 @@ pub fn build(backend: Option<&str>) -> nn_core::Result<PathBuf> {
         "--bin",
         "ngvm",
     ]);
-    if let Some(feature) = backend.filter(|b| ["wgpu", "cuda"].contains(b)) {
+    if let Some(feature) = backend.and_then(crate::backend_feature::feature_of) {
         cmd.args(["--features", feature]);
     }
     // `cargo run` gave us this package's CARGO_PKG_*/CARGO_MANIFEST_* variables; build

@@ -1,7 +1,7 @@
 //! `cargo xtask`: the one entry point a maintainer needs (curriculum, report, download,
-//! verify, run, augment-gallery, bench).
+//! verify, run, bench).
 
-mod augment_gallery;
+mod backend_feature;
 mod bench;
 mod course_binary;
 mod curriculum;
@@ -50,14 +50,6 @@ enum Task {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
-    /// Write a PNG of one real image per data set through every augmentation.
-    AugmentGallery {
-        #[arg(long)]
-        data_dir: Option<PathBuf>,
-        /// Output PNG (default runs/augment-gallery.png).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
     /// Training-step throughput of the course's models (per backend), data decoding, and
     /// PyTorch side by side with `--compare torch`; flags as `ngvm bench --help`.
     Bench {
@@ -75,10 +67,6 @@ fn main() -> ExitCode {
         Task::Verify { data_dir } => verify::run(data_dir.as_deref()),
         Task::Run { experiment, args } => run_experiment::run(&experiment, &args),
         Task::Bench { args } => bench::run(&args),
-        Task::AugmentGallery { data_dir, out } => augment_gallery::run(
-            data_dir.as_deref(),
-            &out.unwrap_or_else(augment_gallery::default_out),
-        ),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

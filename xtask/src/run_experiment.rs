@@ -4,24 +4,6 @@
 
 use std::process::Command;
 
-/// The cargo feature a `--backend` value needs, if it is not compiled in by default.
-pub fn backend_feature(args: &[String]) -> Option<&'static str> {
-    let value = args.iter().enumerate().find_map(|(i, a)| {
-        a.strip_prefix("--backend=")
-            .map(str::to_string)
-            .or_else(|| {
-                (a == "--backend")
-                    .then(|| args.get(i + 1).cloned())
-                    .flatten()
-            })
-    })?;
-    match value.as_str() {
-        "wgpu" => Some("wgpu"),
-        "cuda" => Some("cuda"),
-        _ => None,
-    }
-}
-
 /// The cargo command that runs `experiment` (`topic/name`) with `args`.
 pub fn command(experiment: &str, args: &[String]) -> Result<Command, String> {
     let (topic, name) = experiment
@@ -29,7 +11,7 @@ pub fn command(experiment: &str, args: &[String]) -> Result<Command, String> {
         .ok_or_else(|| format!("`{experiment}`: name an experiment as topic/name, e.g. mlp/burn (see `cargo run -p mlp -- list`)"))?;
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.args(["run", "--release", "-p", topic]);
-    if let Some(feature) = backend_feature(args) {
+    if let Some(feature) = crate::backend_feature::feature_for_args(args) {
         cmd.args(["--features", feature]);
     }
     cmd.arg("--").arg(name).args(args);
@@ -54,17 +36,7 @@ mod tests {
     }
 
     #[test]
-    fn gpu_backends_turn_their_feature_on() {
-        assert_eq!(
-            backend_feature(&strings(&["--backend", "wgpu"])),
-            Some("wgpu")
-        );
-        assert_eq!(
-            backend_feature(&strings(&["--epochs", "2", "--backend=cuda"])),
-            Some("cuda")
-        );
-        assert_eq!(backend_feature(&strings(&["--backend", "flex"])), None);
-        assert_eq!(backend_feature(&strings(&[])), None);
+    fn a_gpu_backend_builds_the_topic_crate_with_its_feature() {
         let cmd = command(
             "cnn/pneumonia",
             &strings(&["--backend", "wgpu", "--preset", "full"]),

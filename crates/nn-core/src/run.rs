@@ -462,12 +462,23 @@ impl Run {
 /// The finished run directories (those with `summary.json`) of `experiment` under an
 /// `--out` folder, oldest first (the stamps sort by time).
 pub fn finished_runs(out: &Path, experiment: &str) -> Vec<PathBuf> {
+    runs_holding(out, experiment, "summary.json")
+}
+
+/// Every run directory of `experiment` under `out` that got as far as its `config.json`
+/// (finished, failed or interrupted), oldest first.
+pub fn started_runs(out: &Path, experiment: &str) -> Vec<PathBuf> {
+    runs_holding(out, experiment, "config.json")
+}
+
+/// The run directories of `experiment` under `out` that hold `file`, oldest first.
+fn runs_holding(out: &Path, experiment: &str, file: &str) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(out.join(experiment))
         .map(|entries| {
             entries
                 .flatten()
                 .map(|e| e.path())
-                .filter(|d| d.join("summary.json").exists())
+                .filter(|d| d.join(file).exists())
                 .collect()
         })
         .unwrap_or_default();

@@ -3,24 +3,19 @@
 //! confusion matrix. The MLP, CNN and transfer weeks all train through here.
 
 use super::data_parallel::DataParallel;
+use super::epoch::EpochContext;
 use super::fit::{EpochLog, FitOptions, fit};
 use super::model_state::ModelState;
+use super::{Evaluation, ImageClassifier, evaluate};
 use crate::augment::Pipeline;
 use crate::data::{ImageDataset, Normalization, batch_images, batch_labels};
 use crate::error::Result;
-use crate::metrics::{ConfusionMatrix, accuracy, roc_auc, top_k_accuracy};
 use crate::run::Run;
-use burn::module::{Module, ModuleDisplay};
-use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-
-/// A model that maps a `[batch, channels, height, width]` image tensor to
-/// `[batch, classes]` logits.
-pub trait ImageClassifier: Module + ModuleDisplay + Clone + 'static {
-    fn forward(&self, images: Tensor<4>) -> Tensor<2>;
-}
 
 /// How to train a classifier.
 pub struct ClassifierOptions {
@@ -49,104 +44,6 @@ impl ClassifierOptions {
         }
         let progress = (epoch - 1) as f64 / self.epochs as f64;
         self.lr * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
-    }
-}
-
-/// Predictions of a classifier on a data set.
-#[derive(Debug, Clone)]
-pub struct Evaluation {
-    pub classes: usize,
-    /// Softmax probabilities, row-major `[n, classes]`.
-    pub probabilities: Vec<f32>,
-    pub predictions: Vec<usize>,
-    pub targets: Vec<usize>,
-    /// Mean cross-entropy.
-    pub loss: f64,
-}
-
-impl Evaluation {
-    pub fn accuracy(&self) -> f64 {
-        accuracy(&self.predictions, &self.targets)
-    }
-
-    pub fn top_k(&self, k: usize) -> f64 {
-        top_k_accuracy(&self.probabilities, self.classes, &self.targets, k)
-    }
-
-    pub fn confusion(&self) -> ConfusionMatrix {
-        ConfusionMatrix::new(self.classes, &self.predictions, &self.targets)
-    }
-
-    /// ROC-AUC of class 1 against class 0, for binary problems.
-    pub fn binary_roc_auc(&self) -> Option<f64> {
-        if self.classes != 2 {
-            return None;
-        }
-        let scores: Vec<f32> = self.probabilities.chunks_exact(2).map(|p| p[1]).collect();
-        let positives: Vec<bool> = self.targets.iter().map(|&t| t == 1).collect();
-        roc_auc(&scores, &positives)
-    }
-
-    /// The headline figures under a prefix (`test_accuracy`, `test_top5`, ...).
-    pub fn figures(&self, prefix: &str) -> BTreeMap<String, f64> {
-        let mut figures = BTreeMap::new();
-        figures.insert(format!("{prefix}accuracy"), self.accuracy());
-        figures.insert(format!("{prefix}loss"), self.loss);
-        figures.insert(format!("{prefix}macro_f1"), self.confusion().macro_f1());
-        if self.classes > 5 {
-            figures.insert(format!("{prefix}top5"), self.top_k(5));
-        }
-        if let Some(auc) = self.binary_roc_auc() {
-            figures.insert(format!("{prefix}roc_auc"), auc);
-        }
-        figures
-    }
-}
-
-/// Runs the model over a data set in batches (no autodiff) and collects its predictions.
-pub fn evaluate<M: ImageClassifier>(
-    model: &M,
-    data: &ImageDataset,
-    norm: &Normalization,
-    batch_size: usize,
-    device: &Device,
-) -> Evaluation {
-    let model = model.valid();
-    let classes = data.num_classes().max(1);
-    let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let mut probabilities = Vec::with_capacity(data.len() * classes);
-    let mut predictions = Vec::with_capacity(data.len());
-    let mut targets = Vec::with_capacity(data.len());
-    let mut loss_sum = 0.0;
-    let indices: Vec<usize> = (0..data.len()).collect();
-    for chunk in indices.chunks(batch_size.max(1)) {
-        let images = batch_images(data, chunk, norm, device);
-        let labels = batch_labels(data, chunk, device);
-        let logits = model.forward(images);
-        let loss: f32 = loss_fn.forward(logits.clone(), labels).into_scalar();
-        loss_sum += loss as f64 * chunk.len() as f64;
-        let probs: Vec<f32> = burn::tensor::activation::softmax(logits, 1)
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .unwrap_or_default();
-        for row in probs.chunks_exact(classes) {
-            let best =
-                row.iter().enumerate().fold(
-                    (0, f32::MIN),
-                    |acc, (i, &p)| if p > acc.1 { (i, p) } else { acc },
-                );
-            predictions.push(best.0);
-        }
-        probabilities.extend_from_slice(&probs);
-        targets.extend(chunk.iter().map(|&i| data.label(i).unwrap_or(0)));
-    }
-    Evaluation {
-        classes,
-        probabilities,
-        predictions,
-        targets,
-        loss: loss_sum / data.len().max(1) as f64,
     }
 }
 
@@ -192,140 +89,199 @@ pub fn train_classifier<M: ImageClassifier>(
     options: &ClassifierOptions,
 ) -> Result<TrainedClassifier<M>> {
     check_classes(train)?;
-    let device = run.train_device();
-    let eval_device = run.device.clone();
     let batch = options.batch_size.max(1);
     let fit_options = FitOptions::new(options.epochs, train.len().div_ceil(batch));
-    let loss_fn = CrossEntropyLossConfig::new()
-        .with_weights(options.class_weights.clone())
-        .init(&device);
+    let mut epochs = ClassifierEpochs::new(run, train, test, options);
     let state = ModelState::new(model, options.optimizer.clone());
-    let parallel = run.parallel_devices().map(DataParallel::<M>::new);
-    let (mut trained_images, mut train_seconds) = (0usize, 0f64);
-    let state = fit(run, &fit_options, state, |mut state, ctx| {
-        let order = ctx.data_order(train.len());
-        let lr = options.lr_at(ctx.epoch);
-        let started = std::time::Instant::now();
-        let mut seen = 0usize;
-        for (b, chunk) in ctx.batches(order.chunks(batch)) {
-            let (source, indices): (std::borrow::Cow<ImageDataset>, Vec<usize>) =
-                match &options.augment {
-                    Some(pipeline) => (
-                        std::borrow::Cow::Owned(pipeline.apply_batch(
-                            train,
-                            chunk,
-                            crate::backend::derive_seed(ctx.seed, &format!("aug-{b}")),
-                        )),
-                        (0..chunk.len()).collect(),
-                    ),
-                    None => (std::borrow::Cow::Borrowed(train), chunk.to_vec()),
-                };
-            seen += chunk.len();
-            if let Some(parallel) = &parallel {
-                let (next, figures) = parallel.step(
-                    state,
-                    lr,
-                    &source,
-                    &indices,
-                    &options.normalization,
-                    &options.class_weights,
-                )?;
-                state = next;
-                ctx.add("correct", figures.correct as f64);
-                ctx.step(figures.loss)?;
-                continue;
-            }
-            let images = batch_images(&source, &indices, &options.normalization, &device);
-            let labels = batch_labels(&source, &indices, &device);
-            let logits = state.model.forward(images);
-            let predicted = logits.clone().argmax(1).flatten::<1>(0, 1);
-            let hits = predicted
-                .equal(labels.clone())
-                .int()
-                .sum()
-                .into_scalar::<i64>();
-            ctx.add("correct", hits as f64);
-            let loss = loss_fn.forward(logits, labels);
-            ctx.step(loss.clone().into_scalar::<f32>() as f64)?;
-            state = state.step(lr, loss);
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        trained_images += seen;
-        train_seconds += seconds;
-        if ctx.interrupted() {
-            return Ok((state, EpochLog::new()));
-        }
-        let eval = evaluate(
-            &state.model,
-            test,
-            &options.normalization,
-            batch * 2,
-            &eval_device,
-        );
-        let mut train_figures = BTreeMap::new();
-        train_figures.insert(
-            "images_per_second".to_string(),
-            seen as f64 / seconds.max(1e-9),
-        );
-        train_figures.insert("loss".to_string(), ctx.mean_loss());
-        train_figures.insert("lr".to_string(), lr);
-        train_figures.insert(
-            "accuracy".to_string(),
-            ctx.sum("correct") / train.len().max(1) as f64,
-        );
-        let mut test_figures = BTreeMap::new();
-        test_figures.insert("loss".to_string(), eval.loss);
-        test_figures.insert("accuracy".to_string(), eval.accuracy());
-        let log: EpochLog = vec![("train", train_figures), ("test", test_figures)];
-        Ok((state, log))
+    let state = fit(run, &fit_options, state, |state, ctx| {
+        epochs.epoch(state, ctx)
     })?;
+    let eval_device = &run.device;
     let test_eval = evaluate(
         &state.model,
         test,
         &options.normalization,
         batch * 2,
-        &eval_device,
+        eval_device,
     );
     let train_eval = evaluate(
         &state.model,
         train,
         &options.normalization,
         batch * 2,
-        &eval_device,
+        eval_device,
     );
-    let metrics_file = run.path("metrics.jsonl");
-    for file in crate::viz::plot_metrics_file(
-        &metrics_file,
-        &run.path("loss"),
-        &format!("{}: loss", options.title),
-        "epoch",
-        &["loss"],
-        "cross-entropy",
-    )? {
-        run.add_file(&file);
+    plot_classifier(run, &options.title, &test_eval, &test.class_names)?;
+    Ok(TrainedClassifier {
+        model: state.model,
+        train_accuracy: train_eval.accuracy(),
+        train_images_per_second: epochs.images as f64 / epochs.seconds.max(1e-9),
+        test: test_eval,
+    })
+}
+
+/// What the epochs of one classifier's training share, and its throughput so far.
+struct ClassifierEpochs<'a, M: ImageClassifier> {
+    train: &'a ImageDataset,
+    test: &'a ImageDataset,
+    options: &'a ClassifierOptions,
+    device: Device,
+    eval_device: Device,
+    loss_fn: CrossEntropyLoss,
+    parallel: Option<DataParallel<M>>,
+    /// Images trained on and seconds spent on them (evaluation excluded).
+    images: usize,
+    seconds: f64,
+}
+
+impl<'a, M: ImageClassifier> ClassifierEpochs<'a, M> {
+    fn new(
+        run: &mut Run,
+        train: &'a ImageDataset,
+        test: &'a ImageDataset,
+        options: &'a ClassifierOptions,
+    ) -> Self {
+        let device = run.train_device();
+        let loss_fn = CrossEntropyLossConfig::new()
+            .with_weights(options.class_weights.clone())
+            .init(&device);
+        Self {
+            train,
+            test,
+            options,
+            device,
+            eval_device: run.device.clone(),
+            loss_fn,
+            parallel: run.parallel_devices().map(DataParallel::<M>::new),
+            images: 0,
+            seconds: 0.0,
+        }
     }
-    for file in crate::viz::plot_metrics_file(
-        &metrics_file,
-        &run.path("accuracy"),
-        &format!("{}: accuracy", options.title),
-        "epoch",
-        &["accuracy"],
-        "accuracy",
-    )? {
-        run.add_file(&file);
+
+    /// One epoch: every batch in the epoch's order, then (unless interrupted) the test
+    /// evaluation and the epoch's `train` / `test` figures.
+    fn epoch(
+        &mut self,
+        mut state: ModelState<M>,
+        ctx: &mut EpochContext,
+    ) -> Result<(ModelState<M>, EpochLog)> {
+        let order = ctx.data_order(self.train.len());
+        let lr = self.options.lr_at(ctx.epoch);
+        let started = std::time::Instant::now();
+        let mut seen = 0usize;
+        let batch = self.options.batch_size.max(1);
+        for (b, chunk) in ctx.batches(order.chunks(batch)) {
+            seen += chunk.len();
+            state = self.batch_step(state, ctx, lr, b, chunk)?;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        self.images += seen;
+        self.seconds += seconds;
+        if ctx.interrupted() {
+            return Ok((state, EpochLog::new()));
+        }
+        let eval = evaluate(
+            &state.model,
+            self.test,
+            &self.options.normalization,
+            batch * 2,
+            &self.eval_device,
+        );
+        let train_figures = BTreeMap::from([
+            (
+                "images_per_second".to_string(),
+                seen as f64 / seconds.max(1e-9),
+            ),
+            ("loss".to_string(), ctx.mean_loss()),
+            ("lr".to_string(), lr),
+            (
+                "accuracy".to_string(),
+                ctx.sum("correct") / self.train.len().max(1) as f64,
+            ),
+        ]);
+        let test_figures = BTreeMap::from([
+            ("loss".to_string(), eval.loss),
+            ("accuracy".to_string(), eval.accuracy()),
+        ]);
+        Ok((
+            state,
+            vec![("train", train_figures), ("test", test_figures)],
+        ))
+    }
+
+    /// One optimiser step on the training images `chunk` (augmented when the options say
+    /// so, seeded by the epoch and the batch index `b`), on one device or several.
+    fn batch_step(
+        &self,
+        state: ModelState<M>,
+        ctx: &mut EpochContext,
+        lr: f64,
+        b: usize,
+        chunk: &[usize],
+    ) -> Result<ModelState<M>> {
+        let (source, indices): (Cow<ImageDataset>, Vec<usize>) = match &self.options.augment {
+            Some(pipeline) => (
+                Cow::Owned(pipeline.apply_batch(
+                    self.train,
+                    chunk,
+                    crate::backend::derive_seed(ctx.seed, &format!("aug-{b}")),
+                )),
+                (0..chunk.len()).collect(),
+            ),
+            None => (Cow::Borrowed(self.train), chunk.to_vec()),
+        };
+        let norm = &self.options.normalization;
+        if let Some(parallel) = &self.parallel {
+            let weights = &self.options.class_weights;
+            let (next, figures) = parallel.step(state, lr, &source, &indices, norm, weights)?;
+            ctx.add("correct", figures.correct as f64);
+            ctx.step(figures.loss)?;
+            return Ok(next);
+        }
+        let images = batch_images(&source, &indices, norm, &self.device);
+        let labels = batch_labels(&source, &indices, &self.device);
+        let logits = state.model.forward(images);
+        let predicted = logits.clone().argmax(1).flatten::<1>(0, 1);
+        let hits = predicted
+            .equal(labels.clone())
+            .int()
+            .sum()
+            .into_scalar::<i64>();
+        ctx.add("correct", hits as f64);
+        let loss = self.loss_fn.forward(logits, labels);
+        ctx.step(loss.clone().into_scalar::<f32>() as f64)?;
+        Ok(state.step(lr, loss))
+    }
+}
+
+/// The classifier's figures in the run directory: `loss` and `accuracy` curves over the
+/// epochs (from `metrics.jsonl`) and the test set's `confusion.png`.
+fn plot_classifier(
+    run: &mut Run,
+    title: &str,
+    test_eval: &Evaluation,
+    class_names: &[String],
+) -> Result<()> {
+    let metrics_file = run.path("metrics.jsonl");
+    for (name, ylabel) in [("loss", "cross-entropy"), ("accuracy", "accuracy")] {
+        for file in crate::viz::plot_metrics_file(
+            &metrics_file,
+            &run.path(name),
+            &format!("{title}: {name}"),
+            "epoch",
+            &[name],
+            ylabel,
+        )? {
+            run.add_file(&file);
+        }
     }
     let confusion = run.path("confusion.png");
     crate::viz::plot_confusion(
         &test_eval.confusion(),
-        &test.class_names,
-        &format!("{}: test confusion matrix", options.title),
+        class_names,
+        &format!("{title}: test confusion matrix"),
         &confusion,
     )?;
     run.add_file(&confusion);
-    Ok(TrainedClassifier {
-        model: state.model,
-        train_accuracy: train_eval.accuracy(),
-        train_images_per_second: trained_images as f64 / train_seconds.max(1e-9),
-        test: test_eval,
-    })
+    Ok(())
 }

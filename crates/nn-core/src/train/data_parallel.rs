@@ -11,7 +11,7 @@
 //! masks are drawn by each worker. With class weights the shard weighting is by image
 //! count, which approximates (not equals) the weighted mean of the whole batch.
 
-use super::classifier::ImageClassifier;
+use super::ImageClassifier;
 use super::model_state::ModelState;
 use crate::data::{ImageDataset, Normalization, batch_images, batch_labels};
 use crate::error::{Error, Result};
@@ -168,8 +168,6 @@ impl<M: ImageClassifier> DataParallel<M> {
             summed.accumulate(&state.model, grads);
         }
         figures.loss /= indices.len().max(1) as f64;
-        let ModelState { model, mut optim } = state;
-        let model = optim.step(lr, model, summed.grads());
-        Ok((ModelState { model, optim }, figures))
+        Ok((state.apply(lr, summed.grads()), figures))
     }
 }

@@ -15,7 +15,9 @@ pub mod checkpoint;
 pub mod classifier;
 pub mod data_parallel;
 mod epoch;
+mod evaluation;
 mod fit;
+mod image_classifier;
 pub mod interrupt;
 mod judge;
 mod model_state;
@@ -27,11 +29,11 @@ pub mod stage;
 pub mod step_log;
 
 pub use checkpoint::Checkpoint;
-pub use classifier::{
-    ClassifierOptions, Evaluation, ImageClassifier, TrainedClassifier, evaluate, train_classifier,
-};
+pub use classifier::{ClassifierOptions, TrainedClassifier, train_classifier};
 pub use epoch::{Batches, EpochContext};
+pub use evaluation::{Evaluation, evaluate};
 pub use fit::{EpochLog, FitOptions, TrainState, fit};
+pub use image_classifier::ImageClassifier;
 pub use judge::{Judge, JudgeSettings};
 pub use model_state::ModelState;
 pub use optim::{OptimizerKind, adam, sgd};

@@ -22,8 +22,14 @@ impl<M: Module> ModelState<M> {
     }
 
     /// Back-propagates `loss` and takes one optimiser step at learning rate `lr`.
-    pub fn step(mut self, lr: f64, loss: Tensor<1>) -> Self {
+    pub fn step(self, lr: f64, loss: Tensor<1>) -> Self {
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        self.apply(lr, grads)
+    }
+
+    /// One optimiser step at learning rate `lr` with gradients computed elsewhere (e.g.
+    /// summed over devices): every loop's update passes through here.
+    pub fn apply(mut self, lr: f64, grads: GradientsParams) -> Self {
         self.model = self.optim.step(lr, self.model, grads);
         self
     }

@@ -107,6 +107,17 @@ pub fn read_curve(dir: &Path, split: &str, key: &str) -> Vec<(f64, f64)> {
 
 /// One plot of `key` for several stages (e.g. CNN and MLP), train and test.
 pub fn overlay(run: &mut Run, stages: &[(&str, &Path)], key: &str, title: &str) -> Result<()> {
+    overlay_as(run, stages, key, title, "compare")
+}
+
+/// [`overlay`] saved as `{prefix}_{key}.png` (and `.svg`) rather than `compare_{key}`.
+pub fn overlay_as(
+    run: &mut Run,
+    stages: &[(&str, &Path)],
+    key: &str,
+    title: &str,
+    prefix: &str,
+) -> Result<()> {
     let mut curves = Vec::new();
     for split in ["train", "test"] {
         for (label, dir) in stages {
@@ -123,7 +134,7 @@ pub fn overlay(run: &mut Run, stages: &[(&str, &Path)], key: &str, title: &str) 
         curves,
         log_y: false,
     };
-    for file in plot.save(&run.path(&format!("compare_{key}")))? {
+    for file in plot.save(&run.path(&format!("{prefix}_{key}")))? {
         run.add_file(&file);
     }
     Ok(())
