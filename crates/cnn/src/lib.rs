@@ -1,21 +1,20 @@
 //! Weeks 1-2 of the course: convolution from first principles (padding, stride, pooling),
 //! and convolutional classifiers on Fashion-MNIST, CIFAR and chest X-rays.
 
-pub mod cifar;
-pub mod conv_ops;
-pub mod fashion;
-pub mod gallery;
+pub mod experiments;
+pub mod figures;
 pub mod ops;
-pub mod pneumonia;
+pub mod unbalanced;
 
+use experiments::{augment_gallery, cifar100, conv_ops, fashion_mnist, pneumonia};
 use nn_core::{Registry, experiment};
 
 /// The weeks' experiments, in teaching order.
 pub fn registry() -> Registry {
     Registry::new()
         .with(experiment::<conv_ops::ConvOpsConfig>("cnn/conv-ops", "Convolution and pooling by hand, checked against burn; classic kernels at work", conv_ops::run))
-        .with(experiment::<fashion::FashionCnnConfig>("cnn/fashion-mnist", "A CNN and an MLP with the same budget on Fashion-MNIST", fashion::run))
-        .with(experiment::<cifar::CifarConfig>("cnn/cifar100", "A CNN with batch norm on CIFAR-100 (or --dataset cifar-10), with and without augmentation", cifar::run))
+        .with(experiment::<fashion_mnist::FashionCnnConfig>("cnn/fashion-mnist", "A CNN and an MLP with the same budget on Fashion-MNIST", fashion_mnist::run))
+        .with(experiment::<cifar100::CifarConfig>("cnn/cifar100", "A CNN with batch norm on CIFAR-100 (or --dataset cifar-10), with and without augmentation", cifar100::run))
         .with(experiment::<pneumonia::PneumoniaConfig>("cnn/pneumonia", "Pneumonia vs normal chest X-rays: class weights, a validated threshold, ROC", pneumonia::run))
-        .with(experiment::<gallery::GalleryConfig>("cnn/augment-gallery", "One real image of each data set through every augmentation", gallery::run))
+        .with(experiment::<augment_gallery::GalleryConfig>("cnn/augment-gallery", "One real image of each data set through every augmentation", augment_gallery::run))
 }

@@ -8,11 +8,14 @@
 /// A 4-D array of feature maps.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Maps {
+    /// `[batch, channels, height, width]`.
     pub shape: [usize; 4],
+    /// The values, row-major (the last axis fastest).
     pub data: Vec<f32>,
 }
 
 impl Maps {
+    /// Maps of `shape`, all zero.
     pub fn zeros(shape: [usize; 4]) -> Self {
         Self {
             shape,
@@ -20,6 +23,7 @@ impl Maps {
         }
     }
 
+    /// The value of image `n`, channel `c`, at row `y`, column `x`.
     pub fn at(&self, n: usize, c: usize, y: usize, x: usize) -> f32 {
         let [_, channels, height, width] = self.shape;
         self.data[((n * channels + c) * height + y) * width + x]

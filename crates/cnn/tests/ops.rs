@@ -1,6 +1,6 @@
 //! The hand-written ops: by hand on tiny inputs, and against burn on a grid.
 
-use cnn::conv_ops::{ConvOpsConfig, compare_with_burn};
+use cnn::experiments::conv_ops::{ConvOpsConfig, compare_with_burn};
 use cnn::ops::{Maps, avg_pool2d, conv2d, max_pool2d, output_size};
 use nn_core::ExperimentConfig;
 

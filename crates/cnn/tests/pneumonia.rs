@@ -1,6 +1,6 @@
 //! The pneumonia metrics from known predictions.
 
-use cnn::pneumonia::{best_threshold, binary_report};
+use cnn::unbalanced::{best_threshold, binary_report};
 
 #[test]
 fn binary_report_by_hand() {

@@ -1,11 +1,14 @@
 //! Week 2 of the course: the famous architectures (VGG, ResNet, Inception) and transfer
 //! learning.
 
-pub mod architectures;
+pub mod experiments;
+pub mod figures;
+pub mod fine_tuning;
 pub mod models;
-pub mod vgg19_cifar10;
+pub mod pretrained;
 pub mod weights;
 
+use experiments::{architectures, vgg19_cifar10};
 use nn_core::{Registry, experiment};
 
 /// The week's experiments, in teaching order.

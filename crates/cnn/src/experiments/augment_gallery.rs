@@ -25,6 +25,8 @@ impl ExperimentConfig for GalleryConfig {
     }
 }
 
+/// Puts the first image of every data set present (or a synthetic one) through each
+/// augmentation, one row per image, in `gallery.png`.
 pub fn run(config: &GalleryConfig, run: &mut Run) -> Result<Summary> {
     let mut rows = Vec::new();
     for (name, split) in [

@@ -2,13 +2,13 @@
 //! with and without data augmentation; top-1 and top-5. `--dataset cifar-10` runs the same
 //! code on CIFAR-10.
 
+use super::{adam_cosine, overlay_stages, require_training};
 use nn_core::augment::Pipeline;
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
 use nn_core::models::{CnnSpec, SmallCnn};
-use nn_core::train::{ClassifierOptions, OptimizerKind};
-use nn_core::train::{load_train_test, overlay, train_stage};
+use nn_core::train::{ClassifierOptions, load_train_test, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
 
@@ -62,12 +62,7 @@ impl ExperimentConfig for CifarConfig {
             "dataset",
             "must be \"cifar-100\" or \"cifar-10\"",
         )?;
-        require(
-            self.epochs > 0 && self.batch_size > 0,
-            "epochs",
-            "epochs and batch_size must be positive",
-        )?;
-        require(self.lr > 0.0, "lr", "must be positive")?;
+        require_training(self.epochs, self.batch_size, self.lr)?;
         require(
             !self.cnn.channels.is_empty() && !self.cnn.channels.contains(&0),
             "cnn.channels",
@@ -77,6 +72,8 @@ impl ExperimentConfig for CifarConfig {
     }
 }
 
+/// Trains the same CNN with augmentation (and, to compare, without) from the same
+/// initialisation, and overlays their accuracy curves.
 pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_train_test(run, &config.dataset, config.train_size)?;
     let device = run.train_device();
@@ -91,15 +88,14 @@ pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
         nn_core::backend::seed_device(&device, run.seed, "init");
         let model = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);
         let options = ClassifierOptions {
-            epochs: config.epochs,
-            batch_size: config.batch_size,
-            lr: config.lr,
-            optimizer: OptimizerKind::Adam.init(),
-            normalization: normalization.clone(),
             augment: augment.then(Pipeline::cifar_standard),
-            title: format!("CNN on {} ({name})", config.dataset),
-            class_weights: None,
-            cosine_decay: true,
+            ..adam_cosine(
+                config.epochs,
+                config.batch_size,
+                config.lr,
+                normalization.clone(),
+                format!("CNN on {} ({name})", config.dataset),
+            )
         };
         let trained = train_stage(run, name, model, &train, &test, &options)?;
         let prefix = if augment {
@@ -110,11 +106,9 @@ pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
         figures.extend(trained.figures(&prefix));
         dirs.push((name, trained.dir.clone()));
     }
-    let stages: Vec<(&str, &std::path::Path)> =
-        dirs.iter().map(|(n, d)| (*n, d.as_path())).collect();
-    overlay(
+    overlay_stages(
         run,
-        &stages,
+        &dirs,
         "accuracy",
         &format!("{}: with and without augmentation", config.dataset),
     )?;

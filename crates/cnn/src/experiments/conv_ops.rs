@@ -1,13 +1,13 @@
 //! `cnn/conv-ops`: the hand-written convolution and pooling against burn on a grid of
 //! kernel sizes, paddings and strides, and a picture of classic kernels at work.
 
-use crate::ops::{Maps, avg_pool2d, classic_kernels, conv2d, max_pool2d, output_size};
+use crate::figures;
+use crate::ops::{Maps, avg_pool2d, conv2d, max_pool2d, output_size};
 use burn::prelude::*;
 use burn::tensor::module as functional;
 use burn::tensor::ops::{AvgPoolOptions, ConvOptions, MaxPoolOptions};
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
-use nn_core::viz::{GridImage, save_grid};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use rand::RngExt;
 use std::collections::BTreeMap;
@@ -74,10 +74,12 @@ impl ExperimentConfig for ConvOpsConfig {
     }
 }
 
+/// The maps as a burn tensor of the same shape.
 fn to_tensor(maps: &Maps, device: &Device) -> Tensor<4> {
     Tensor::from_data(TensorData::new(maps.data.clone(), maps.shape), device)
 }
 
+/// Largest |ours - theirs|; `None` when the shapes differ.
 fn max_error(ours: &Maps, theirs: Tensor<4>) -> Option<f64> {
     (ours.shape == theirs.dims()).then(|| {
         let values = theirs
@@ -93,6 +95,7 @@ fn max_error(ours: &Maps, theirs: Tensor<4>) -> Option<f64> {
     })
 }
 
+/// Maps of `shape` drawn uniformly from [-1, 1).
 fn random_maps(shape: [usize; 4], rng: &mut rand::rngs::StdRng) -> Maps {
     Maps {
         shape,
@@ -169,28 +172,8 @@ pub fn compare_with_burn(
     Ok((conv_err, max_err, avg_err, checked))
 }
 
-/// A single-channel map as a grey grid cell, stretched to 0..255 (min to max), enlarged by
-/// `factor` (nearest) so small pooled maps line up with the rest.
-fn cell(values: &[f32], height: usize, width: usize, factor: usize, caption: String) -> GridImage {
-    let (lo, hi) = values
-        .iter()
-        .fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
-    let scale = if hi > lo { 255.0 / (hi - lo) } else { 0.0 };
-    let (h, w) = (height * factor, width * factor);
-    let mut pixels = vec![0u8; h * w];
-    for y in 0..h {
-        for x in 0..w {
-            pixels[y * w + x] =
-                ((values[(y / factor) * width + x / factor] - lo) * scale).round() as u8;
-        }
-    }
-    GridImage {
-        shape: nn_core::data::ImageShape::new(1, h, w),
-        pixels,
-        caption: Some(caption),
-    }
-}
-
+/// Checks the hand-written ops against burn, then draws classic kernels and pooling at
+/// work on one real image.
 pub fn run(config: &ConvOpsConfig, run: &mut Run) -> Result<Summary> {
     let (conv_err, max_err, avg_err, checked) =
         compare_with_burn(config, run.seed, &run.device).map_err(nn_core::Error::Other)?;
@@ -200,62 +183,7 @@ pub fn run(config: &ConvOpsConfig, run: &mut Run) -> Result<Summary> {
 
     // The picture: one real image, classic kernels, their feature maps, pooled maps.
     let images = run.load(&config.dataset, "test")?;
-    let grey: Vec<f32> = {
-        let image = images.image(0);
-        let plane = images.shape.height * images.shape.width;
-        (0..plane)
-            .map(|p| {
-                (0..images.shape.channels)
-                    .map(|c| image[c * plane + p] as f32 / 255.0)
-                    .sum::<f32>()
-                    / images.shape.channels as f32
-            })
-            .collect()
-    };
-    let (h, w) = (images.shape.height, images.shape.width);
-    let input = Maps {
-        shape: [1, 1, h, w],
-        data: grey.clone(),
-    };
-    let mut rows: [Vec<GridImage>; 3] = [
-        vec![cell(&grey, h, w, 1, format!("input {h}x{w}"))],
-        Vec::new(),
-        Vec::new(),
-    ];
-    let pooled_max = max_pool2d(&input, 2, 2, 0);
-    let pooled_avg = avg_pool2d(&input, 2, 2, 0);
-    let (ph, pw) = (pooled_max.shape[2], pooled_max.shape[3]);
-    rows[1].push(cell(
-        &pooled_max.data,
-        ph,
-        pw,
-        2,
-        format!("max pool -> {ph}x{pw}"),
-    ));
-    rows[2].push(cell(
-        &pooled_avg.data,
-        ph,
-        pw,
-        2,
-        format!("avg pool -> {ph}x{pw}"),
-    ));
-    for (name, kernel) in classic_kernels() {
-        let weight = Maps {
-            shape: [1, 1, 3, 3],
-            data: kernel.to_vec(),
-        };
-        let map = conv2d(&input, &weight, None, 1, 1);
-        rows[0].push(cell(&map.data, h, w, 1, name.to_string()));
-        let maxed = max_pool2d(&map, 2, 2, 0);
-        rows[1].push(cell(&maxed.data, ph, pw, 2, format!("{name}: max")));
-        let averaged = avg_pool2d(&map, 2, 2, 0);
-        rows[2].push(cell(&averaged.data, ph, pw, 2, format!("{name}: avg")));
-    }
-    let columns = rows[0].len();
-    let cells: Vec<GridImage> = rows.into_iter().flatten().collect();
-    let path = run.path("kernels.png");
-    save_grid(&path, &cells, columns, (112 / h.max(1)).max(1))?;
-    run.add_file(&path);
+    figures::kernels_at_work(run, &images)?;
 
     let mut metrics = BTreeMap::new();
     metrics.insert("max_abs_error".into(), conv_err.max(max_err).max(avg_err));

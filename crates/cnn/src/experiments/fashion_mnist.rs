@@ -2,13 +2,12 @@
 //! budget (epochs, optimiser, batches), compared on parameters, accuracy, time and the
 //! train/test gap.
 
+use super::{adam_cosine, overlay_stages, require_training};
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
-use nn_core::models::Mlp;
-use nn_core::models::{CnnSpec, SmallCnn};
-use nn_core::train::{ClassifierOptions, OptimizerKind};
-use nn_core::train::{load_train_test, overlay, train_stage};
+use nn_core::models::{CnnSpec, Mlp, SmallCnn};
+use nn_core::train::{load_train_test, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 
 /// Settings of `cnn/fashion-mnist`.
@@ -55,12 +54,7 @@ impl ExperimentConfig for FashionCnnConfig {
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
-        require(
-            self.epochs > 0 && self.batch_size > 0,
-            "epochs",
-            "epochs and batch_size must be positive",
-        )?;
-        require(self.lr > 0.0, "lr", "must be positive")?;
+        require_training(self.epochs, self.batch_size, self.lr)?;
         require(
             !(self.cnn.channels.is_empty()
                 || self.cnn.channels.contains(&0)
@@ -77,19 +71,19 @@ impl ExperimentConfig for FashionCnnConfig {
     }
 }
 
+/// Trains the CNN, then the MLP, each in its own stage with the same options; overlays
+/// their curves and writes `table.md`.
 pub fn run(config: &FashionCnnConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_train_test(run, &config.dataset, config.train_size)?;
     let device = run.train_device();
-    let options = |title: &str| ClassifierOptions {
-        epochs: config.epochs,
-        batch_size: config.batch_size,
-        lr: config.lr,
-        optimizer: OptimizerKind::Adam.init(),
-        normalization: Normalization::fit(&train),
-        augment: None,
-        title: title.into(),
-        class_weights: None,
-        cosine_decay: true,
+    let options = |title: String| {
+        adam_cosine(
+            config.epochs,
+            config.batch_size,
+            config.lr,
+            Normalization::fit(&train),
+            title,
+        )
     };
     nn_core::backend::seed_device(&device, run.seed, "init-cnn");
     let cnn = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);
@@ -99,7 +93,7 @@ pub fn run(config: &FashionCnnConfig, run: &mut Run) -> Result<Summary> {
         cnn,
         &train,
         &test,
-        &options(&format!("CNN on {}", config.dataset)),
+        &options(format!("CNN on {}", config.dataset)),
     )?;
     nn_core::backend::seed_device(&device, run.seed, "init-mlp");
     let mut sizes = vec![train.shape.len()];
@@ -112,20 +106,18 @@ pub fn run(config: &FashionCnnConfig, run: &mut Run) -> Result<Summary> {
         mlp,
         &train,
         &test,
-        &options(&format!("MLP on {}", config.dataset)),
+        &options(format!("MLP on {}", config.dataset)),
     )?;
     let mut figures = cnn.figures("cnn_");
     figures.extend(mlp.figures("mlp_"));
-    let stage_dirs = [("cnn", cnn.dir.clone()), ("mlp", mlp.dir.clone())];
-    let stages: Vec<(&str, &std::path::Path)> =
-        stage_dirs.iter().map(|(n, d)| (*n, d.as_path())).collect();
-    overlay(
+    let stages = [("cnn", cnn.dir.clone()), ("mlp", mlp.dir.clone())];
+    overlay_stages(
         run,
         &stages,
         "accuracy",
         &format!("CNN vs MLP on {}: accuracy", config.dataset),
     )?;
-    overlay(
+    overlay_stages(
         run,
         &stages,
         "loss",

@@ -2,14 +2,18 @@
 //! classes are unbalanced (about 1:3 in training), so the loss weighs each class by the
 //! inverse of its frequency and the decision threshold is chosen on the validation split.
 
+use super::{adam_cosine, require_training};
+use crate::figures;
+use crate::unbalanced::{
+    best_threshold, binary_report, inverse_frequency_weights, positive_scores,
+};
 use nn_core::augment::{Pipeline, Rotation, Scale};
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
-use nn_core::metrics::{ConfusionMatrix, roc_auc, roc_curve};
+use nn_core::metrics::{roc_auc, roc_curve};
 use nn_core::models::{CnnSpec, SmallCnn};
-use nn_core::train::{ClassifierOptions, OptimizerKind, evaluate, train_classifier};
-use nn_core::viz::{Curve, CurvePlot, plot_confusion};
+use nn_core::train::{ClassifierOptions, evaluate, train_classifier};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
 
@@ -63,61 +67,13 @@ impl ExperimentConfig for PneumoniaConfig {
             "dataset",
             "must be pneumoniamnist or pneumoniamnist-64/-128/-224",
         )?;
-        require(
-            self.epochs > 0 && self.batch_size > 0,
-            "epochs",
-            "epochs and batch_size must be positive",
-        )?;
-        require(self.lr > 0.0, "lr", "must be positive")?;
+        require_training(self.epochs, self.batch_size, self.lr)?;
         Ok(())
     }
 }
 
-/// Metrics of a binary classifier at a threshold on the positive-class probability.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BinaryReport {
-    pub accuracy: f64,
-    pub precision: f64,
-    pub recall: f64,
-    pub f1: f64,
-    pub confusion: ConfusionMatrix,
-}
-
-/// Predicts positive where `score >= threshold` and scores the predictions.
-pub fn binary_report(scores: &[f32], targets: &[usize], threshold: f32) -> BinaryReport {
-    let predictions: Vec<usize> = scores
-        .iter()
-        .map(|&s| usize::from(s >= threshold))
-        .collect();
-    let confusion = ConfusionMatrix::new(2, &predictions, targets);
-    let positive = confusion.per_class()[1];
-    BinaryReport {
-        accuracy: confusion.accuracy(),
-        precision: positive.precision,
-        recall: positive.recall,
-        f1: positive.f1,
-        confusion,
-    }
-}
-
-/// The threshold that maximises Youden's J (true positive rate - false positive rate),
-/// i.e. balanced accuracy, over the candidate scores.
-pub fn best_threshold(scores: &[f32], targets: &[usize]) -> f32 {
-    let mut candidates: Vec<f32> = scores.to_vec();
-    candidates.sort_by(f32::total_cmp);
-    candidates.dedup();
-    let mut best = (f64::MIN, 0.5);
-    for &t in &candidates {
-        let report = binary_report(scores, targets, t);
-        let specificity = report.confusion.per_class()[0].recall;
-        let j = report.recall + specificity - 1.0;
-        if j > best.0 {
-            best = (j, t);
-        }
-    }
-    best.1
-}
-
+/// Trains one CNN with class-weighted loss (and, if asked, light augmentation), picks the
+/// decision threshold on the validation split, and scores the test split at it.
 pub fn run(config: &PneumoniaConfig, run: &mut Run) -> Result<Summary> {
     let train = run.load(&config.dataset, "train")?;
     let val = run.load(&config.dataset, "val").or_else(|e| {
@@ -129,37 +85,31 @@ pub fn run(config: &PneumoniaConfig, run: &mut Run) -> Result<Summary> {
     })?;
     let test = run.load(&config.dataset, "test")?;
     let counts = train.class_counts();
-    let n = train.len() as f32;
-    let weights: Vec<f32> = (0..train.num_classes())
-        .map(|c| n / (train.num_classes() as f32 * *counts.get(&c).unwrap_or(&1) as f32))
-        .collect();
+    let weights = inverse_frequency_weights(&train);
     eprintln!("class counts {counts:?}; loss weights {weights:?}");
     let device = run.train_device();
     nn_core::backend::seed_device(&device, run.seed, "init");
     let model = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);
     let normalization = Normalization::fit(&train);
     let options = ClassifierOptions {
-        epochs: config.epochs,
-        batch_size: config.batch_size,
-        lr: config.lr,
-        optimizer: OptimizerKind::Adam.init(),
-        normalization: normalization.clone(),
         augment: config.augment.then(|| {
             Pipeline::new()
                 .then(Rotation { max_degrees: 10.0 })
                 .then(Scale { min: 0.9, max: 1.1 })
         }),
-        title: format!("CNN on {}", config.dataset),
         class_weights: config.class_weighted.then_some(weights),
-        cosine_decay: true,
+        ..adam_cosine(
+            config.epochs,
+            config.batch_size,
+            config.lr,
+            normalization.clone(),
+            format!("CNN on {}", config.dataset),
+        )
     };
     let trained = train_classifier(run, model, &train, &test, &options)?;
-    let positive = |e: &nn_core::train::Evaluation| -> Vec<f32> {
-        e.probabilities.chunks_exact(2).map(|p| p[1]).collect()
-    };
     let val_eval = evaluate(&trained.model, &val, &normalization, 256, &run.device);
-    let threshold = best_threshold(&positive(&val_eval), &val_eval.targets);
-    let scores = positive(&trained.test);
+    let threshold = best_threshold(&positive_scores(&val_eval), &val_eval.targets);
+    let scores = positive_scores(&trained.test);
     let report = binary_report(&scores, &trained.test.targets, threshold);
     let positives: Vec<bool> = trained.test.targets.iter().map(|&t| t == 1).collect();
     let auc = roc_auc(&scores, &positives).unwrap_or(f64::NAN);
@@ -168,34 +118,8 @@ pub fn run(config: &PneumoniaConfig, run: &mut Run) -> Result<Summary> {
         report.accuracy, report.precision, report.recall, report.f1
     );
 
-    let curve = roc_curve(&scores, &positives);
-    let plot = CurvePlot {
-        title: format!("ROC on the {} test split (AUC {auc:.3})", config.dataset),
-        x_label: "false positive rate".into(),
-        y_label: "true positive rate".into(),
-        curves: vec![
-            Curve {
-                label: "CNN".into(),
-                points: curve,
-            },
-            Curve {
-                label: "chance".into(),
-                points: vec![(0.0, 0.0), (1.0, 1.0)],
-            },
-        ],
-        log_y: false,
-    };
-    for file in plot.save(&run.path("roc"))? {
-        run.add_file(&file);
-    }
-    let path = run.path("confusion_threshold.png");
-    plot_confusion(
-        &report.confusion,
-        &test.class_names,
-        &format!("Test split at threshold {threshold:.2}"),
-        &path,
-    )?;
-    run.add_file(&path);
+    figures::roc(run, &config.dataset, roc_curve(&scores, &positives), auc)?;
+    figures::confusion_at_threshold(run, &report.confusion, &test.class_names, threshold)?;
 
     let mut metrics = BTreeMap::new();
     metrics.insert("test_accuracy".into(), report.accuracy);

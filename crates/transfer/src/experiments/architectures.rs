@@ -22,6 +22,7 @@ pub struct ArchitecturesConfig {
     pub sides: Vec<usize>,
     /// Timed forward passes per model and side (after one warm-up).
     pub repeats: usize,
+    /// Classes of every model's head (1000: ImageNet's, the published counts).
     pub classes: usize,
 }
 
@@ -84,6 +85,7 @@ fn time_forward<M: ImageClassifier>(
     start.elapsed().as_secs_f64() / repeats as f64
 }
 
+/// Parameters, multiply-accumulates and forward time at every side of one model.
 fn measure<M: ImageClassifier>(
     name: &str,
     model: M,
@@ -106,6 +108,8 @@ fn measure<M: ImageClassifier>(
     row
 }
 
+/// Builds every model, measures it at every side, and writes `architectures.md`: the
+/// table, then a residual block and the Inception modules.
 pub fn run(config: &ArchitecturesConfig, run: &mut Run) -> Result<Summary> {
     let device = run.device.clone();
     nn_core::backend::seed_device(&device, run.seed, "init");

@@ -31,6 +31,7 @@ impl InceptionSpec {
     }
 }
 
+/// One Inception module: four parallel branches whose outputs are concatenated.
 #[derive(Module, Debug)]
 pub struct InceptionModule {
     pub branch1: ConvBnRelu,
@@ -41,6 +42,7 @@ pub struct InceptionModule {
 }
 
 impl InceptionModule {
+    /// A module with the branch widths of `s`.
     pub fn new(s: InceptionSpec, device: &Device) -> Self {
         Self {
             branch1: ConvBnRelu::new(s.input, s.ch1x1, 1, 1, 0, EPS, device),
@@ -61,7 +63,7 @@ impl InceptionModule {
         }
     }
 
-    /// `[b, input, h, w]` -> `[b, output, h, w]`: the four branches side by side.
+    /// `[batch, input, h, w]` -> `[batch, output, h, w]`: the four branches side by side.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let b1 = self.branch1.forward(x.clone());
         let b2 = self.branch2[1].forward(self.branch2[0].forward(x.clone()));
@@ -83,6 +85,8 @@ pub struct GoogLeNetConfig {
     pub width_divisor: usize,
 }
 
+/// A stem of three convolutions, nine Inception modules with max pools between, global
+/// average pooling, dropout and one dense layer (torchvision's layout).
 #[derive(Module, Debug)]
 pub struct GoogLeNet {
     pub stem: [ConvBnRelu; 3],
@@ -110,6 +114,7 @@ pub const TABLE: [[usize; 7]; 9] = [
 const POOL_AFTER: [usize; 2] = [1, 6];
 
 impl GoogLeNetConfig {
+    /// Builds the network with torchvision's initialisation of convolutions.
     pub fn init(&self, device: &Device) -> GoogLeNet {
         let w = |c: usize| (c / self.width_divisor.max(1)).max(1);
         let pool = |k: usize, s: usize, p: usize| {

@@ -63,6 +63,8 @@ pub struct ConvBnRelu {
 }
 
 impl ConvBnRelu {
+    /// A `k` x `k` convolution from `input` to `output` channels (stride, symmetric
+    /// padding) and its batch norm (`epsilon`: 1e-5 in ResNet, 1e-3 in GoogLeNet).
     pub fn new(
         input: usize,
         output: usize,
@@ -80,6 +82,8 @@ impl ConvBnRelu {
         }
     }
 
+    /// `[batch, input, h, w]` -> `[batch, output, h', w']`, `h' = (h + 2 padding - k) /
+    /// stride + 1`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         burn::tensor::activation::relu(
             self.bn

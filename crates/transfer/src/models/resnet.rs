@@ -22,6 +22,8 @@ pub struct BasicBlock {
 }
 
 impl BasicBlock {
+    /// A block from `input` to `output` channels; a projection shortcut when the stride or
+    /// the channels change.
     pub fn new(input: usize, output: usize, stride: usize, device: &Device) -> Self {
         Self {
             conv1: conv(input, output, 3, stride, 1, false, device),
@@ -37,7 +39,7 @@ impl BasicBlock {
         }
     }
 
-    /// `[b, in, h, w]` -> `[b, out, h / stride, w / stride]`.
+    /// `[batch, input, h, w]` -> `[batch, output, ceil(h / stride), ceil(w / stride)]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let relu = burn::tensor::activation::relu;
         let shortcut = match &self.downsample {
@@ -61,6 +63,8 @@ pub struct ResNetConfig {
     pub width_divisor: usize,
 }
 
+/// A 7x7 stem and max pool, the basic blocks of the four stages in one flat list, global
+/// average pooling and one dense layer (`fc`).
 #[derive(Module, Debug)]
 pub struct ResNet {
     pub stem: ConvBnRelu,
@@ -80,6 +84,7 @@ impl ResNetConfig {
         }
     }
 
+    /// Builds the network; `None` for an unknown depth.
     pub fn init(&self, device: &Device) -> Option<ResNet> {
         let width = |c: usize| (c / self.width_divisor.max(1)).max(1);
         let mut layers = Vec::new();

@@ -10,7 +10,9 @@ use nn_core::train::ImageClassifier;
 /// One entry of a VGG config list: a 3x3 convolution to that many channels, or a max pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VggItem {
+    /// A 3x3 convolution (padding 1) to that many channels, then ReLU.
     Conv(usize),
+    /// A 2x2 max pool, stride 2.
     Pool,
 }
 
