@@ -120,6 +120,7 @@ impl SelfAttention {
         }
     }
 
+    /// `[b, c, h, w]` -> `[b, c, h, w]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, c, h, w] = x.dims();
         let tokens = self
@@ -153,6 +154,7 @@ impl Downsample {
         }
     }
 
+    /// `[b, c, h, w]` -> `[b, c, ceil(h / 2), ceil(w / 2)]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         conv_forward(&self.conv, x)
     }
@@ -172,7 +174,8 @@ impl Upsample {
         }
     }
 
-    /// Upsamples to `[h, w]` (the size of the matching skip connection).
+    /// Upsamples to `[h, w]` (the size of the matching skip connection):
+    /// `[b, c, h', w']` -> `[b, c, h, w]`.
     pub fn forward(&self, x: Tensor<4>, size: [usize; 2]) -> Tensor<4> {
         let options = InterpolateOptions::new(InterpolateMode::Nearest).with_output_size(size);
         conv_forward(&self.conv, interpolate(x, options))

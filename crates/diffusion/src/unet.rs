@@ -169,7 +169,8 @@ impl UNet {
         }
     }
 
-    /// Predicted noise for `x` (`[b, c, h, w]`) at 0-based steps `t`, one per image.
+    /// Predicted noise for `x` at 0-based steps `t` (one per image), conditioned on
+    /// `labels` when the U-Net has classes: `[b, c, h, w]` -> `[b, c, h, w]`.
     pub fn forward(&self, x: Tensor<4>, t: &[usize], labels: Option<&[usize]>) -> Tensor<4> {
         let emb = self.embed(t, labels, &x.device());
         let mut h = conv_forward(&self.conv_in, x);

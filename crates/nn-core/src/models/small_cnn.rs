@@ -93,6 +93,7 @@ impl SmallCnn {
 }
 
 impl ImageClassifier for SmallCnn {
+    /// `[batch, channels, height, width]` -> `[batch, classes]` logits.
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let x = self.features(images);
         self.output.forward(self.dropout.forward(x))
