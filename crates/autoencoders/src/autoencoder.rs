@@ -22,19 +22,25 @@ pub struct AutoencoderConfig {
     pub sigmoid_code: bool,
 }
 
+/// Image -> code -> image; built by [`AutoencoderConfig::init`].
 #[derive(Module, Debug)]
 pub struct Autoencoder {
+    /// Encoder: convolutions down to a quarter of the side, then a dense layer to the code.
     pub down: Down,
     pub to_code: Linear,
+    /// Decoder: a dense layer back to the quarter-size map, then transposed convolutions.
     pub from_code: Linear,
     pub up: Up,
+    /// Whether the code goes through a sigmoid (see [`AutoencoderConfig::sigmoid_code`]).
     pub sigmoid_code: bool,
+    /// Image channels, the side of the quarter-size map, and the first convolution's width.
     pub channels: usize,
     pub quarter: usize,
     pub width: usize,
 }
 
 impl AutoencoderConfig {
+    /// A freshly initialised autoencoder of this shape on `device`.
     pub fn init(&self, device: &Device) -> Autoencoder {
         let quarter = self.side / 4;
         let flat = 2 * self.width * quarter * quarter;
@@ -77,6 +83,8 @@ impl Autoencoder {
     }
 
     /// Encode then decode: the code and the reconstruction.
+    /// - input: `[batch, channels, side, side]` in [0, 1]
+    /// - output: (`[batch, code]`, `[batch, channels, side, side]` in (0, 1))
     pub fn forward(&self, images: Tensor<4>) -> (Tensor<2>, Tensor<4>) {
         let code = self.encode(images);
         let out = self.decode(code.clone());

@@ -16,6 +16,7 @@ pub struct Down {
 }
 
 impl Down {
+    /// Two 3x3 stride-2 convolutions, `input -> middle -> output` channels.
     pub fn new(input: usize, middle: usize, output: usize, device: &Device) -> Self {
         let conv = |i, o| {
             Conv2dConfig::new([i, o], [3, 3])
@@ -29,6 +30,7 @@ impl Down {
         }
     }
 
+    /// `[batch, input, s, s] -> [batch, output, s / 4, s / 4]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         relu(conv_forward(
             &self.conv2,
@@ -47,6 +49,7 @@ pub struct Up {
 }
 
 impl Up {
+    /// Two 4x4 stride-2 transposed convolutions, `input -> middle -> output` channels.
     pub fn new(input: usize, middle: usize, output: usize, device: &Device) -> Self {
         let deconv = |i, o| {
             ConvTranspose2dConfig::new([i, o], [4, 4])
@@ -60,6 +63,7 @@ impl Up {
         }
     }
 
+    /// `[batch, input, s, s] -> [batch, output, 4 s, 4 s]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         conv_transpose_forward(
             &self.deconv2,

@@ -1,5 +1,5 @@
-//! The week's pictures: rows of images (inputs over reconstructions), and a scatter of a
-//! 2-D latent space coloured by class.
+//! The week's pictures: rows of images (inputs over reconstructions), codes drawn as
+//! images, and a scatter of a 2-D latent space coloured by class.
 
 use burn::prelude::*;
 use nn_core::data::Normalization;
@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 /// Saves rows of `[n, c, h, w]` images in [0, 1] (each row one tensor, same `n`) as
 /// `<name>.png` in the run, captioning each row's first image with its label.
-pub fn save_rows(run: &mut Run, name: &str, rows: &[(&str, Tensor<4>)]) -> Result<()> {
+pub fn save_rows(run: &mut Run, name: &str, rows: &[(impl AsRef<str>, Tensor<4>)]) -> Result<()> {
     let mut cells: Vec<GridImage> = Vec::new();
     let mut columns = 1;
     for (label, images) in rows {
@@ -17,7 +17,7 @@ pub fn save_rows(run: &mut Run, name: &str, rows: &[(&str, Tensor<4>)]) -> Resul
         let mut row = tensor_to_images(images.clone(), &Normalization::unit(channels));
         columns = row.len().max(1);
         if let Some(first) = row.first_mut() {
-            first.caption = Some(label.to_string());
+            first.caption = Some(label.as_ref().to_string());
         }
         cells.extend(row);
     }
@@ -25,6 +25,26 @@ pub fn save_rows(run: &mut Run, name: &str, rows: &[(&str, Tensor<4>)]) -> Resul
     save_grid(&path, &cells, columns, 3)?;
     run.add_file(&path);
     Ok(())
+}
+
+/// Codes `[n, units]` in [0, 1] as pictures `[n, channels, height, width]`: each code laid
+/// out on the smallest square grid that holds it (zeros after the last unit), each unit a
+/// block of equal pixels (white = 1).
+pub fn code_pictures(code: Tensor<2>, [channels, height, width]: [usize; 3]) -> Tensor<4> {
+    let [n, units] = code.dims();
+    let side = (units as f64).sqrt().ceil() as usize;
+    let device = code.device();
+    let padded = Tensor::cat(
+        vec![code, Tensor::zeros([n, side * side - units], &device)],
+        1,
+    )
+    .reshape([n, 1, side, side]);
+    burn::tensor::module::interpolate(
+        padded,
+        burn::tensor::ops::InterpolateOptions::new(burn::tensor::ops::InterpolateMode::Nearest)
+            .with_output_size([height, width]),
+    )
+    .repeat_dim(1, channels)
 }
 
 /// Draws `points` (x, y, class) as a scatter plot with a legend of `class_names`.

@@ -4,27 +4,22 @@
 
 pub mod autoencoder;
 pub mod blocks;
-pub mod data;
-pub mod denoising;
+pub mod experiments;
 pub mod figures;
 pub mod noise;
 pub mod pca;
-pub mod sparse;
-pub mod train;
+pub mod sparsity;
+pub mod training;
 pub mod vae;
-pub mod vae_experiment;
-pub mod vae_training;
-pub mod vanilla;
-pub mod variants;
 
 use nn_core::{Registry, experiment};
 
 /// The week's experiments, in teaching order.
 pub fn registry() -> Registry {
     Registry::new()
-        .with(experiment::<vanilla::VanillaConfig>("autoencoders/vanilla", "A convolutional autoencoder against PCA with the same code size", vanilla::run))
-        .with(experiment::<denoising::DenoisingConfig>("autoencoders/denoising", "Rebuilding clean images from Gaussian and salt-and-pepper noise; PSNR before and after", denoising::run))
-        .with(experiment::<sparse::SparseConfig>("autoencoders/sparse", "A sparse code: KL (or L1) penalty, measured mean activation against the target", sparse::run))
-        .with(experiment::<vae_experiment::VaeExperimentConfig>("autoencoders/vae", "A convolutional VAE: reconstruction + KL, prior samples, interpolation, 2-D latent map", vae_experiment::run))
-        .with(experiment::<variants::VariantsConfig>("autoencoders/vae-variants", "The assignment: four VAE architectures (encoder and/or decoder nested) compared on quality", variants::run))
+        .with(experiment::<experiments::vanilla::VanillaConfig>("autoencoders/vanilla", "A convolutional autoencoder against PCA with the same code size", experiments::vanilla::run))
+        .with(experiment::<experiments::denoising::DenoisingConfig>("autoencoders/denoising", "Rebuilding clean images from Gaussian and salt-and-pepper noise; PSNR before and after", experiments::denoising::run))
+        .with(experiment::<experiments::sparse::SparseConfig>("autoencoders/sparse", "A sparse code: KL (or L1) penalty, measured mean activation against the target", experiments::sparse::run))
+        .with(experiment::<experiments::vae::VaeExperimentConfig>("autoencoders/vae", "A convolutional VAE: reconstruction + KL, prior samples, interpolation, 2-D latent map", experiments::vae::run))
+        .with(experiment::<experiments::vae_variants::VariantsConfig>("autoencoders/vae-variants", "The assignment: four VAE architectures (encoder and/or decoder nested) compared on quality", experiments::vae_variants::run))
 }

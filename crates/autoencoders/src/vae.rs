@@ -32,6 +32,7 @@ pub enum Variant {
 }
 
 impl Variant {
+    /// The four, in the assignment's order.
     pub const ALL: [Variant; 4] = [
         Variant::Standard,
         Variant::EncoderNested,
@@ -90,6 +91,7 @@ pub struct Decoder {
     pub map: [usize; 3],
 }
 
+/// The whole VAE; built by [`VaeConfig::init`].
 #[derive(Module, Debug)]
 pub struct Vae {
     pub encoder: Encoder,
@@ -97,6 +99,7 @@ pub struct Vae {
 }
 
 impl VaeConfig {
+    /// A freshly initialised VAE of this shape and variant on `device`.
     pub fn init(&self, device: &Device) -> Vae {
         let (w, q) = (self.width, self.side / 4);
         let features = if self.variant.nested_encoder() {
@@ -132,7 +135,7 @@ impl VaeConfig {
 }
 
 impl Encoder {
-    /// `[b, c, s, s]` -> (`mu`, `log_var`), each `[b, latent]`.
+    /// `[batch, channels, side, side]` -> (`mu`, `log_var`), each `[batch, latent]`.
     pub fn forward(&self, images: Tensor<4>) -> (Tensor<2>, Tensor<2>) {
         let mut x = self.down.forward(images);
         if let Some(up) = &self.inner_up {
@@ -144,7 +147,7 @@ impl Encoder {
 }
 
 impl Decoder {
-    /// `[b, latent]` -> logits `[b, c, s, s]`.
+    /// `[batch, latent]` -> logits `[batch, channels, side, side]`.
     pub fn forward(&self, z: Tensor<2>) -> Tensor<4> {
         let [batch, _] = z.dims();
         let [c, h, w] = self.map;
@@ -158,13 +161,17 @@ impl Decoder {
 
 /// What one pass of the VAE gives.
 pub struct VaeOutput {
+    /// Bernoulli logits per pixel, `[batch, channels, side, side]`.
     pub logits: Tensor<4>,
+    /// The encoder's Gaussian, each `[batch, latent]`.
     pub mu: Tensor<2>,
     pub log_var: Tensor<2>,
 }
 
 impl Vae {
     /// Encodes, samples `z` with the reparameterisation trick, decodes.
+    /// - input: `[batch, channels, side, side]` in [0, 1]
+    /// - output: logits `[batch, channels, side, side]`, `mu` and `log_var` `[batch, latent]`
     pub fn forward(&self, images: Tensor<4>) -> VaeOutput {
         let (mu, log_var) = self.encoder.forward(images);
         let z = reparameterize(mu.clone(), log_var.clone());
@@ -175,9 +182,17 @@ impl Vae {
         }
     }
 
-    /// Images decoded from `z` (probabilities in (0, 1)).
+    /// Images decoded from `z` (probabilities in (0, 1)):
+    /// `[batch, latent] -> [batch, channels, side, side]`.
     pub fn generate(&self, z: Tensor<2>) -> Tensor<4> {
         burn::tensor::activation::sigmoid(self.decoder.forward(z))
+    }
+
+    /// The mean reconstruction `decode(mu)`, no sampling:
+    /// `[batch, channels, side, side] -> [batch, channels, side, side]`.
+    pub fn reconstruct(&self, images: Tensor<4>) -> Tensor<4> {
+        let (mu, _) = self.encoder.forward(images);
+        self.generate(mu)
     }
 }
 
@@ -192,6 +207,11 @@ pub fn reparameterize(mu: Tensor<2>, log_var: Tensor<2>) -> Tensor<2> {
 pub fn kl_divergence(mu: Tensor<2>, log_var: Tensor<2>) -> Tensor<1> {
     let terms = log_var.clone().add_scalar(1.0) - mu.powi_scalar(2) - log_var.exp();
     terms.sum_dim(1).flatten::<1>(0, 1) * (-0.5)
+}
+
+/// A bound in nats per image as bits per dimension (per pixel value): `nats / (pixels ln 2)`.
+pub fn bits_per_dim(nats: f64, pixels: usize) -> f64 {
+    nats / (pixels as f64 * std::f64::consts::LN_2)
 }
 
 /// Bernoulli negative log-likelihood of `target` in [0, 1] under `logits`, summed over the

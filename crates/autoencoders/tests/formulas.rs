@@ -2,7 +2,7 @@
 
 use autoencoders::noise::Noise;
 use autoencoders::pca::Pca;
-use autoencoders::sparse::kl_sparsity;
+use autoencoders::sparsity::kl_sparsity;
 use autoencoders::vae::{bernoulli_nll, kl_divergence, reparameterize};
 use burn::prelude::*;
 

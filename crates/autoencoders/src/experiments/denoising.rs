@@ -2,13 +2,12 @@
 //! clean one, so its code keeps what images look like and drops the noise. One model per
 //! kind of noise; PSNR of the noisy input and of the output against the clean image.
 
+use super::{check_common, first_images, init_seeded, load};
 use crate::autoencoder::{Autoencoder, AutoencoderConfig};
-use crate::data::{check_common, load};
 use crate::figures::save_rows;
 use crate::noise::Noise;
-use crate::train::{LoopOptions, Terms, train_loop, unit_batch};
+use crate::training::{LoopOptions, Terms, batches, train_loop, values};
 use burn::module::Module;
-use burn::prelude::*;
 use nn_core::data::ImageDataset;
 use nn_core::error::ConfigError;
 use nn_core::metrics::psnr;
@@ -89,11 +88,8 @@ fn psnr_pair(model: &Autoencoder, test: &ImageDataset, noise: Noise, run: &Run) 
     nn_core::backend::seed_device(&device, run.seed, "denoising test noise");
     let model = model.valid();
     let (mut noisy_sum, mut out_sum) = (0.0, 0.0);
-    let indices: Vec<usize> = (0..test.len()).collect();
     let size = test.shape.len();
-    let values = |t: Tensor<4>| t.into_data().try_into_vec::<f32>().unwrap_or_default();
-    for chunk in indices.chunks(256) {
-        let clean = unit_batch(test, chunk, &device);
+    for (chunk, clean) in batches(test, 256, &device) {
         let noisy = noise.apply(clean.clone());
         let (_, out) = model.forward(noisy.clone());
         let (clean, noisy, out) = (values(clean), values(noisy), values(out));
@@ -107,6 +103,7 @@ fn psnr_pair(model: &Autoencoder, test: &ImageDataset, noise: Noise, run: &Run) 
     (noisy_sum / n, out_sum / n)
 }
 
+/// The stage name and the prefix of a noise's figures in `summary.json`.
 fn noise_key(noise: &Noise) -> &'static str {
     match noise {
         Noise::Gaussian { .. } => "gaussian",
@@ -114,6 +111,8 @@ fn noise_key(noise: &Noise) -> &'static str {
     }
 }
 
+/// Trains one denoising autoencoder per noise, each in its own stage, and reports the PSNR
+/// of the noisy inputs and of the outputs.
 pub fn run(config: &DenoisingConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load(run, &config.dataset, config.train_size, config.test_size)?;
     let shape = train.shape;
@@ -121,11 +120,11 @@ pub fn run(config: &DenoisingConfig, run: &mut Run) -> Result<Summary> {
     for (index, noise) in config.noises.iter().enumerate() {
         let key = noise_key(noise);
         let mut stage = run.stage(key)?;
-        let device = stage.train_device();
-        nn_core::backend::seed_device(&device, stage.seed, "init");
-        let model = AutoencoderConfig::new(shape.channels, shape.height, config.code)
-            .with_width(config.width)
-            .init(&device);
+        let model = init_seeded(&stage, |device| {
+            AutoencoderConfig::new(shape.channels, shape.height, config.code)
+                .with_width(config.width)
+                .init(device)
+        });
         let options = LoopOptions {
             epochs: config.epochs,
             batch_size: config.batch_size,
@@ -145,8 +144,7 @@ pub fn run(config: &DenoisingConfig, run: &mut Run) -> Result<Summary> {
 
         let cpu = stage.device.clone();
         nn_core::backend::seed_device(&cpu, stage.seed, "grid noise");
-        let shown: Vec<usize> = (0..10.min(test.len())).collect();
-        let clean = unit_batch(&test, &shown, &cpu);
+        let clean = first_images(&test, 10, &cpu);
         let noisy = noise.apply(clean.clone());
         let (_, out) = trained.model.valid().forward(noisy.clone());
         save_rows(

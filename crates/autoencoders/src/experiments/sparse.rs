@@ -1,27 +1,16 @@
-//! `autoencoders/sparse`: a wider code (64 sigmoid units) made sparse by a penalty, so
-//! each image is described by a few active units. The KL penalty pulls every unit's mean
-//! activation towards a small target rho: `sum_j KL(rho || rho_hat_j)`; the L1 penalty
-//! pushes all activations towards zero.
+//! `autoencoders/sparse`: a wider code (64 sigmoid units) made sparse by a penalty
+//! ([`Sparsity`]), so each image is described by a few active units; the measured mean
+//! activation against the target.
 
+use super::{check_common, first_images, init_seeded, load};
 use crate::autoencoder::AutoencoderConfig;
-use crate::data::{check_common, load};
-use crate::figures::save_rows;
-use crate::train::{LoopOptions, Terms, train_loop, unit_batch};
+use crate::figures::{code_pictures, save_rows};
+use crate::sparsity::Sparsity;
+use crate::training::{LoopOptions, Terms, train_loop};
 use burn::module::Module;
-use burn::prelude::*;
 use nn_core::error::ConfigError;
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
-
-/// The sparsity constraint on the code.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Sparsity {
-    /// `weight * sum_j KL(target || mean activation of unit j over the batch)`.
-    Kl { target: f64, weight: f64 },
-    /// `weight * mean over the batch of sum_j |code_j|`.
-    L1 { weight: f64 },
-}
 
 /// Settings of `autoencoders/sparse`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -81,25 +70,16 @@ impl ExperimentConfig for SparseConfig {
     }
 }
 
-/// `sum_j KL(rho || rho_hat_j)` for Bernoulli units, `rho_hat` the mean activation of each
-/// unit over the batch (clamped away from 0 and 1 to keep the logarithms finite).
-pub fn kl_sparsity(code: Tensor<2>, target: f64) -> Tensor<1> {
-    let rho_hat = code.mean_dim(0).clamp(1e-6, 1.0 - 1e-6);
-    let rho = target;
-    let kl = (rho_hat.clone().recip() * rho).log() * rho
-        + ((rho_hat.neg().add_scalar(1.0)).recip() * (1.0 - rho)).log() * (1.0 - rho);
-    kl.sum()
-}
-
+/// Trains the sparse autoencoder and shows which code units fire for the first test images.
 pub fn run(config: &SparseConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load(run, &config.dataset, config.train_size, config.test_size)?;
-    let device = run.train_device();
     let shape = train.shape;
-    nn_core::backend::seed_device(&device, run.seed, "init");
-    let model = AutoencoderConfig::new(shape.channels, shape.height, config.code)
-        .with_width(config.width)
-        .with_sigmoid_code(true)
-        .init(&device);
+    let model = init_seeded(run, |device| {
+        AutoencoderConfig::new(shape.channels, shape.height, config.code)
+            .with_width(config.width)
+            .with_sigmoid_code(true)
+            .init(device)
+    });
     let options = LoopOptions {
         epochs: config.epochs,
         batch_size: config.batch_size,
@@ -112,10 +92,7 @@ pub fn run(config: &SparseConfig, run: &mut Run) -> Result<Summary> {
     let trained = train_loop(run, model, &train, &test, &options, move |m, x| {
         let (code, out) = m.forward(x.clone());
         let mse = (out - x).powi_scalar(2).mean();
-        let penalty = match sparsity {
-            Sparsity::Kl { target, weight } => kl_sparsity(code.clone(), target) * weight,
-            Sparsity::L1 { weight } => code.clone().abs().sum_dim(1).mean() * weight,
-        };
+        let penalty = sparsity.penalty(code.clone());
         // Squared error summed over an image's pixels, so the penalty's scale does not
         // depend on the image size.
         Terms {
@@ -126,19 +103,9 @@ pub fn run(config: &SparseConfig, run: &mut Run) -> Result<Summary> {
 
     // Which units fire for the first test images: the code as a picture, one row each.
     let cpu = run.device.clone();
-    let shown: Vec<usize> = (0..10.min(test.len())).collect();
-    let images = unit_batch(&test, &shown, &cpu);
+    let images = first_images(&test, 10, &cpu);
     let (code, out) = trained.model.valid().forward(images.clone());
-    let side = (config.code as f64).sqrt().ceil() as usize;
-    let [n, units] = code.dims();
-    let padded = Tensor::cat(vec![code, Tensor::zeros([n, side * side - units], &cpu)], 1)
-        .reshape([n, 1, side, side]);
-    let code_images = burn::tensor::module::interpolate(
-        padded,
-        burn::tensor::ops::InterpolateOptions::new(burn::tensor::ops::InterpolateMode::Nearest)
-            .with_output_size([shape.height, shape.width]),
-    )
-    .repeat_dim(1, shape.channels);
+    let code_images = code_pictures(code, [shape.channels, shape.height, shape.width]);
     save_rows(
         run,
         "reconstructions",

@@ -2,14 +2,12 @@
 //! generate: decode samples from the prior N(0, I), walk in a straight line between two
 //! real images' codes, and (with a 2-D latent) draw where each class lives.
 
-use crate::data::{check_common, load};
+use super::{VaeFigures, check_common, first_images, load, train_vae};
 use crate::figures::{save_rows, save_scatter};
-use crate::train::{LoopOptions, train_loop, unit_batch};
-use crate::vae::{Vae, VaeConfig, Variant};
-use crate::vae_training::{quality, vae_terms};
+use crate::training::{LoopOptions, batches, values};
+use crate::vae::{VaeConfig, Variant};
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use nn_core::data::ImageDataset;
 use nn_core::error::ConfigError;
 use nn_core::train::read_curve;
 use nn_core::{ExperimentConfig, Result, Run, Summary};
@@ -67,30 +65,8 @@ impl ExperimentConfig for VaeExperimentConfig {
     }
 }
 
-/// Trains a VAE with `latent` dimensions in the stage `name`; returns it, its test figures
-/// and the stage directory.
-pub fn train_vae(
-    run: &mut Run,
-    name: &str,
-    config: &VaeConfig,
-    options: &LoopOptions,
-    beta: f64,
-    data: (&ImageDataset, &ImageDataset),
-) -> Result<(Vae, BTreeMap<String, f64>, f64, std::path::PathBuf)> {
-    let mut stage = run.stage(name)?;
-    let device = stage.train_device();
-    nn_core::backend::seed_device(&device, stage.seed, "init");
-    let model = config.init(&device);
-    let trained = train_loop(&mut stage, model, data.0, data.1, options, vae_terms(beta))?;
-    run.absorb(&stage);
-    Ok((
-        trained.model,
-        trained.test,
-        trained.train_seconds,
-        stage.dir,
-    ))
-}
-
+/// Trains the VAE; draws reconstructions, prior samples and an interpolation; with
+/// `latent_map`, trains a second VAE with a 2-D latent and maps the test set in it.
 pub fn run(config: &VaeExperimentConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load(run, &config.dataset, config.train_size, config.test_size)?;
     let shape = train.shape;
@@ -104,14 +80,12 @@ pub fn run(config: &VaeExperimentConfig, run: &mut Run) -> Result<Summary> {
     let network = VaeConfig::new(shape.channels, shape.height, config.latent)
         .with_width(config.width)
         .with_variant(Variant::Standard);
-    let (model, test_figures, seconds, dir) =
-        train_vae(run, "vae", &network, &options, config.beta, (&train, &test))?;
+    let (trained, dir) = train_vae(run, "vae", &network, &options, config.beta, (&train, &test))?;
     let cpu = run.device.clone();
-    let model = model.valid();
+    let model = trained.model.valid();
 
     // Reconstructions, prior samples and an interpolation strip.
-    let shown: Vec<usize> = (0..10.min(test.len())).collect();
-    let images = unit_batch(&test, &shown, &cpu);
+    let images = first_images(&test, 10, &cpu);
     let (mu, _) = model.encoder.forward(images.clone());
     save_rows(
         run,
@@ -125,9 +99,7 @@ pub fn run(config: &VaeExperimentConfig, run: &mut Run) -> Result<Summary> {
             (format!("z~N(0,I) {}", r + 1), model.generate(z))
         })
         .collect();
-    let row_refs: Vec<(&str, Tensor<4>)> =
-        rows.iter().map(|(l, t)| (l.as_str(), t.clone())).collect();
-    save_rows(run, "samples", &row_refs)?;
+    save_rows(run, "samples", &rows)?;
     if mu.dims()[0] >= 2 {
         let a = mu.clone().slice([0..1, 0..config.latent]);
         let b = mu.slice([1..2, 0..config.latent]);
@@ -144,25 +116,16 @@ pub fn run(config: &VaeExperimentConfig, run: &mut Run) -> Result<Summary> {
         )?;
     }
 
-    let pixels = shape.len() as f64;
     let first_neg_elbo = read_curve(&dir, "test", "neg_elbo")
         .first()
         .map_or(f64::NAN, |p| p.1);
-    let q = quality(&model, &test, &cpu);
-    let mut figures = BTreeMap::from([
-        ("test_mse".to_string(), test_figures["mse"]),
-        ("test_kl".to_string(), test_figures["kl"]),
-        ("test_recon_nats".to_string(), test_figures["recon"]),
-        ("test_neg_elbo_nats".to_string(), test_figures["neg_elbo"]),
-        (
-            "test_bits_per_dim".to_string(),
-            test_figures["neg_elbo"] / (pixels * std::f64::consts::LN_2),
-        ),
-        ("first_epoch_test_neg_elbo_nats".to_string(), first_neg_elbo),
-        ("test_psnr_db".to_string(), q.psnr_db),
-        ("test_ssim".to_string(), q.ssim),
-        ("train_seconds".to_string(), seconds),
-    ]);
+    let mut figures: BTreeMap<String, f64> = VaeFigures::measure(&trained, &test, &cpu)
+        .entries()
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value))
+        .collect();
+    figures.insert("test_recon_nats".into(), trained.test["recon"]);
+    figures.insert("first_epoch_test_neg_elbo_nats".into(), first_neg_elbo);
 
     if config.latent_map {
         let flat = VaeConfig {
@@ -173,7 +136,7 @@ pub fn run(config: &VaeExperimentConfig, run: &mut Run) -> Result<Summary> {
             title: "VAE, latent 2".into(),
             ..options
         };
-        let (small, small_figures, _, _) = train_vae(
+        let (small, _) = train_vae(
             run,
             "latent-2d",
             &flat,
@@ -181,15 +144,15 @@ pub fn run(config: &VaeExperimentConfig, run: &mut Run) -> Result<Summary> {
             config.beta,
             (&train, &test),
         )?;
-        let small = small.valid();
+        let small_neg_elbo = small.test["neg_elbo"];
+        let small = small.model.valid();
         let mut points = Vec::new();
-        let indices: Vec<usize> = (0..test.len()).collect();
-        for chunk in indices.chunks(256) {
-            let (mu, _) = small.encoder.forward(unit_batch(&test, chunk, &cpu));
-            let values = mu.into_data().try_into_vec::<f32>().unwrap_or_default();
+        for (chunk, images) in batches(&test, 256, &cpu) {
+            let (mu, _) = small.encoder.forward(images);
+            let means = values(mu);
             for (i, &index) in chunk.iter().enumerate() {
                 let label = test.label(index).unwrap_or(0);
-                points.push((values[2 * i] as f64, values[2 * i + 1] as f64, label));
+                points.push((means[2 * i] as f64, means[2 * i + 1] as f64, label));
             }
         }
         save_scatter(
@@ -199,10 +162,7 @@ pub fn run(config: &VaeExperimentConfig, run: &mut Run) -> Result<Summary> {
             &points,
             &test.class_names,
         )?;
-        figures.insert(
-            "latent2d_test_neg_elbo_nats".into(),
-            small_figures["neg_elbo"],
-        );
+        figures.insert("latent2d_test_neg_elbo_nats".into(), small_neg_elbo);
     }
     Ok(run.summary(config.epochs, figures))
 }

@@ -2,12 +2,10 @@
 //! with a decoder inside; decoder with an encoder inside; both) trained with the same data,
 //! budget and seed, compared on reconstruction quality, the KL term and the bound.
 
-use crate::data::{check_common, load};
+use super::{VaeFigures, check_common, first_images, load, train_vae};
 use crate::figures::save_rows;
-use crate::train::{LoopOptions, unit_batch};
+use crate::training::LoopOptions;
 use crate::vae::{VaeConfig, Variant};
-use crate::vae_experiment::train_vae;
-use crate::vae_training::quality;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::error::ConfigError;
@@ -74,6 +72,7 @@ const NAMES: [(&str, &str); 4] = [
     ("both_nested", "(4) both"),
 ];
 
+/// The variant's name in titles and the table.
 fn title(variant: Variant) -> &'static str {
     NAMES
         .iter()
@@ -81,13 +80,13 @@ fn title(variant: Variant) -> &'static str {
         .map_or("", |(_, t)| t)
 }
 
+/// Trains the configured variants one after another (same seed, same batches) and compares
+/// them in a table, their reconstructions and their decodings of the same prior samples.
 pub fn run(config: &VariantsConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load(run, &config.dataset, config.train_size, config.test_size)?;
     let shape = train.shape;
-    let pixels = shape.len() as f64;
     let cpu = run.device.clone();
-    let shown: Vec<usize> = (0..8.min(test.len())).collect();
-    let inputs = unit_batch(&test, &shown, &cpu);
+    let inputs = first_images(&test, 8, &cpu);
     nn_core::backend::seed_device(&cpu, run.seed, "shared prior samples");
     let z = Tensor::<2>::random([8, config.latent], Distribution::Normal(0.0, 1.0), &cpu);
 
@@ -109,7 +108,7 @@ pub fn run(config: &VariantsConfig, run: &mut Run) -> Result<Summary> {
             plot: vec!["neg_elbo"],
         };
         // Every variant starts from the same seed and sees the same batches.
-        let (model, test_figures, seconds, _) = train_vae(
+        let (trained, _) = train_vae(
             run,
             variant.key(),
             &network,
@@ -117,50 +116,32 @@ pub fn run(config: &VariantsConfig, run: &mut Run) -> Result<Summary> {
             config.beta,
             (&train, &test),
         )?;
-        let params = learnable_parameter_count(&model);
-        let model = model.valid();
-        let q = quality(&model, &test, &cpu);
+        let params = learnable_parameter_count(&trained.model);
+        let f = VaeFigures::measure(&trained, &test, &cpu);
+        let model = trained.model.valid();
         let key = variant.key();
-        let neg_elbo = test_figures["neg_elbo"];
-        let bits = neg_elbo / (pixels * std::f64::consts::LN_2);
-        for (name, value) in [
-            ("test_mse", test_figures["mse"]),
-            ("test_kl", test_figures["kl"]),
-            ("test_neg_elbo_nats", neg_elbo),
-            ("test_bits_per_dim", bits),
-            ("test_psnr_db", q.psnr_db),
-            ("test_ssim", q.ssim),
-            ("params", params as f64),
-            ("train_seconds", seconds),
-        ] {
+        let entries = f.entries().into_iter().chain([("params", params as f64)]);
+        for (name, value) in entries {
             figures.insert(format!("{key}_{name}"), value);
         }
         let _ = writeln!(
             table,
-            "| {} | {params} | {:.5} | {:.2} | {:.3} | {:.2} | {:.2} | {:.4} | {seconds:.1} |",
+            "| {} | {params} | {:.5} | {:.2} | {:.3} | {:.2} | {:.2} | {:.4} | {:.1} |",
             title(variant),
-            test_figures["mse"],
-            q.psnr_db,
-            q.ssim,
-            test_figures["kl"],
-            neg_elbo,
-            bits,
+            f.mse,
+            f.quality.psnr_db,
+            f.quality.ssim,
+            f.kl,
+            f.neg_elbo,
+            f.bits_per_dim,
+            f.train_seconds,
         );
-        let (mu, _) = model.encoder.forward(inputs.clone());
         let short = format!("({}) {}", variant as usize + 1, variant.key());
-        reconstructions.push((short.clone(), model.generate(mu)));
+        reconstructions.push((short.clone(), model.reconstruct(inputs.clone())));
         samples.push((short, model.generate(z.clone())));
     }
-    let rows: Vec<(&str, Tensor<4>)> = reconstructions
-        .iter()
-        .map(|(l, t)| (l.as_str(), t.clone()))
-        .collect();
-    save_rows(run, "variants_reconstructions", &rows)?;
-    let rows: Vec<(&str, Tensor<4>)> = samples
-        .iter()
-        .map(|(l, t)| (l.as_str(), t.clone()))
-        .collect();
-    save_rows(run, "variants_samples", &rows)?;
+    save_rows(run, "variants_reconstructions", &reconstructions)?;
+    save_rows(run, "variants_samples", &samples)?;
     let path = run.path("variants.md");
     std::fs::write(&path, &table).map_err(|e| nn_core::Error::io(&path, e))?;
     run.add_file(&path);

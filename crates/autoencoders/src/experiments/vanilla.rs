@@ -1,11 +1,11 @@
 //! `autoencoders/vanilla`: a convolutional autoencoder squeezes each image through a small
 //! code and rebuilds it; PCA with the same code size is the linear baseline it must beat.
 
+use super::{check_common, first_images, init_seeded, load};
 use crate::autoencoder::AutoencoderConfig;
-use crate::data::{check_common, load};
 use crate::figures::save_rows;
 use crate::pca::{Pca, matrix};
-use crate::train::{LoopOptions, Terms, train_loop, unit_batch};
+use crate::training::{LoopOptions, Terms, train_loop};
 use burn::module::Module;
 use nn_core::error::ConfigError;
 use nn_core::train::{learnable_parameter_count, subset};
@@ -64,14 +64,16 @@ impl ExperimentConfig for VanillaConfig {
     }
 }
 
+/// Trains the autoencoder, fits PCA with as many components, and compares their test MSE
+/// and reconstructions.
 pub fn run(config: &VanillaConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load(run, &config.dataset, config.train_size, config.test_size)?;
-    let device = run.train_device();
     let shape = train.shape;
-    nn_core::backend::seed_device(&device, run.seed, "init");
-    let model = AutoencoderConfig::new(shape.channels, shape.height, config.code)
-        .with_width(config.width)
-        .init(&device);
+    let model = init_seeded(run, |device| {
+        AutoencoderConfig::new(shape.channels, shape.height, config.code)
+            .with_width(config.width)
+            .init(device)
+    });
     let params = learnable_parameter_count(&model);
     let options = LoopOptions {
         epochs: config.epochs,
@@ -94,8 +96,7 @@ pub fn run(config: &VanillaConfig, run: &mut Run) -> Result<Summary> {
     let pca = Pca::fit(matrix(&pca_train, &cpu), config.code, 60, run.seed);
     let pca_mse = pca.mse(matrix(&test, &cpu));
 
-    let shown: Vec<usize> = (0..10.min(test.len())).collect();
-    let images = unit_batch(&test, &shown, &cpu);
+    let images = first_images(&test, 10, &cpu);
     let (_, rebuilt) = trained.model.valid().forward(images.clone());
     let [n, c, h, w] = images.dims();
     let linear = pca
@@ -108,7 +109,7 @@ pub fn run(config: &VanillaConfig, run: &mut Run) -> Result<Summary> {
         &[
             ("input", images),
             ("autoencoder", rebuilt),
-            (&format!("PCA {}", config.code), linear),
+            (format!("PCA {}", config.code).as_str(), linear),
         ],
     )?;
     let figures = BTreeMap::from([
