@@ -6,7 +6,7 @@ use crate::schedule::{NoiseSchedule, ScheduleKind};
 use crate::training::TrainSettings;
 use crate::unet::UNetSpec;
 use nn_core::error::ConfigError;
-use nn_core::experiment::require;
+use nn_core::experiment::{require, require_rate, require_training};
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -142,11 +142,8 @@ impl DiffusionConfig {
     }
 
     pub fn check(&self) -> Result<(), ConfigError> {
-        require(self.epochs > 0, "epochs", "must be positive")?;
-        require(self.batch_size > 0, "batch_size", "must be positive")?;
-        for (key, lr) in [("lr", self.lr), ("lr_b", self.lr_b)] {
-            require(lr > 0.0 && lr.is_finite(), key, "must be a positive number")?;
-        }
+        require_training(self.epochs, self.batch_size, self.lr)?;
+        require_rate("lr_b", self.lr_b)?;
         require(
             (0.0..1.0).contains(&self.ema_decay),
             "ema_decay",

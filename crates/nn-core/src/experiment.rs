@@ -200,3 +200,16 @@ pub fn require(ok: bool, key: &str, message: &str) -> Result<(), ConfigError> {
         })
     }
 }
+
+/// The checks every trained experiment needs of its common settings: positive `epochs`
+/// and `batch_size`, a positive finite `lr`. Each error names its key.
+pub fn require_training(epochs: usize, batch_size: usize, lr: f64) -> Result<(), ConfigError> {
+    require(epochs > 0, "epochs", "must be positive")?;
+    require(batch_size > 0, "batch_size", "must be positive")?;
+    require_rate("lr", lr)
+}
+
+/// A learning rate (or any rate) under `key` must be a positive finite number.
+pub fn require_rate(key: &str, rate: f64) -> Result<(), ConfigError> {
+    require(rate > 0.0 && rate.is_finite(), key, "must be a positive number")
+}

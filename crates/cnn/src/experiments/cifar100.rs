@@ -2,11 +2,12 @@
 //! with and without data augmentation; top-1 and top-5. `--dataset cifar-10` runs the same
 //! code on CIFAR-10.
 
-use super::{adam_cosine, overlay_stages, require_training};
+use super::{adam_cosine, overlay_stages};
 use nn_core::augment::Pipeline;
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
+use nn_core::experiment::require_training;
 use nn_core::models::{CnnSpec, SmallCnn};
 use nn_core::train::{ClassifierOptions, load_train_test, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};

@@ -2,10 +2,11 @@
 //! budget (epochs, optimiser, batches), compared on parameters, accuracy, time and the
 //! train/test gap.
 
-use super::{adam_cosine, overlay_stages, require_training};
+use super::{adam_cosine, overlay_stages};
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
+use nn_core::experiment::require_training;
 use nn_core::models::{CnnSpec, Mlp, SmallCnn};
 use nn_core::train::{load_train_test, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};

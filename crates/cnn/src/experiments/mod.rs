@@ -1,5 +1,5 @@
-//! The weeks' five experiments and what their classifiers share: the same checks of the
-//! training settings, the same optimiser, and overlaid curves of several stages.
+//! The weeks' five experiments and what their classifiers share: the same optimiser and
+//! overlaid curves of several stages.
 
 pub mod augment_gallery;
 pub mod cifar100;
@@ -8,26 +8,9 @@ pub mod fashion_mnist;
 pub mod pneumonia;
 
 use nn_core::data::Normalization;
-use nn_core::error::ConfigError;
-use nn_core::experiment::require;
 use nn_core::train::{ClassifierOptions, OptimizerKind, overlay};
 use nn_core::{Result, Run};
 use std::path::{Path, PathBuf};
-
-/// Epochs and batch size positive, a positive learning rate: what every classifier here
-/// needs of its settings.
-pub fn require_training(
-    epochs: usize,
-    batch_size: usize,
-    lr: f64,
-) -> std::result::Result<(), ConfigError> {
-    require(
-        epochs > 0 && batch_size > 0,
-        "epochs",
-        "epochs and batch_size must be positive",
-    )?;
-    require(lr > 0.0, "lr", "must be positive")
-}
 
 /// Adam from a fresh state with the learning rate decaying along a half cosine, no
 /// augmentation and equal class weights: the weeks' training recipe, which an experiment

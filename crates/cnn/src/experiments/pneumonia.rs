@@ -2,7 +2,7 @@
 //! classes are unbalanced (about 1:3 in training), so the loss weighs each class by the
 //! inverse of its frequency and the decision threshold is chosen on the validation split.
 
-use super::{adam_cosine, require_training};
+use super::adam_cosine;
 use crate::figures;
 use crate::unbalanced::{
     best_threshold, binary_report, inverse_frequency_weights, positive_scores,
@@ -11,6 +11,7 @@ use nn_core::augment::{Pipeline, Rotation, Scale};
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
+use nn_core::experiment::require_training;
 use nn_core::metrics::{roc_auc, roc_curve};
 use nn_core::models::{CnnSpec, SmallCnn};
 use nn_core::train::{ClassifierOptions, evaluate, train_classifier};

@@ -18,7 +18,7 @@ use crate::models::vgg::{Vgg, VggConfig};
 use crate::pretrained::{OwnPretraining, find_source, pretrained};
 use nn_core::data::Normalization;
 use nn_core::error::ConfigError;
-use nn_core::experiment::require;
+use nn_core::experiment::{require, require_rate};
 use nn_core::train::{StageResult, evaluate, load_train_test, subset, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::path::Path;
@@ -117,7 +117,7 @@ impl ExperimentConfig for Vgg19Cifar10Config {
             ("scratch_lr", self.scratch_lr),
             ("pretrain_lr", self.pretrain_lr),
         ] {
-            require(lr > 0.0 && lr.is_finite(), key, "must be a positive number")?;
+            require_rate(key, lr)?;
         }
         require(
             (1..=64).contains(&self.width_divisor),
