@@ -43,7 +43,8 @@ pub fn load(
     Ok((train, test))
 }
 
-/// Validation shared by the experiments' configs.
+/// Validation shared by the experiments' configs: a data set the models fit, and the
+/// common training settings.
 pub fn check_common(
     dataset: &str,
     epochs: usize,
@@ -55,13 +56,7 @@ pub fn check_common(
         "dataset",
         "must be fashion-mnist, mnist or cifar-10",
     )?;
-    nn_core::experiment::require(epochs > 0, "epochs", "must be positive")?;
-    nn_core::experiment::require(batch_size > 0, "batch_size", "must be positive")?;
-    nn_core::experiment::require(
-        lr > 0.0 && lr.is_finite(),
-        "lr",
-        "must be a positive number",
-    )
+    nn_core::experiment::require_training(epochs, batch_size, lr)
 }
 
 /// A model built by `init` on `run`'s training device, seeded first (purpose "init"), so a
