@@ -1,5 +1,5 @@
-//! Pictures of 2-D classifiers: points coloured by class over shaded decision regions,
-//! with an optional straight boundary line.
+//! Pictures of 2-D classifiers for `mlp/perceptron`: points coloured by class over shaded
+//! decision regions, with an optional straight boundary line.
 
 use crate::perceptron::Point;
 use nn_core::Result;

@@ -8,18 +8,23 @@ use rand::RngExt;
 /// A 2-D point with a label of +1 or -1.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
+    /// Coordinates `(x1, x2)`.
     pub x: [f64; 2],
+    /// The class: +1 or -1.
     pub y: f64,
 }
 
 /// A linear classifier `sign(w . x + b)`.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Perceptron {
+    /// Weights: the line's normal.
     pub w: [f64; 2],
+    /// Bias: the line's offset.
     pub b: f64,
 }
 
 impl Perceptron {
+    /// `w . x + b`: positive on the +1 side of the line.
     pub fn score(&self, x: [f64; 2]) -> f64 {
         self.w[0] * x[0] + self.w[1] * x[1] + self.b
     }
@@ -29,6 +34,7 @@ impl Perceptron {
         if self.score(x) > 0.0 { 1.0 } else { -1.0 }
     }
 
+    /// Fraction of `points` on their label's side of the line.
     pub fn accuracy(&self, points: &[Point]) -> f64 {
         points.iter().filter(|p| self.predict(p.x) == p.y).count() as f64
             / points.len().max(1) as f64
@@ -38,6 +44,7 @@ impl Perceptron {
 /// What a perceptron training run did.
 #[derive(Debug, Clone)]
 pub struct PerceptronRun {
+    /// The final weights.
     pub perceptron: Perceptron,
     /// Weight updates (mistakes) in total.
     pub updates: usize,
@@ -116,6 +123,7 @@ fn normal(rng: &mut rand::rngs::StdRng) -> f64 {
 
 /// The line that separates [`separable`]'s classes: `w . x + b = 0`.
 pub const TRUE_W: [f64; 2] = [1.0, -0.6];
+/// The bias of that line.
 pub const TRUE_B: f64 = 0.3;
 
 /// Points uniform in [-2, 2]^2 labelled by the side of the line [`TRUE_W`] . x +

@@ -29,13 +29,16 @@ pub struct Dense<T> {
 /// Gradients of the loss with respect to each layer's weight and bias.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gradients<T> {
+    /// One gradient per layer, shaped like the layer.
     pub layers: Vec<Dense<T>>,
 }
 
 /// The result of one forward and backward pass over a batch.
 #[derive(Debug, Clone)]
 pub struct Backprop<T> {
+    /// Mean softmax cross-entropy of the batch.
     pub loss: T,
+    /// Its gradient with respect to every weight and bias.
     pub gradients: Gradients<T>,
     /// Examples of the batch whose largest logit is their label.
     pub correct: usize,
@@ -44,6 +47,7 @@ pub struct Backprop<T> {
 /// Dense layers with ReLU between them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScratchMlp<T> {
+    /// Input layer first; the last one gives the logits.
     pub layers: Vec<Dense<T>>,
 }
 
@@ -109,7 +113,9 @@ impl<T: Scalar> ScratchMlp<T> {
         unreachable!("an MLP has at least one layer")
     }
 
-    /// Logits `[batch, classes]` for a batch `[batch, inputs]`.
+    /// Logits of a batch of flattened inputs.
+    /// - input: [batch, inputs]
+    /// - output: [batch, classes]
     pub fn forward(&self, x: ArrayView2<T>) -> Array2<T> {
         self.forward_cached(x).logits
     }
@@ -203,12 +209,15 @@ pub fn argmax_rows<T: Scalar>(values: &Array2<T>) -> Vec<usize> {
 /// `w <- w - lr v` (plain SGD when `mu` is 0).
 #[derive(Debug, Clone)]
 pub struct SgdMomentum<T> {
+    /// Learning rate.
     pub lr: T,
+    /// Momentum `mu`.
     pub momentum: T,
     velocity: Option<Gradients<T>>,
 }
 
 impl<T: Scalar> SgdMomentum<T> {
+    /// An optimiser with no velocity yet (the first step is plain SGD).
     pub fn new(lr: T, momentum: T) -> Self {
         Self {
             lr,
@@ -247,6 +256,7 @@ impl<T: Scalar> SgdMomentum<T> {
         self.velocity.as_ref()
     }
 
+    /// Replaces the velocity buffers (restoring a checkpoint).
     pub fn set_velocity(&mut self, velocity: Option<Gradients<T>>) {
         self.velocity = velocity;
     }

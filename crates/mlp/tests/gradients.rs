@@ -162,12 +162,12 @@ fn dead_units_are_counted() {
     );
     let dead = Mlp::new(&SIZES, 0.0, &device).shift_hidden_biases(-100.0);
     assert_eq!(
-        mlp::activations::dead_fractions(&dead, probe.clone()),
+        mlp::experiments::activations::dead_fractions(&dead, probe.clone()),
         vec![1.0, 1.0]
     );
     let alive = Mlp::new(&SIZES, 0.0, &device).shift_hidden_biases(100.0);
     assert_eq!(
-        mlp::activations::dead_fractions(&alive, probe),
+        mlp::experiments::activations::dead_fractions(&alive, probe),
         vec![0.0, 0.0]
     );
 }

@@ -1,7 +1,7 @@
 //! The perceptron convergence setting, XOR failure, and the MLP that solves XOR.
 
+use mlp::experiments::perceptron::{fit_mlp, mlp_sign};
 use mlp::perceptron::{self, TRUE_B, TRUE_W};
-use mlp::perceptron_experiment::{fit_mlp, mlp_sign};
 
 #[test]
 fn separable_data_converges_within_novikoffs_bound() {

@@ -6,12 +6,13 @@
 use crate::model::Mlp;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use nn_core::data::{Normalization, batch_images, batch_labels};
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
-use nn_core::train::{Checkpoint, EpochLog, FitOptions, TrainState, evaluate, fit, sgd};
+use nn_core::train::{
+    Checkpoint, EpochLog, FitOptions, ModelState, TrainState, evaluate, fit, sgd,
+};
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
@@ -20,13 +21,19 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActivationsConfig {
+    /// Passes over the training images.
     pub epochs: usize,
+    /// Images per SGD step.
     pub batch_size: usize,
+    /// SGD learning rate.
     pub lr: f64,
+    /// SGD momentum.
     pub momentum: f64,
+    /// Seed of the initial weights, the subset and the data order.
     pub seed: u64,
-    /// Hidden layers and their width.
+    /// Hidden layers.
     pub depth: usize,
+    /// Units of every hidden layer.
     pub width: usize,
     /// Added to every hidden bias at initialisation: negative values provoke dying ReLUs.
     pub bias_shift: f64,
@@ -36,6 +43,7 @@ pub struct ActivationsConfig {
     pub train_size: usize,
     /// Images whose activations decide whether a unit is dead.
     pub probe_size: usize,
+    /// Data set to train on (e.g. `fashion-mnist`).
     pub dataset: String,
 }
 
@@ -103,35 +111,33 @@ pub fn dead_fractions(model: &Mlp, probe: Tensor<2>) -> Vec<f64> {
         .collect()
 }
 
-struct Pair {
-    models: [Mlp; 2],
-    optims: [ModuleOptimizer; 2],
-}
+/// The ReLU and the Leaky ReLU network with their optimisers, in the order of [`NAMES`],
+/// trained in lockstep.
+struct Pair([ModelState<Mlp>; 2]);
 
+/// The two networks' names: their checkpoint parts and their split in `metrics.jsonl`.
 const NAMES: [&str; 2] = ["relu", "leaky_relu"];
 
+/// Stored as `relu`, `relu_optimizer`, `leaky_relu`, `leaky_relu_optimizer`, the part
+/// names this experiment has always written, so earlier runs still resume.
 impl TrainState for Pair {
     fn save(&self, checkpoint: &mut Checkpoint) -> Result<()> {
-        for ((name, model), optim) in NAMES.iter().zip(&self.models).zip(&self.optims) {
-            checkpoint.put_module(name, model)?;
-            checkpoint.put_optimizer(&format!("{name}_optimizer"), optim)?;
+        for (name, state) in NAMES.iter().zip(&self.0) {
+            checkpoint.put_module(name, &state.model)?;
+            checkpoint.put_optimizer(&format!("{name}_optimizer"), &state.optim)?;
         }
         Ok(())
     }
 
     fn restore(self, checkpoint: &Checkpoint) -> Result<Self> {
-        let [m0, m1] = self.models;
-        let [o0, o1] = self.optims;
-        Ok(Self {
-            models: [
-                checkpoint.load_module(NAMES[0], m0)?,
-                checkpoint.load_module(NAMES[1], m1)?,
-            ],
-            optims: [
-                checkpoint.load_optimizer("relu_optimizer", o0)?,
-                checkpoint.load_optimizer("leaky_relu_optimizer", o1)?,
-            ],
-        })
+        let [relu, leaky] = self.0;
+        let restore = |name: &str, state: ModelState<Mlp>| -> Result<ModelState<Mlp>> {
+            Ok(ModelState::new(
+                checkpoint.load_module(name, state.model)?,
+                checkpoint.load_optimizer(&format!("{name}_optimizer"), state.optim)?,
+            ))
+        };
+        Ok(Self([restore(NAMES[0], relu)?, restore(NAMES[1], leaky)?]))
     }
 }
 
@@ -139,6 +145,8 @@ fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
+/// `mlp/activations`: trains the pair, logs dead units per layer and test accuracy every
+/// epoch, and draws the activation functions and the dead-unit curves.
 pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
     let full_train = run.load(&config.dataset, "train")?;
     let train = if config.train_size > 0 && config.train_size < full_train.len() {
@@ -174,10 +182,10 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
     for (name, dead) in NAMES.iter().zip(&initial) {
         run.log_metrics(&serde_json::json!({"epoch": 0, "split": name, "dead_mean": mean(dead), "dead_per_layer": dead}))?;
     }
-    let state = Pair {
-        models: [relu, leaky],
-        optims: [sgd(config.momentum), sgd(config.momentum)],
-    };
+    let state = Pair([
+        ModelState::new(relu, sgd(config.momentum)),
+        ModelState::new(leaky, sgd(config.momentum)),
+    ]);
     let batch = config.batch_size;
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let options = FitOptions::new(config.epochs, train.len().div_ceil(batch));
@@ -187,24 +195,25 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
             let images = batch_images(&train, chunk, &norm, &device).flatten::<2>(1, 3);
             let labels = batch_labels(&train, chunk, &device);
             let mut step_loss = 0.0;
-            let Pair { models, optims } = &mut state;
-            for ((model, optim), name) in models.iter_mut().zip(optims).zip(NAMES) {
-                let loss = loss_fn.forward(model.forward_flat(images.clone()), labels.clone());
+            let mut train_one = |name: &str, trained: ModelState<Mlp>| {
+                let loss =
+                    loss_fn.forward(trained.model.forward_flat(images.clone()), labels.clone());
                 let value = loss.clone().into_scalar::<f32>() as f64;
                 ctx.add(name, value);
                 step_loss += value / 2.0;
-                let grads = GradientsParams::from_grads(loss.backward(), &*model);
-                *model = optim.step(config.lr, model.clone(), grads);
-            }
+                trained.step(config.lr, loss)
+            };
+            let [relu, leaky] = state.0;
+            state.0 = [train_one(NAMES[0], relu), train_one(NAMES[1], leaky)];
             ctx.step(step_loss)?;
         }
         if ctx.interrupted() {
             return Ok((state, EpochLog::new()));
         }
         let mut log: EpochLog = Vec::new();
-        for (model, name) in state.models.iter().zip(NAMES) {
-            let dead = dead_fractions(model, probe.clone());
-            let eval = evaluate(model, &test, &norm, 1000, &eval_device);
+        for (trained, name) in state.0.iter().zip(NAMES) {
+            let dead = dead_fractions(&trained.model, probe.clone());
+            let eval = evaluate(&trained.model, &test, &norm, 1000, &eval_device);
             let mut figures = BTreeMap::from([
                 (
                     "train_loss".to_string(),
@@ -222,14 +231,14 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
     })?;
 
     let finals: Vec<Vec<f64>> = state
-        .models
+        .0
         .iter()
-        .map(|m| dead_fractions(m, probe.clone()))
+        .map(|s| dead_fractions(&s.model, probe.clone()))
         .collect();
     let accuracies: Vec<f64> = state
-        .models
+        .0
         .iter()
-        .map(|m| evaluate(m, &test, &norm, 1000, &eval_device).accuracy())
+        .map(|s| evaluate(&s.model, &test, &norm, 1000, &eval_device).accuracy())
         .collect();
     plot_functions(run, config.negative_slope)?;
     plot_dead(run, config)?;

@@ -1,8 +1,8 @@
 //! `mlp/perceptron`: the perceptron converges on separable data, fails on XOR, and a
 //! two-layer MLP solves XOR.
 
+use crate::figures::decision_plot;
 use crate::perceptron::{self, Point};
-use crate::plots::decision_plot;
 use crate::scratch::{ScratchMlp, SgdMomentum};
 use ndarray::Array2;
 use nn_core::error::ConfigError;
@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PerceptronConfig {
+    /// Seed of the point sets, their order and the MLP's initial weights.
     pub seed: u64,
     /// Points of the separable set.
     pub points: usize,
@@ -32,6 +33,7 @@ pub struct PerceptronConfig {
     pub hidden: usize,
     /// Full-batch gradient steps of that MLP.
     pub mlp_steps: usize,
+    /// That MLP's learning rate.
     pub lr: f64,
 }
 
@@ -111,6 +113,8 @@ pub fn mlp_sign(mlp: &ScratchMlp<f64>, x: [f64; 2]) -> f64 {
     }
 }
 
+/// `mlp/perceptron`: trains the perceptron on both sets and the MLP on XOR, and draws
+/// their decision regions and the perceptron's accuracy per pass.
 pub fn run(config: &PerceptronConfig, run: &mut Run) -> Result<Summary> {
     let mut separable = perceptron::separable(config.points, config.margin, run.seed);
     perceptron::shuffle(&mut separable, run.seed);

@@ -1,0 +1,37 @@
+//! `mlp/burn`: the MLP of `mlp/scratch`, from the same initial weights, data order and
+//! hyper-parameters, trained by burn through nn-core's classifier path.
+
+use super::{FashionMlpConfig, initial_mlp, overlay};
+use nn_core::data::Normalization;
+use nn_core::train::{ClassifierOptions, sgd, train_classifier};
+use nn_core::{Result, Run, Summary};
+
+/// `mlp/burn`: the same network trained by burn through nn-core's classifier path.
+pub fn run(config: &FashionMlpConfig, run: &mut Run) -> Result<Summary> {
+    let train = run.load(&config.dataset, "train")?;
+    let test = run.load(&config.dataset, "test")?;
+    let device = run.train_device();
+    let model = initial_mlp(config, &train, run, &device);
+    let params = burn::module::Module::num_params(&model);
+    let options = ClassifierOptions {
+        epochs: config.epochs,
+        batch_size: config.batch_size,
+        lr: config.lr,
+        optimizer: sgd(config.momentum),
+        normalization: Normalization::fit(&train),
+        augment: None,
+        title: format!("MLP in burn on {}", config.dataset),
+        class_weights: None,
+        cosine_decay: false,
+    };
+    let trained = train_classifier(run, model, &train, &test, &options)?;
+    overlay(run, config, "mlp/scratch", "burn", "scratch")?;
+    let mut metrics = trained.test.figures("test_");
+    metrics.insert("train_accuracy".into(), trained.train_accuracy);
+    metrics.insert(
+        "train_images_per_second".into(),
+        trained.train_images_per_second,
+    );
+    metrics.insert("parameters".into(), params as f64);
+    Ok(run.summary(config.epochs, metrics))
+}
