@@ -4,7 +4,7 @@
 //! confusion matrix, a sample grid and checkpoints.
 
 use crate::data::Normalization;
-use crate::data::synthetic;
+use crate::data::{sized, synthetic};
 use crate::error::{ConfigError, Result};
 use crate::experiment::{ExperimentConfig, Registry, experiment, require};
 use crate::run::{DataInfo, Run, Summary};
@@ -108,10 +108,8 @@ pub fn run(config: &DemoConfig, run: &mut Run) -> Result<Summary> {
         true,
         crate::backend::derive_seed(run.seed, "test"),
     );
-    let (train, test) = match run.limit {
-        Some(limit) => (train.take(limit), test.take(limit)),
-        None => (train, test),
-    };
+    // Cut to `--limit` as the catalog's data sets are (a seeded subset).
+    let (train, test) = (sized(run, train, 0), sized(run, test, 0));
     run.set_data(DataInfo {
         name: "synthetic-shapes".into(),
         synthetic: true,

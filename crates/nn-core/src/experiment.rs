@@ -211,5 +211,9 @@ pub fn require_training(epochs: usize, batch_size: usize, lr: f64) -> Result<(),
 
 /// A learning rate (or any rate) under `key` must be a positive finite number.
 pub fn require_rate(key: &str, rate: f64) -> Result<(), ConfigError> {
-    require(rate > 0.0 && rate.is_finite(), key, "must be a positive number")
+    require(
+        rate > 0.0 && rate.is_finite(),
+        key,
+        "must be a positive number",
+    )
 }

@@ -2,7 +2,6 @@
 //! files it leaves: `config.json`, `metrics.jsonl`, `summary.json`, plots, `checkpoints/`.
 
 use crate::backend::BackendKind;
-use crate::data::{DatasetSpec, ImageDataset, find, synthetic};
 use crate::error::{Error, Result};
 use burn::prelude::Device;
 use serde::{Deserialize, Serialize};
@@ -224,49 +223,20 @@ impl Run {
         self.epoch_seconds[epoch - 1] = seconds;
     }
 
-    /// Loads a split of a named data set, honouring `--limit`, or (with `--synthetic`,
-    /// when the data is absent) a synthetic stand-in of the same shape, marked as such.
-    pub fn load(&mut self, name: &str, split: &str) -> Result<ImageDataset> {
-        let spec: &DatasetSpec = find(name)?;
-        let dataset = match spec.load(&self.data_dir, split) {
-            Ok(d) => d,
-            Err(Error::DataMissing { .. }) if self.allow_synthetic => {
-                let (shape, n) = synthetic_shape(name);
-                let n = self.limit.map_or(n, |l| l.min(n));
-                let seed = crate::backend::derive_seed(self.seed, split);
-                let note = format!(
-                    "`{name}` is not in {}: using synthetic shapes instead (--synthetic)",
-                    self.data_dir.display()
-                );
-                if !self.notes.contains(&note) {
-                    self.note(note);
-                }
-                self.data.synthetic = true;
-                synthetic::stand_in(shape, &spec.class_names(), n, seed)
-            }
-            Err(e) => return Err(e),
-        };
-        let dataset = match self.limit {
-            Some(limit) if limit < dataset.len() => {
-                // A seeded shuffle before cutting keeps every class in the subset.
-                let order = crate::data::batch::shuffled_indices(
-                    dataset.len(),
-                    crate::backend::derive_seed(self.seed, "limit"),
-                );
-                dataset.select(&order[..limit])
-            }
-            _ => dataset,
-        };
-        self.data.name = name.to_string();
-        match split {
-            "train" | "all" => self.data.train = dataset.len(),
-            "test" => self.data.test = dataset.len(),
-            _ => {}
-        }
-        Ok(dataset)
+    /// The run's record of its data, which `nn_core::data::loading` keeps.
+    pub(crate) fn data_record(&mut self) -> &mut DataInfo {
+        &mut self.data
     }
 
-    /// Records the data a run used when it did not come through [`Run::load`].
+    /// Adds `note` unless the run has it already.
+    pub(crate) fn note_once(&mut self, note: String) {
+        if !self.notes.contains(&note) {
+            self.note(note);
+        }
+    }
+
+    /// Records the data a run used when it did not come from the catalog (random inputs,
+    /// a folder of one's own, a gallery of several sets).
     pub fn set_data(&mut self, info: DataInfo) {
         self.data = info;
     }
@@ -491,16 +461,6 @@ pub fn newest_summary(out: &Path, experiment: &str) -> Option<(PathBuf, serde_js
     let dir = finished_runs(out, experiment).pop()?;
     let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
     Some((dir, serde_json::from_str(&text).ok()?))
-}
-
-/// Image shape and a default size of the synthetic stand-in for a named data set.
-fn synthetic_shape(name: &str) -> (crate::data::ImageShape, usize) {
-    use crate::data::ImageShape;
-    match name {
-        "fashion-mnist" | "mnist" | "pneumoniamnist" => (ImageShape::new(1, 28, 28), 2_000),
-        "cats" => (ImageShape::new(3, 64, 64), 1_000),
-        _ => (ImageShape::new(3, 32, 32), 2_000),
-    }
 }
 
 /// `<out>/<experiment>/<UTC timestamp>/`, unique even when two runs start in one second.

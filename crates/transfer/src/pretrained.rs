@@ -6,10 +6,11 @@
 use crate::fine_tuning::stage_options;
 use crate::models::vgg::{Vgg, VggConfig};
 use crate::weights::{load_torchvision, vgg_key_rules};
+use nn_core::data::load_auxiliary;
 use nn_core::data::pretext::rotation_pretext;
 use nn_core::data::weights::find_weights;
 use nn_core::data::{ImageDataset, Normalization};
-use nn_core::train::{subset, train_stage};
+use nn_core::train::train_stage;
 use nn_core::{Result, Run};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -156,7 +157,7 @@ fn pretraining_data(
 ) -> Result<(ImageDataset, ImageDataset, String)> {
     let name = own.dataset.as_str();
     if name == "cats" {
-        let photos = subset(run.load(name, "all")?, own.images, run.seed);
+        let photos = load_auxiliary(run, name, "all", own.images)?;
         let photos = photos.box_downscaled(32).as_rgb_canvas(32);
         let (train, test) = photos.split_off(0.1, run.seed);
         return Ok((
@@ -165,7 +166,7 @@ fn pretraining_data(
             "cat photos, predicting their rotation (self-supervised, no labels)".into(),
         ));
     }
-    let train = subset(run.load(name, "train")?, own.images, run.seed).as_rgb_canvas(32);
-    let test = subset(run.load(name, "test")?, own.test_images, run.seed).as_rgb_canvas(32);
+    let train = load_auxiliary(run, name, "train", own.images)?.as_rgb_canvas(32);
+    let test = load_auxiliary(run, name, "test", own.test_images)?.as_rgb_canvas(32);
     Ok((train, test, format!("{name} classification")))
 }

@@ -13,8 +13,8 @@ use crate::training::{LoopOptions, Quality, Trained, quality, train_loop, unit_b
 use crate::vae::{Vae, VaeConfig, bits_per_dim};
 use burn::prelude::*;
 use nn_core::data::ImageDataset;
+use nn_core::data::{DataRequest, load_train_test};
 use nn_core::error::ConfigError;
-use nn_core::train::{load_train_test, subset};
 use nn_core::{Result, Run};
 
 /// The train and test splits (seeded subsets of `train_size`/`test_size` images, 0 for
@@ -25,11 +25,12 @@ pub fn load(
     train_size: usize,
     test_size: usize,
 ) -> Result<(ImageDataset, ImageDataset)> {
-    let (train, test) = load_train_test(run, dataset, train_size)?;
-    let test = subset(test, test_size, run.seed);
-    let mut info = run.data().clone();
-    info.test = test.len();
-    run.set_data(info);
+    let request = DataRequest {
+        dataset,
+        train_size,
+        test_size,
+    };
+    let (train, test) = load_train_test(run, request)?;
     if train.shape.height % 4 != 0 || train.shape.height != train.shape.width {
         return Err(ConfigError::Key {
             key: "dataset".into(),

@@ -7,8 +7,9 @@ use crate::figures::save_rows;
 use crate::pca::{Pca, matrix};
 use crate::training::{LoopOptions, Terms, train_loop};
 use burn::module::Module;
+use nn_core::data::subset;
 use nn_core::error::ConfigError;
-use nn_core::train::{learnable_parameter_count, subset};
+use nn_core::train::learnable_parameter_count;
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
 

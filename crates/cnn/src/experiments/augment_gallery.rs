@@ -1,7 +1,7 @@
 //! `cnn/augment-gallery`: one real image of each data set through every augmentation.
 
 use nn_core::augment::{Image, gallery, gallery_transforms};
-use nn_core::data::{find, synthetic, verify};
+use nn_core::data::{load_if_present, synthetic};
 use nn_core::viz::save_grid;
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
@@ -36,9 +36,7 @@ pub fn run(config: &GalleryConfig, run: &mut Run) -> Result<Summary> {
         ("pneumoniamnist", "test"),
         ("cats", "all"),
     ] {
-        let spec = find(name)?;
-        if verify::is_present(spec, &run.data_dir) {
-            let data = spec.load(&run.data_dir, split)?;
+        if let Some(data) = load_if_present(run, name, split)? {
             rows.push((
                 name.to_string(),
                 Image::from_dataset(&data, 0).resized_rgb(config.size),

@@ -5,11 +5,12 @@
 use super::{adam_cosine, overlay_stages};
 use nn_core::augment::Pipeline;
 use nn_core::data::Normalization;
+use nn_core::data::{DataRequest, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
 use nn_core::experiment::require_training;
 use nn_core::models::{CnnSpec, SmallCnn};
-use nn_core::train::{ClassifierOptions, load_train_test, train_stage};
+use nn_core::train::{ClassifierOptions, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
 
@@ -76,7 +77,11 @@ impl ExperimentConfig for CifarConfig {
 /// Trains the same CNN with augmentation (and, to compare, without) from the same
 /// initialisation, and overlays their accuracy curves.
 pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
-    let (train, test) = load_train_test(run, &config.dataset, config.train_size)?;
+    let request = DataRequest {
+        train_size: config.train_size,
+        ..DataRequest::all(&config.dataset)
+    };
+    let (train, test) = load_train_test(run, request)?;
     let device = run.train_device();
     let normalization = Normalization::fit(&train);
     let mut variants = vec![("augmented", true)];

@@ -182,7 +182,7 @@ pub fn run(config: &ConvOpsConfig, run: &mut Run) -> Result<Summary> {
     );
 
     // The picture: one real image, classic kernels, their feature maps, pooled maps.
-    let images = run.load(&config.dataset, "test")?;
+    let images = nn_core::data::load_split(run, &config.dataset, "test", 0)?;
     figures::kernels_at_work(run, &images)?;
 
     let mut metrics = BTreeMap::new();

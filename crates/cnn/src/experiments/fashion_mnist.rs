@@ -4,11 +4,12 @@
 
 use super::{adam_cosine, overlay_stages};
 use nn_core::data::Normalization;
+use nn_core::data::{DataRequest, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
 use nn_core::experiment::require_training;
 use nn_core::models::{CnnSpec, Mlp, SmallCnn};
-use nn_core::train::{load_train_test, train_stage};
+use nn_core::train::train_stage;
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 
 /// Settings of `cnn/fashion-mnist`.
@@ -75,7 +76,11 @@ impl ExperimentConfig for FashionCnnConfig {
 /// Trains the CNN, then the MLP, each in its own stage with the same options; overlays
 /// their curves and writes `table.md`.
 pub fn run(config: &FashionCnnConfig, run: &mut Run) -> Result<Summary> {
-    let (train, test) = load_train_test(run, &config.dataset, config.train_size)?;
+    let request = DataRequest {
+        train_size: config.train_size,
+        ..DataRequest::all(&config.dataset)
+    };
+    let (train, test) = load_train_test(run, request)?;
     let device = run.train_device();
     let options = |title: String| {
         adam_cosine(

@@ -9,6 +9,7 @@ use crate::unbalanced::{
 };
 use nn_core::augment::{Pipeline, Rotation, Scale};
 use nn_core::data::Normalization;
+use nn_core::data::load_split;
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
 use nn_core::experiment::require_training;
@@ -76,15 +77,15 @@ impl ExperimentConfig for PneumoniaConfig {
 /// Trains one CNN with class-weighted loss (and, if asked, light augmentation), picks the
 /// decision threshold on the validation split, and scores the test split at it.
 pub fn run(config: &PneumoniaConfig, run: &mut Run) -> Result<Summary> {
-    let train = run.load(&config.dataset, "train")?;
-    let val = run.load(&config.dataset, "val").or_else(|e| {
+    let train = load_split(run, &config.dataset, "train", 0)?;
+    let val = load_split(run, &config.dataset, "val", 0).or_else(|e| {
         if run.allow_synthetic {
-            run.load(&config.dataset, "test")
+            load_split(run, &config.dataset, "test", 0)
         } else {
             Err(e)
         }
     })?;
-    let test = run.load(&config.dataset, "test")?;
+    let test = load_split(run, &config.dataset, "test", 0)?;
     let counts = train.class_counts();
     let weights = inverse_frequency_weights(&train);
     eprintln!("class counts {counts:?}; loss weights {weights:?}");

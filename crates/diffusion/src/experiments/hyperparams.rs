@@ -8,8 +8,8 @@ use crate::config::DiffusionConfig;
 use crate::figures::{bucket_curves, forward_strip, loss_curves, save_images};
 use crate::recognizer::Recognizer;
 use burn::prelude::*;
+use nn_core::data::subset;
 use nn_core::error::ConfigError;
-use nn_core::train::subset;
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
 

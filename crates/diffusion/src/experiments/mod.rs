@@ -12,14 +12,18 @@ use crate::schedule::NoiseSchedule;
 use crate::training::{Trained, train_diffusion};
 use crate::unet::UNetSpec;
 use nn_core::data::ImageDataset;
+use nn_core::data::{DataRequest, load_train_test};
 use nn_core::error::ConfigError;
-use nn_core::train::load_train_test;
 use nn_core::{Result, Run};
 
 /// The configured data set's train (seeded subset) and test splits, checked against the
 /// U-Net's levels.
 pub fn load_data(config: &DiffusionConfig, run: &mut Run) -> Result<(ImageDataset, ImageDataset)> {
-    let (train, test) = load_train_test(run, &config.dataset, config.train_size)?;
+    let request = DataRequest {
+        train_size: config.train_size,
+        ..DataRequest::all(&config.dataset)
+    };
+    let (train, test) = load_train_test(run, request)?;
     let spec = config.unet(train.shape.channels, 0);
     if !spec.fits(train.shape.height) || !spec.fits(train.shape.width) {
         return Err(ConfigError::Key {

@@ -148,21 +148,11 @@ fn mean(values: &[f64]) -> f64 {
 /// `mlp/activations`: trains the pair, logs dead units per layer and test accuracy every
 /// epoch, and draws the activation functions and the dead-unit curves.
 pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
-    let full_train = run.load(&config.dataset, "train")?;
-    let train = if config.train_size > 0 && config.train_size < full_train.len() {
-        let order = nn_core::data::batch::shuffled_indices(
-            full_train.len(),
-            nn_core::backend::derive_seed(run.seed, "subset"),
-        );
-        full_train.select(&order[..config.train_size])
-    } else {
-        full_train
+    let request = nn_core::data::DataRequest {
+        train_size: config.train_size,
+        ..nn_core::data::DataRequest::all(&config.dataset)
     };
-    let test = run.load(&config.dataset, "test")?;
-    run.set_data(nn_core::run::DataInfo {
-        train: train.len(),
-        ..run.data().clone()
-    });
+    let (train, test) = nn_core::data::load_train_test(run, request)?;
     let norm = Normalization::fit(&train);
     let device = run.train_device();
     let eval_device = run.device.clone();

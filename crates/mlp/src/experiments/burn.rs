@@ -3,13 +3,13 @@
 
 use super::{FashionMlpConfig, initial_mlp, overlay};
 use nn_core::data::Normalization;
+use nn_core::data::{DataRequest, load_train_test};
 use nn_core::train::{ClassifierOptions, sgd, train_classifier};
 use nn_core::{Result, Run, Summary};
 
 /// `mlp/burn`: the same network trained by burn through nn-core's classifier path.
 pub fn run(config: &FashionMlpConfig, run: &mut Run) -> Result<Summary> {
-    let train = run.load(&config.dataset, "train")?;
-    let test = run.load(&config.dataset, "test")?;
+    let (train, test) = load_train_test(run, DataRequest::all(&config.dataset))?;
     let device = run.train_device();
     let model = initial_mlp(config, &train, run, &device);
     let params = burn::module::Module::num_params(&model);

@@ -8,6 +8,7 @@ use crate::scratch::{
     unflatten,
 };
 use ndarray::{Array2, Axis};
+use nn_core::data::{DataRequest, load_train_test};
 use nn_core::data::{ImageDataset, Normalization};
 use nn_core::train::{Checkpoint, EpochLog, FitOptions, TrainState, fit};
 use nn_core::{Result, Run, Summary};
@@ -97,8 +98,7 @@ fn evaluate_scratch(mlp: &ScratchMlp<f32>, x: &Array2<f32>, y: &[usize]) -> (f64
 
 /// `mlp/scratch`: hand-written backprop on Fashion-MNIST.
 pub fn run(config: &FashionMlpConfig, run: &mut Run) -> Result<Summary> {
-    let train = run.load(&config.dataset, "train")?;
-    let test = run.load(&config.dataset, "test")?;
+    let (train, test) = load_train_test(run, DataRequest::all(&config.dataset))?;
     let norm = Normalization::fit(&train);
     let (x_train, y_train) = (rows(&train, &norm), labels(&train));
     let (x_test, y_test) = (rows(&test, &norm), labels(&test));

@@ -120,3 +120,13 @@ pub fn stand_in(shape: ImageShape, classes: &[String], n: usize, seed: u64) -> I
     }
     data
 }
+
+/// Image shape and a default size of the synthetic stand-in for a named data set.
+pub fn stand_in_shape(name: &str) -> (crate::data::ImageShape, usize) {
+    use super::ImageShape;
+    match name {
+        "fashion-mnist" | "mnist" | "pneumoniamnist" => (ImageShape::new(1, 28, 28), 2_000),
+        "cats" => (ImageShape::new(3, 64, 64), 1_000),
+        _ => (ImageShape::new(3, 32, 32), 2_000),
+    }
+}

@@ -38,5 +38,5 @@ pub use judge::{Judge, JudgeSettings};
 pub use model_state::ModelState;
 pub use optim::{OptimizerKind, adam, sgd};
 pub use params::{learnable_parameter_count, parameter_values};
-pub use stage::{StageResult, load_train_test, overlay, read_curve, subset, train_stage};
+pub use stage::{StageResult, overlay, read_curve, train_stage};
 pub use step_log::{StepLog, read_steps, smoothed};

@@ -66,34 +66,6 @@ pub fn train_stage<M: ImageClassifier>(
     })
 }
 
-/// The first `size` images of a seeded shuffle (all when `size` is 0 or too large).
-pub fn subset(data: ImageDataset, size: usize, seed: u64) -> ImageDataset {
-    if size == 0 || size >= data.len() {
-        return data;
-    }
-    let order = crate::data::batch::shuffled_indices(
-        data.len(),
-        crate::backend::derive_seed(seed, "subset"),
-    );
-    data.select(&order[..size])
-}
-
-/// The `train` split (a seeded subset of `train_size` images; 0 for all) and the `test`
-/// split of a data set, recorded in the run's summary.
-pub fn load_train_test(
-    run: &mut Run,
-    dataset: &str,
-    train_size: usize,
-) -> Result<(ImageDataset, ImageDataset)> {
-    let train = subset(run.load(dataset, "train")?, train_size, run.seed);
-    let test = run.load(dataset, "test")?;
-    run.set_data(crate::run::DataInfo {
-        train: train.len(),
-        ..run.data().clone()
-    });
-    Ok((train, test))
-}
-
 /// `[(epoch, value)]` of `key` for `split` in a stage's `metrics.jsonl`.
 pub fn read_curve(dir: &Path, split: &str, key: &str) -> Vec<(f64, f64)> {
     std::fs::read_to_string(dir.join("metrics.jsonl"))

@@ -17,9 +17,10 @@ use crate::fine_tuning::{StageBudget, stage_options, transfer_stages};
 use crate::models::vgg::{Vgg, VggConfig};
 use crate::pretrained::{OwnPretraining, find_source, pretrained};
 use nn_core::data::Normalization;
+use nn_core::data::{DataRequest, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_rate};
-use nn_core::train::{StageResult, evaluate, load_train_test, subset, train_stage};
+use nn_core::train::{StageResult, evaluate, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::path::Path;
 
@@ -175,15 +176,14 @@ impl Vgg19Cifar10Config {
 /// Gets the pre-trained network, then runs the stages on CIFAR-10 (a new head before
 /// training, feature extraction, fine-tuning) and the same network from scratch.
 pub fn run(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Summary> {
-    let (train, test) = load_train_test(run, "cifar-10", config.train_size)?;
-    let test = subset(test, config.test_size, run.seed);
-    let target_data = nn_core::run::DataInfo {
-        test: test.len(),
-        ..run.data().clone()
+    let request = DataRequest {
+        dataset: "cifar-10",
+        train_size: config.train_size,
+        test_size: config.test_size,
     };
+    let (train, test) = load_train_test(run, request)?;
     let source = find_source(&config.weights, config.batch_norm, &run.data_dir)?;
     let pretrained = pretrained(source, &config.own_pretraining(), run)?;
-    run.set_data(target_data);
     run.note(pretrained.note.clone());
     let device = run.train_device();
     let classes = train.num_classes();
