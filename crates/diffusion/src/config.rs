@@ -11,7 +11,6 @@ use nn_core::experiment::{require, require_rate, require_training};
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiffusionConfig {
-    pub seed: u64,
     /// `fashion-mnist` (28x28 grey, the CPU default) or `cifar-10` (32x32 colour).
     pub dataset: String,
     /// Training images (a seeded subset; 0 for all).
@@ -78,7 +77,6 @@ impl DiffusionConfig {
     /// Minutes on 2 cores: a small U-Net on 12,000 Fashion-MNIST images.
     pub fn quick_base() -> Self {
         Self {
-            seed: 42,
             dataset: "fashion-mnist".into(),
             train_size: 12_000,
             epochs: 1,

@@ -22,7 +22,6 @@ pub struct DemoConfig {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
-    pub seed: u64,
     pub hidden: usize,
     /// Side of the square grey shape images.
     pub image_size: usize,
@@ -37,7 +36,6 @@ impl ExperimentConfig for DemoConfig {
             epochs: 3,
             batch_size: 32,
             lr: 1e-3,
-            seed: 42,
             hidden: 64,
             image_size: 16,
             train_size: 600,

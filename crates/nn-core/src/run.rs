@@ -406,7 +406,7 @@ impl Run {
     }
 
     /// The newest finished run (one with `summary.json`) of `experiment` under this run's
-    /// `--out` folder whose `config.json` has the same values for `keys`.
+    /// `--out` folder with the same seed and the same values for `keys` in its `config.json`.
     pub fn latest_sibling(
         &self,
         experiment: &str,
@@ -423,8 +423,10 @@ impl Run {
                 let Ok(saved) = serde_json::from_str::<serde_json::Value>(&text) else {
                     return false;
                 };
-                keys.iter()
-                    .all(|k| saved["config"].get(*k) == config.get(*k))
+                saved["seed"].as_u64() == Some(self.seed)
+                    && keys
+                        .iter()
+                        .all(|k| saved["config"].get(*k) == config.get(*k))
             })
     }
 }

@@ -24,7 +24,6 @@ pub struct DenoisingConfig {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
-    pub seed: u64,
     pub code: usize,
     pub width: usize,
     /// One model is trained per noise; the first gives the headline figures.
@@ -40,7 +39,6 @@ impl ExperimentConfig for DenoisingConfig {
             epochs: 3,
             batch_size: 64,
             lr: 1e-3,
-            seed: 42,
             code: 128,
             width: 32,
             noises: vec![

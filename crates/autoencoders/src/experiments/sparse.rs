@@ -22,7 +22,6 @@ pub struct SparseConfig {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
-    pub seed: u64,
     pub code: usize,
     pub width: usize,
     pub sparsity: Sparsity,
@@ -37,7 +36,6 @@ impl ExperimentConfig for SparseConfig {
             epochs: 3,
             batch_size: 64,
             lr: 1e-3,
-            seed: 42,
             code: 64,
             width: 32,
             sparsity: Sparsity::Kl {

@@ -23,7 +23,6 @@ pub struct VaeExperimentConfig {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
-    pub seed: u64,
     pub latent: usize,
     pub width: usize,
     /// Weight of the KL term (1 is the true bound; > 1 is a beta-VAE).
@@ -41,7 +40,6 @@ impl ExperimentConfig for VaeExperimentConfig {
             epochs: 3,
             batch_size: 64,
             lr: 1e-3,
-            seed: 42,
             latent: 16,
             width: 32,
             beta: 1.0,

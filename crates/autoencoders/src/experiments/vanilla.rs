@@ -24,7 +24,6 @@ pub struct VanillaConfig {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
-    pub seed: u64,
     /// Code size of the autoencoder, and number of PCA components.
     pub code: usize,
     pub width: usize,
@@ -41,7 +40,6 @@ impl ExperimentConfig for VanillaConfig {
             epochs: 3,
             batch_size: 64,
             lr: 1e-3,
-            seed: 42,
             code: 32,
             width: 32,
             pca_fit_size: 6_000,

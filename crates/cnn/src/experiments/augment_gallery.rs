@@ -10,14 +10,13 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GalleryConfig {
-    pub seed: u64,
     /// Side of every cell, in pixels before the 2x enlargement.
     pub size: usize,
 }
 
 impl ExperimentConfig for GalleryConfig {
     fn quick() -> Self {
-        Self { seed: 42, size: 64 }
+        Self { size: 64 }
     }
 
     fn full() -> Self {
@@ -78,7 +77,7 @@ pub fn run(config: &GalleryConfig, run: &mut Run) -> Result<Summary> {
     let path = run.path("gallery.png");
     save_grid(
         &path,
-        &gallery(&rows, config.seed),
+        &gallery(&rows, run.seed),
         gallery_transforms().len() + 1,
         2,
     )?;

@@ -23,7 +23,6 @@ pub struct CifarConfig {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
-    pub seed: u64,
     pub cnn: CnnSpec,
     /// Also train without augmentation, to compare.
     pub compare_without_augmentation: bool,
@@ -38,7 +37,6 @@ impl ExperimentConfig for CifarConfig {
             epochs: 2,
             batch_size: 64,
             lr: 1e-3,
-            seed: 42,
             cnn: CnnSpec {
                 channels: vec![32, 64, 128],
                 batch_norm: true,

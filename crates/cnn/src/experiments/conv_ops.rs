@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConvOpsConfig {
-    pub seed: u64,
     /// Kernel sizes, paddings and strides to check every combination of.
     pub kernels: Vec<usize>,
     pub paddings: Vec<usize>,
@@ -30,7 +29,6 @@ pub struct ConvOpsConfig {
 impl ExperimentConfig for ConvOpsConfig {
     fn quick() -> Self {
         Self {
-            seed: 42,
             kernels: vec![1, 2, 3, 5],
             paddings: vec![0, 1, 2],
             strides: vec![1, 2, 3],

@@ -19,7 +19,6 @@ pub struct FashionCnnConfig {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
-    pub seed: u64,
     pub cnn: CnnSpec,
     /// Hidden layers of the MLP baseline.
     pub mlp_hidden: Vec<usize>,
@@ -34,7 +33,6 @@ impl ExperimentConfig for FashionCnnConfig {
             epochs: 2,
             batch_size: 128,
             lr: 1e-3,
-            seed: 42,
             cnn: CnnSpec {
                 channels: vec![32, 64, 64],
                 batch_norm: true,

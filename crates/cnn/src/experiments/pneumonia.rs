@@ -28,7 +28,6 @@ pub struct PneumoniaConfig {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
-    pub seed: u64,
     pub cnn: CnnSpec,
     /// Weigh the loss by inverse class frequency.
     pub class_weighted: bool,
@@ -43,7 +42,6 @@ impl ExperimentConfig for PneumoniaConfig {
             epochs: 3,
             batch_size: 64,
             lr: 1e-3,
-            seed: 42,
             cnn: CnnSpec {
                 channels: vec![32, 64, 64],
                 batch_norm: true,

@@ -38,10 +38,10 @@ impl ExperimentConfig for PartialDenoiseConfig {
     }
 }
 
-/// The keys that must match for a `diffusion/class-samples` run's model to be the one this
+/// The keys (besides the seed, which a sibling always shares) that must match for a
+/// `diffusion/class-samples` run's model to be the one this
 /// run would train (same data, schedule, network and training).
 const SAME_MODEL: &[&str] = &[
-    "seed",
     "dataset",
     "train_size",
     "epochs",

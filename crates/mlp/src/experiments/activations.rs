@@ -29,8 +29,6 @@ pub struct ActivationsConfig {
     pub lr: f64,
     /// SGD momentum.
     pub momentum: f64,
-    /// Seed of the initial weights, the subset and the data order.
-    pub seed: u64,
     /// Hidden layers.
     pub depth: usize,
     /// Units of every hidden layer.
@@ -54,7 +52,6 @@ impl ExperimentConfig for ActivationsConfig {
             batch_size: 128,
             lr: 0.1,
             momentum: 0.9,
-            seed: 42,
             depth: 6,
             width: 128,
             bias_shift: -0.05,

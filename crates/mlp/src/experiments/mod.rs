@@ -25,8 +25,6 @@ pub struct FashionMlpConfig {
     pub lr: f64,
     /// SGD momentum (0 for plain SGD).
     pub momentum: f64,
-    /// Seed of the initial weights and the data order.
-    pub seed: u64,
     /// Hidden layer sizes.
     pub hidden: Vec<usize>,
     /// `fashion-mnist` or `mnist`.
@@ -40,7 +38,6 @@ impl ExperimentConfig for FashionMlpConfig {
             batch_size: 128,
             lr: 0.05,
             momentum: 0.9,
-            seed: 42,
             hidden: vec![256, 128],
             dataset: "fashion-mnist".into(),
         }
@@ -82,7 +79,6 @@ const SAME_SETUP: &[&str] = &[
     "batch_size",
     "lr",
     "momentum",
-    "seed",
     "hidden",
     "dataset",
 ];

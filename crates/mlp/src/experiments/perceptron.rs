@@ -15,8 +15,6 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PerceptronConfig {
-    /// Seed of the point sets, their order and the MLP's initial weights.
-    pub seed: u64,
     /// Points of the separable set.
     pub points: usize,
     /// Minimum distance of every separable point from the true boundary.
@@ -40,7 +38,6 @@ pub struct PerceptronConfig {
 impl ExperimentConfig for PerceptronConfig {
     fn quick() -> Self {
         Self {
-            seed: 42,
             points: 200,
             margin: 0.3,
             xor_points: 200,

@@ -5,7 +5,7 @@ use super::config_file::{resolve_config, set_key};
 use super::{Experiment, Registry};
 use crate::backend::BackendKind;
 use crate::data::DataDir;
-use crate::error::{Error, Result};
+use crate::error::{ConfigError, Error, Result};
 use crate::run::{Run, RunOptions, Summary};
 use clap::{Args, FromArgMatches};
 use serde_json::Value;
@@ -100,8 +100,13 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
     let (config, preset, seed, limit, synthetic, data_dir) = match &args.resume {
         Some(dir) => saved_config(dir)?,
         None => {
-            let mut config =
-                resolve_config(&experiment.preset(args.preset), args.config.as_deref())?;
+            // The seed is the run's, not the experiment's: it joins the settings only to be
+            // set like them (file, then `--seed`, then `--set`), and leaves before the check.
+            let mut preset = experiment.preset(args.preset);
+            if let Some(settings) = preset.as_object_mut() {
+                settings.insert("seed".into(), Value::from(42u64));
+            }
+            let mut config = resolve_config(&preset, args.config.as_deref())?;
             let overrides: [(&str, &str, Option<Value>); 6] = [
                 (
                     "dataset",
@@ -126,9 +131,6 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
             ];
             for (key, flag, value) in overrides {
                 if let Some(value) = value {
-                    if key == "seed" && config.get("seed").is_none() {
-                        continue; // the seed also lives on the run
-                    }
                     set_key(&mut config, key, value, flag)?;
                 }
             }
@@ -136,11 +138,8 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
                 let (key, value) = parse_assignment(assignment)?;
                 set_key(&mut config, &key, value, "--set")?;
             }
+            let seed = take_seed(&mut config)?.unwrap_or(42);
             let config = experiment.check(&config)?;
-            let seed = args
-                .seed
-                .or_else(|| config.get("seed").and_then(Value::as_u64))
-                .unwrap_or(42);
             let data_dir = DataDir::resolve(args.data_dir.as_deref());
             (
                 config,
@@ -188,6 +187,21 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
     Ok(summary)
 }
 
+/// Takes the `seed` key out of `config` (it belongs to the run, not to the experiment's
+/// settings): a non-negative integer, else an error naming the key.
+fn take_seed(config: &mut Value) -> Result<Option<u64>> {
+    let Some(value) = config.as_object_mut().and_then(|o| o.remove("seed")) else {
+        return Ok(None);
+    };
+    value.as_u64().map(Some).ok_or_else(|| {
+        ConfigError::Key {
+            key: "seed".into(),
+            message: format!("must be a non-negative integer, got {value}"),
+        }
+        .into()
+    })
+}
+
 /// `KEY=VALUE` with VALUE in TOML (a bare word that is not TOML is taken as a string).
 fn parse_assignment(text: &str) -> Result<(String, Value)> {
     let Some((key, value)) = text.split_once('=') else {
@@ -213,8 +227,11 @@ fn saved_config(dir: &std::path::Path) -> Result<Saved> {
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     let saved: Value = serde_json::from_str(&text)
         .map_err(|e| Error::Other(format!("{}: damaged ({e})", path.display())))?;
+    let mut config = saved.get("config").cloned().unwrap_or(Value::Null);
+    // Runs saved before the seed left the experiments' settings have it in both places.
+    take_seed(&mut config)?;
     Ok((
-        saved.get("config").cloned().unwrap_or(Value::Null),
+        config,
         saved
             .get("preset")
             .and_then(Value::as_str)

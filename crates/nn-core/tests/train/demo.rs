@@ -317,3 +317,45 @@ fn bad_flags_and_config_files_give_clear_errors() {
         "no run directory for a bad config"
     );
 }
+
+/// The seed lives on the run: a `seed` key in `--config` or `--set` sets it (`--set` over
+/// `--seed` over the file), it is never part of the experiment's settings, and a bad value
+/// is an error naming the key.
+#[test]
+fn a_seed_key_in_config_or_set_is_the_runs_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("seeded.toml");
+    std::fs::write(&file, "seed = 9\nepochs = 1\n").unwrap();
+    let file = file.to_str().unwrap();
+    for (extra, expected) in [
+        (&["--config", file][..], 9),
+        (&["--config", file, "--seed", "5"], 5),
+        (&["--config", file, "--seed", "5", "--set", "seed=7"], 7),
+        (&["--epochs", "1"], 42),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let mut args = vec!["demo", "--out", out.path().to_str().unwrap()];
+        args.extend_from_slice(extra);
+        run_ok(&args);
+        let saved = json(&run_dir(out.path()).join("config.json"));
+        assert_eq!(saved["seed"], expected, "{extra:?}");
+        assert!(saved["config"].get("seed").is_none(), "{saved}");
+        let summary = json(&run_dir(out.path()).join("summary.json"));
+        assert_eq!(summary["seed"], expected, "{extra:?}");
+    }
+    let out = bin()
+        .args(["demo", "--set", "seed=-1", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("seed") && stderr.contains("non-negative"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("nn-core").exists(),
+        "no run for a bad seed"
+    );
+}
