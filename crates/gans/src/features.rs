@@ -12,9 +12,11 @@ use nn_core::{Result, Run};
 
 /// A trained feature network and the input normalisation it was trained with.
 pub struct FeatureSpace {
+    /// The trained network; its hidden layer is the feature space.
     pub judge: Judge,
     /// Accuracy of the rotation pretext on held-out real images.
     pub pretext_accuracy: f64,
+    /// Length of a feature vector.
     pub dim: usize,
 }
 

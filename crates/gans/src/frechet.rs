@@ -9,9 +9,11 @@
 /// Mean and covariance of a set of feature vectors.
 #[derive(Debug, Clone)]
 pub struct Gaussian {
+    /// The mean feature vector.
     pub mean: Vec<f64>,
     /// Row-major `d x d`.
     pub covariance: Vec<f64>,
+    /// Length of a feature vector.
     pub dim: usize,
 }
 

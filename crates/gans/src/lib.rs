@@ -3,8 +3,10 @@
 
 pub mod experiments;
 pub mod features;
+pub mod figures;
 pub mod frechet;
 pub mod models;
+pub mod monitor;
 pub mod training;
 
 use nn_core::{Registry, experiment};
@@ -12,6 +14,6 @@ use nn_core::{Registry, experiment};
 /// The week's experiments, in teaching order.
 pub fn registry() -> Registry {
     Registry::new()
-        .with(experiment::<experiments::MlpGanConfig>("gans/mlp-gan", "The assignment: a fully connected GAN on cat faces, samples through the epochs, Frechet distance", experiments::run_mlp))
-        .with(experiment::<experiments::DcganConfig>("gans/dcgan", "The same loop with a convolutional generator and discriminator (DCGAN)", experiments::run_dcgan))
+        .with(experiment::<experiments::mlp_gan::MlpGanConfig>("gans/mlp-gan", "The assignment: a fully connected GAN on cat faces, samples through the epochs, Frechet distance", experiments::mlp_gan::run))
+        .with(experiment::<experiments::dcgan::DcganConfig>("gans/dcgan", "The same loop with a convolutional generator and discriminator (DCGAN)", experiments::dcgan::run))
 }

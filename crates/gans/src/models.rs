@@ -11,25 +11,36 @@ use nn_core::models::{conv_forward, conv_transpose_forward, leaky_relu};
 
 /// Noise `[b, latent]` -> images `[b, c, s, s]` in [-1, 1].
 pub trait Generator: Module + Clone {
+    /// The images the noise vectors `z` decode to (tanh output, in [-1, 1]).
+    /// - z: `[batch, latent]`
+    /// - output: `[batch, channels, side, side]`
     fn generate(&self, z: Tensor<2>) -> Tensor<4>;
 }
 
 /// Images `[b, c, s, s]` -> logits `[b, 1]` (positive: "real").
 pub trait Discriminator: Module + Clone {
+    /// One logit per image: how real D finds it (sigmoid gives the probability).
+    /// - images: `[batch, channels, side, side]`, in [-1, 1]
+    /// - output: `[batch, 1]`
     fn logits(&self, images: Tensor<4>) -> Tensor<2>;
 }
 
+/// The negative slope of every LeakyReLU (DCGAN's choice).
 const SLOPE: f64 = 0.2;
 
 /// Fully connected generator: `latent -> hidden... -> c*s*s`, LeakyReLU, tanh output.
 #[derive(Module, Debug)]
 pub struct MlpGenerator {
+    /// The hidden layers, in order.
     pub hidden: Vec<Linear>,
+    /// The layer to `c*s*s` pixels.
     pub out: Linear,
+    /// The images' `[channels, height, width]`.
     pub shape: [usize; 3],
 }
 
 impl MlpGenerator {
+    /// `latent` noise values through `hidden` layer sizes to images of `shape`.
     pub fn new(latent: usize, hidden: &[usize], shape: [usize; 3], device: &Device) -> Self {
         let mut layers = Vec::new();
         let mut input = latent;
@@ -60,11 +71,14 @@ impl Generator for MlpGenerator {
 /// Fully connected discriminator: `c*s*s -> hidden... -> 1`, LeakyReLU.
 #[derive(Module, Debug)]
 pub struct MlpDiscriminator {
+    /// The hidden layers, in order.
     pub hidden: Vec<Linear>,
+    /// The layer to the one logit.
     pub out: Linear,
 }
 
 impl MlpDiscriminator {
+    /// Images of `shape` through `hidden` layer sizes to one logit.
     pub fn new(shape: [usize; 3], hidden: &[usize], device: &Device) -> Self {
         let mut layers = Vec::new();
         let mut input = shape.iter().product();
@@ -118,11 +132,17 @@ pub fn doublings(side: usize) -> usize {
 /// -> tanh`, channels halving as the side doubles.
 #[derive(Module, Debug)]
 pub struct DcGenerator {
+    /// The dense layer from z to the 4x4 map.
     pub project: Linear,
+    /// The batch norm of the 4x4 map.
     pub project_bn: BatchNorm,
+    /// The doubling transposed convolutions but the last.
     pub ups: Vec<ConvTranspose2d>,
+    /// The batch norm after each of `ups`.
     pub bns: Vec<BatchNorm>,
+    /// The last doubling, to the image's channels.
     pub last: ConvTranspose2d,
+    /// Channels of the 4x4 map.
     pub base: usize,
 }
 
@@ -165,13 +185,18 @@ impl Generator for DcGenerator {
 /// 4x4, then a dense layer to one logit.
 #[derive(Module, Debug)]
 pub struct DcDiscriminator {
+    /// The first halving, from the image's channels to `width` (no batch norm).
     pub first: Conv2d,
+    /// The further halvings down to 4x4.
     pub downs: Vec<Conv2d>,
+    /// The batch norm after each of `downs`.
     pub bns: Vec<BatchNorm>,
+    /// The dense layer from the 4x4 map to one logit.
     pub out: Linear,
 }
 
 impl DcDiscriminator {
+    /// `width`: channels after the first halving (doubling towards the 4x4 map).
     pub fn new(width: usize, channels: usize, side: usize, device: &Device) -> Self {
         let steps = doublings(side);
         let (mut downs, mut bns) = (Vec::new(), Vec::new());

@@ -4,7 +4,7 @@ use burn::prelude::*;
 use gans::models::{
     DcDiscriminator, DcGenerator, Discriminator, Generator, MlpDiscriminator, MlpGenerator,
 };
-use gans::training::mean_pairwise_distance;
+use gans::monitor::mean_pairwise_distance;
 
 #[test]
 fn generators_and_discriminators_fit_together() {

@@ -1,26 +1,29 @@
-//! `gans/mlp-gan` (the assignment: fully connected generator and discriminator) and
-//! `gans/dcgan` (the same loop with convolutions), on cat faces.
+//! The week's two experiments and what they share: one config (each experiment reads the
+//! architecture keys it needs), the real images, the yardsticks a generator's samples are
+//! measured against, and everything before and after the adversarial loop.
+
+pub mod dcgan;
+pub mod mlp_gan;
 
 use crate::features::FeatureSpace;
-use crate::frechet::frechet_distance;
-use crate::models::{DcDiscriminator, DcGenerator, MlpDiscriminator, MlpGenerator};
+use crate::frechet::{Gaussian, frechet_distance};
+use crate::models::{Discriminator, Generator};
 use crate::training::{GanSettings, train_gan};
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use nn_core::data::ImageDataset;
 use nn_core::data::batch::dataset_from_symmetric;
 use nn_core::data::formats::image_folder;
+use nn_core::data::{ImageDataset, load_folder, load_split};
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
-use nn_core::train::{learnable_parameter_count, subset};
-use nn_core::{ExperimentConfig, Result, Run, Summary};
+use nn_core::train::learnable_parameter_count;
+use nn_core::{Result, Run, Summary};
 use std::collections::BTreeMap;
 
 /// Settings of both GAN experiments (each reads the architecture keys it needs).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GanConfig {
-    pub seed: u64,
     /// A folder of images to train on instead of the `cats` data set ("" for cats).
     pub images: String,
     /// With `images`: leave out files that cannot be decoded (each named in a warning)
@@ -29,34 +32,46 @@ pub struct GanConfig {
     pub skip_unreadable_images: bool,
     /// Side the images are brought to (32 or 64) and whether to make them grey.
     pub side: usize,
+    /// Train on grey images (faster).
     pub grey: bool,
     /// Real images used (a seeded subset; 0 for all).
     pub train_size: usize,
+    /// Passes over the real images.
     pub epochs: usize,
+    /// Real images per batch (and as many fakes).
     pub batch_size: usize,
-    /// Learning rate of both networks, and Adam's betas.
+    /// Learning rate of both networks.
     pub lr: f64,
+    /// Adam's betas (0.5, 0.999 is the usual choice for GANs).
     pub beta_1: f64,
+    /// See `beta_1`.
     pub beta_2: f64,
+    /// Discriminator updates per batch.
     pub d_steps: usize,
+    /// Generator updates per batch.
     pub g_steps: usize,
+    /// Length of the noise vector z.
     pub latent: usize,
-    /// Fully connected GAN: hidden layer sizes.
+    /// Fully connected GAN: the generator's hidden layer sizes.
     pub hidden_generator: Vec<usize>,
+    /// Fully connected GAN: the discriminator's hidden layer sizes.
     pub hidden_discriminator: Vec<usize>,
     /// DCGAN: channels at full resolution (doubling towards 4x4).
     pub width: usize,
+    /// Epochs whose samples go into the progression strip (the last always does).
     pub snapshot_epochs: Vec<usize>,
+    /// Generated images per Frechet distance.
     pub frechet_samples: usize,
     /// Epochs of the feature network's training (rotation of the real images).
     pub feature_epochs: usize,
+    /// Mode collapse is warned of below this fraction of the real images' diversity.
     pub collapse_ratio: f64,
 }
 
 impl GanConfig {
+    /// The quick preset both experiments start from.
     fn quick_base() -> Self {
         Self {
-            seed: 42,
             images: String::new(),
             skip_unreadable_images: false,
             side: 32,
@@ -89,6 +104,7 @@ impl GanConfig {
         }
     }
 
+    /// The checks both experiments make.
     fn check(&self) -> std::result::Result<(), ConfigError> {
         require(
             [32, 64].contains(&self.side),
@@ -126,6 +142,7 @@ impl GanConfig {
         )
     }
 
+    /// How the adversarial loop is run and watched.
     fn settings(&self) -> GanSettings {
         GanSettings {
             epochs: self.epochs,
@@ -144,78 +161,10 @@ impl GanConfig {
     }
 }
 
-/// `gans/mlp-gan`'s settings.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct MlpGanConfig(pub GanConfig);
-
-/// `gans/dcgan`'s settings.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct DcganConfig(pub GanConfig);
-
-impl ExperimentConfig for MlpGanConfig {
-    fn quick() -> Self {
-        Self(GanConfig::quick_base())
-    }
-
-    fn full() -> Self {
-        Self(GanConfig {
-            epochs: 150,
-            snapshot_epochs: vec![1, 5, 10, 25, 50, 100],
-            frechet_samples: 3_000,
-            feature_epochs: 8,
-            ..GanConfig::quick_base()
-        })
-    }
-
-    fn validate(&self) -> std::result::Result<(), ConfigError> {
-        self.0.check()?;
-        require(
-            !self.0.hidden_generator.is_empty() && !self.0.hidden_discriminator.is_empty(),
-            "hidden_generator",
-            "both networks need at least one hidden layer",
-        )
-    }
-
-    fn fixed_datasets(&self) -> Vec<String> {
-        self.0.fixed_datasets()
-    }
-}
-
-impl ExperimentConfig for DcganConfig {
-    fn quick() -> Self {
-        Self(GanConfig {
-            epochs: 5,
-            snapshot_epochs: vec![1, 2, 3],
-            width: 16,
-            ..GanConfig::quick_base()
-        })
-    }
-
-    fn full() -> Self {
-        Self(GanConfig {
-            epochs: 25,
-            snapshot_epochs: vec![1, 2, 5, 10, 20],
-            frechet_samples: 3_000,
-            feature_epochs: 8,
-            ..GanConfig::quick_base()
-        })
-    }
-
-    fn validate(&self) -> std::result::Result<(), ConfigError> {
-        self.0.check()
-    }
-
-    fn fixed_datasets(&self) -> Vec<String> {
-        self.0.fixed_datasets()
-    }
-}
-
 /// The real images at the configured side and colour.
 fn real_images(config: &GanConfig, run: &mut Run) -> Result<ImageDataset> {
     let images = if config.images.is_empty() {
-        run.load("cats", "all")?
+        load_split(run, "cats", "all", config.train_size)?
     } else {
         let path = std::path::PathBuf::from(&config.images);
         let options = image_folder::FolderOptions {
@@ -224,16 +173,8 @@ fn real_images(config: &GanConfig, run: &mut Run) -> Result<ImageDataset> {
             limit: None,
             skip_unreadable: config.skip_unreadable_images,
         };
-        let data = image_folder::read_image_folder(&path, &options)?;
-        run.set_data(nn_core::run::DataInfo {
-            name: path.display().to_string(),
-            synthetic: false,
-            train: data.len(),
-            test: 0,
-        });
-        data
+        load_folder(run, &path, &options, config.train_size)?
     };
-    let images = subset(images, config.train_size, run.seed);
     let images = if images.shape.height == config.side {
         images
     } else if images.shape.height > config.side && images.shape.height.is_multiple_of(config.side) {
@@ -246,76 +187,93 @@ fn real_images(config: &GanConfig, run: &mut Run) -> Result<ImageDataset> {
     } else {
         images
     };
-    let mut info = run.data().clone();
-    info.train = images.len();
-    run.set_data(info);
     Ok(images)
 }
 
-/// Everything before and after the adversarial loop, for either architecture.
-fn run_gan<G: crate::models::Generator, D: crate::models::Discriminator>(
+/// The yardsticks every generator is measured against: a feature space trained on the real
+/// images, their Gaussian in it, and two baselines measured the same way.
+struct FrechetReference {
+    space: FeatureSpace,
+    real: Gaussian,
+    /// Two halves of the real images (the floor).
+    real_vs_real: f64,
+    /// Uniform noise against the real images (the ceiling of uselessness).
+    noise_baseline: f64,
+}
+
+impl FrechetReference {
+    /// Trains the feature space (stage `feature-net`) and measures both baselines.
+    fn measure(run: &mut Run, real: &ImageDataset, config: &GanConfig) -> Result<Self> {
+        let cpu = run.device.clone();
+        let space = FeatureSpace::train(run, real, config.feature_epochs)?;
+        let real_gaussian = space.gaussian(real, &cpu);
+
+        let (half_a, half_b) = real.split_off(0.5, run.seed);
+        let real_vs_real = frechet_distance(
+            &space.gaussian(&half_a, &cpu),
+            &space.gaussian(&half_b, &cpu),
+        );
+        nn_core::backend::seed_device(&cpu, run.seed, "noise baseline");
+        let [c, h, w] = [real.shape.channels, real.shape.height, real.shape.width];
+        let noise = Tensor::<4>::random(
+            [config.frechet_samples, c, h, w],
+            Distribution::Uniform(-1.0, 1.0),
+            &cpu,
+        );
+        let noise_baseline = frechet_distance(
+            &real_gaussian,
+            &space.gaussian(&dataset_from_symmetric(noise), &cpu),
+        );
+        Ok(Self {
+            space,
+            real: real_gaussian,
+            real_vs_real,
+            noise_baseline,
+        })
+    }
+
+    /// The baselines and the feature network's pretext accuracy, under their summary keys.
+    fn add_to(&self, figures: &mut BTreeMap<String, f64>) {
+        figures.insert("frechet_noise_baseline".into(), self.noise_baseline);
+        figures.insert("frechet_real_vs_real".into(), self.real_vs_real);
+        figures.insert(
+            "feature_net_rotation_accuracy".into(),
+            self.space.pretext_accuracy,
+        );
+    }
+}
+
+/// Everything before and after the adversarial loop, for either architecture: `build`
+/// makes the pair for images `[channels, height, width]`.
+fn run_gan<G: Generator, D: Discriminator>(
     config: &GanConfig,
     run: &mut Run,
     build: impl FnOnce(&GanConfig, [usize; 3], &Device) -> (G, D),
 ) -> Result<Summary> {
     let real = real_images(config, run)?;
-    let cpu = run.device.clone();
-    let space = FeatureSpace::train(run, &real, config.feature_epochs)?;
-    let real_gaussian = space.gaussian(&real, &cpu);
-
-    // Calibration: two halves of the real images, and uniform noise, in the same space.
-    let (half_a, half_b) = real.split_off(0.5, run.seed);
-    let real_vs_real = frechet_distance(
-        &space.gaussian(&half_a, &cpu),
-        &space.gaussian(&half_b, &cpu),
-    );
-    nn_core::backend::seed_device(&cpu, run.seed, "noise baseline");
-    let [c, h, w] = [real.shape.channels, real.shape.height, real.shape.width];
-    let noise = Tensor::<4>::random(
-        [config.frechet_samples, c, h, w],
-        Distribution::Uniform(-1.0, 1.0),
-        &cpu,
-    );
-    let noise_baseline = frechet_distance(
-        &real_gaussian,
-        &space.gaussian(&dataset_from_symmetric(noise), &cpu),
-    );
+    let reference = FrechetReference::measure(run, &real, config)?;
 
     let device = run.train_device();
     nn_core::backend::seed_device(&device, run.seed, "init");
-    let (g, d) = build(config, [c, h, w], &device);
+    let shape = [real.shape.channels, real.shape.height, real.shape.width];
+    let (g, d) = build(config, shape, &device);
     let (g_params, d_params) = (learnable_parameter_count(&g), learnable_parameter_count(&d));
-    let mut figures: BTreeMap<String, f64> =
-        train_gan(run, g, d, &real, &config.settings(), &space, &real_gaussian)?;
-    figures.insert("frechet_noise_baseline".into(), noise_baseline);
-    figures.insert("frechet_real_vs_real".into(), real_vs_real);
-    figures.insert(
-        "feature_net_rotation_accuracy".into(),
-        space.pretext_accuracy,
-    );
+    let settings = config.settings();
+    let mut figures = train_gan(
+        run,
+        g,
+        d,
+        &real,
+        &settings,
+        &reference.space,
+        &reference.real,
+    )?;
+    reference.add_to(&mut figures);
     figures.insert("generator_params".into(), g_params as f64);
     figures.insert("discriminator_params".into(), d_params as f64);
     run.note(format!(
         "Frechet distances are measured in the 128-d hidden layer of a small CNN trained here to tell the rotation of the real images (held-out accuracy {:.1}%), not InceptionV3: compare them with each other and with the baselines, not with published FIDs",
-        100.0 * space.pretext_accuracy
+        100.0 * reference.space.pretext_accuracy
     ));
     Ok(run.summary(config.epochs, figures))
-}
-
-pub fn run_mlp(config: &MlpGanConfig, run: &mut Run) -> Result<Summary> {
-    run_gan(&config.0, run, |c, shape, device| {
-        (
-            MlpGenerator::new(c.latent, &c.hidden_generator, shape, device),
-            MlpDiscriminator::new(shape, &c.hidden_discriminator, device),
-        )
-    })
-}
-
-pub fn run_dcgan(config: &DcganConfig, run: &mut Run) -> Result<Summary> {
-    run_gan(&config.0, run, |c, [channels, side, _], device| {
-        (
-            DcGenerator::new(c.latent, c.width, channels, side, device),
-            DcDiscriminator::new(c.width, channels, side, device),
-        )
-    })
 }

@@ -1,0 +1,51 @@
+//! `gans/dcgan`: the same adversarial loop with a convolutional generator and
+//! discriminator (DCGAN, Radford et al. 2015).
+
+use super::{GanConfig, run_gan};
+use crate::models::{DcDiscriminator, DcGenerator};
+use nn_core::error::ConfigError;
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+
+/// `gans/dcgan`'s settings.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct DcganConfig(pub GanConfig);
+
+impl ExperimentConfig for DcganConfig {
+    fn quick() -> Self {
+        Self(GanConfig {
+            epochs: 5,
+            snapshot_epochs: vec![1, 2, 3],
+            width: 16,
+            ..GanConfig::quick_base()
+        })
+    }
+
+    fn full() -> Self {
+        Self(GanConfig {
+            epochs: 25,
+            snapshot_epochs: vec![1, 2, 5, 10, 20],
+            frechet_samples: 3_000,
+            feature_epochs: 8,
+            ..GanConfig::quick_base()
+        })
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        self.0.check()
+    }
+
+    fn fixed_datasets(&self) -> Vec<String> {
+        self.0.fixed_datasets()
+    }
+}
+
+/// Trains the convolutional pair and measures its samples.
+pub fn run(config: &DcganConfig, run: &mut Run) -> Result<Summary> {
+    run_gan(&config.0, run, |c, [channels, side, _], device| {
+        (
+            DcGenerator::new(c.latent, c.width, channels, side, device),
+            DcDiscriminator::new(c.width, channels, side, device),
+        )
+    })
+}

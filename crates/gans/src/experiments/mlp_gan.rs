@@ -1,0 +1,52 @@
+//! `gans/mlp-gan`, the assignment: a fully connected generator and discriminator trained
+//! against each other on cat faces.
+
+use super::{GanConfig, run_gan};
+use crate::models::{MlpDiscriminator, MlpGenerator};
+use nn_core::error::ConfigError;
+use nn_core::experiment::require;
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+
+/// `gans/mlp-gan`'s settings.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct MlpGanConfig(pub GanConfig);
+
+impl ExperimentConfig for MlpGanConfig {
+    fn quick() -> Self {
+        Self(GanConfig::quick_base())
+    }
+
+    fn full() -> Self {
+        Self(GanConfig {
+            epochs: 150,
+            snapshot_epochs: vec![1, 5, 10, 25, 50, 100],
+            frechet_samples: 3_000,
+            feature_epochs: 8,
+            ..GanConfig::quick_base()
+        })
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        self.0.check()?;
+        require(
+            !self.0.hidden_generator.is_empty() && !self.0.hidden_discriminator.is_empty(),
+            "hidden_generator",
+            "both networks need at least one hidden layer",
+        )
+    }
+
+    fn fixed_datasets(&self) -> Vec<String> {
+        self.0.fixed_datasets()
+    }
+}
+
+/// Trains the fully connected pair and measures its samples.
+pub fn run(config: &MlpGanConfig, run: &mut Run) -> Result<Summary> {
+    run_gan(&config.0, run, |c, shape, device| {
+        (
+            MlpGenerator::new(c.latent, &c.hidden_generator, shape, device),
+            MlpDiscriminator::new(shape, &c.hidden_discriminator, device),
+        )
+    })
+}
