@@ -6,8 +6,6 @@
 //! [`Vgg::replace_head`].
 
 use crate::models::vgg::Vgg;
-use nn_core::data::Normalization;
-use nn_core::train::{ClassifierOptions, OptimizerKind};
 
 /// One stage of the transfer path.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,26 +60,4 @@ pub fn transfer_stages(model: &Vgg, budget: StageBudget) -> Vec<TransferStage> {
     ];
     stages.retain(|s| s.epochs > 0);
     stages
-}
-
-/// How every stage here trains (pre-training and from scratch included): Adam from a fresh
-/// state at a constant rate, no augmentation, equal class weights.
-pub fn stage_options(
-    epochs: usize,
-    batch_size: usize,
-    lr: f64,
-    normalization: &Normalization,
-    title: &str,
-) -> ClassifierOptions {
-    ClassifierOptions {
-        epochs,
-        batch_size,
-        lr,
-        optimizer: OptimizerKind::Adam.init(),
-        normalization: normalization.clone(),
-        augment: None,
-        title: title.into(),
-        class_weights: None,
-        cosine_decay: false,
-    }
 }

@@ -3,14 +3,13 @@
 //! pre-trained here first: on cat photos, predicting how each was rotated (self-supervised;
 //! see [`nn_core::data::pretext`]), or on a labelled set such as Fashion-MNIST.
 
-use crate::fine_tuning::stage_options;
 use crate::models::vgg::{Vgg, VggConfig};
 use crate::weights::{load_torchvision, vgg_key_rules};
 use nn_core::data::load_auxiliary;
 use nn_core::data::pretext::rotation_pretext;
 use nn_core::data::weights::find_weights;
 use nn_core::data::{ImageDataset, Normalization};
-use nn_core::train::train_stage;
+use nn_core::train::{ClassifierOptions, train_stage};
 use nn_core::{Result, Run};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -120,12 +119,12 @@ pub fn pretrained(source: Source, own: &OwnPretraining, run: &mut Run) -> Result
             nn_core::backend::seed_device(&device, run.seed, "pretrain");
             let model = network.init(&device).expect("depth 19 is known");
             let normalization = Normalization::fit(&train);
-            let options = stage_options(
+            let options = ClassifierOptions::adam(
                 own.epochs,
                 own.batch_size,
                 own.lr,
-                &normalization,
-                &format!("VGG-19 pre-training: {task}"),
+                normalization.clone(),
+                format!("VGG-19 pre-training: {task}"),
             );
             let stage = train_stage(run, "pretrain", model, &train, &test, &options)?;
             let accuracy = stage.test.accuracy();

@@ -2,13 +2,11 @@
 //! with and without data augmentation; top-1 and top-5. `--dataset cifar-10` runs the same
 //! code on CIFAR-10.
 
-use super::{adam_cosine, overlay_stages};
+use super::overlay_stages;
 use nn_core::augment::Pipeline;
-use nn_core::data::Normalization;
-use nn_core::data::{DataRequest, load_train_test};
+use nn_core::data::{DataRequest, Normalization, load_train_test};
 use nn_core::error::ConfigError;
-use nn_core::experiment::require;
-use nn_core::experiment::require_training;
+use nn_core::experiment::{require, require_training};
 use nn_core::models::{CnnSpec, SmallCnn};
 use nn_core::train::{ClassifierOptions, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
@@ -93,13 +91,14 @@ pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
         let model = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);
         let options = ClassifierOptions {
             augment: augment.then(Pipeline::cifar_standard),
-            ..adam_cosine(
+            ..ClassifierOptions::adam(
                 config.epochs,
                 config.batch_size,
                 config.lr,
                 normalization.clone(),
                 format!("CNN on {} ({name})", config.dataset),
             )
+            .with_cosine_decay()
         };
         let trained = train_stage(run, name, model, &train, &test, &options)?;
         let prefix = if augment {

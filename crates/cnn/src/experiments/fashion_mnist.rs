@@ -2,14 +2,12 @@
 //! budget (epochs, optimiser, batches), compared on parameters, accuracy, time and the
 //! train/test gap.
 
-use super::{adam_cosine, overlay_stages};
-use nn_core::data::Normalization;
-use nn_core::data::{DataRequest, load_train_test};
+use super::overlay_stages;
+use nn_core::data::{DataRequest, Normalization, load_train_test};
 use nn_core::error::ConfigError;
-use nn_core::experiment::require;
-use nn_core::experiment::require_training;
+use nn_core::experiment::{require, require_training};
 use nn_core::models::{CnnSpec, Mlp, SmallCnn};
-use nn_core::train::train_stage;
+use nn_core::train::{ClassifierOptions, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 
 /// Settings of `cnn/fashion-mnist`.
@@ -81,13 +79,14 @@ pub fn run(config: &FashionCnnConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_train_test(run, request)?;
     let device = run.train_device();
     let options = |title: String| {
-        adam_cosine(
+        ClassifierOptions::adam(
             config.epochs,
             config.batch_size,
             config.lr,
             Normalization::fit(&train),
             title,
         )
+        .with_cosine_decay()
     };
     nn_core::backend::seed_device(&device, run.seed, "init-cnn");
     let cnn = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);

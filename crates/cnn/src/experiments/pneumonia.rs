@@ -2,17 +2,14 @@
 //! classes are unbalanced (about 1:3 in training), so the loss weighs each class by the
 //! inverse of its frequency and the decision threshold is chosen on the validation split.
 
-use super::adam_cosine;
 use crate::figures;
 use crate::unbalanced::{
     best_threshold, binary_report, inverse_frequency_weights, positive_scores,
 };
 use nn_core::augment::{Pipeline, Rotation, Scale};
-use nn_core::data::Normalization;
-use nn_core::data::load_split;
+use nn_core::data::{Normalization, load_split};
 use nn_core::error::ConfigError;
-use nn_core::experiment::require;
-use nn_core::experiment::require_training;
+use nn_core::experiment::{require, require_training};
 use nn_core::metrics::{roc_auc, roc_curve};
 use nn_core::models::{CnnSpec, SmallCnn};
 use nn_core::train::{ClassifierOptions, evaluate, train_classifier};
@@ -98,13 +95,14 @@ pub fn run(config: &PneumoniaConfig, run: &mut Run) -> Result<Summary> {
                 .then(Scale { min: 0.9, max: 1.1 })
         }),
         class_weights: config.class_weighted.then_some(weights),
-        ..adam_cosine(
+        ..ClassifierOptions::adam(
             config.epochs,
             config.batch_size,
             config.lr,
             normalization.clone(),
             format!("CNN on {}", config.dataset),
         )
+        .with_cosine_decay()
     };
     let trained = train_classifier(run, model, &train, &test, &options)?;
     let val_eval = evaluate(&trained.model, &val, &normalization, 256, &run.device);

@@ -140,7 +140,7 @@ fn load_sized(
 
 /// A synthetic stand-in of the split's shape, marked as such in the run's notes.
 fn stand_in(run: &mut Run, spec: &DatasetSpec, split: &str) -> ImageDataset {
-    let (shape, n) = synthetic::stand_in_shape(&spec.name);
+    let (shape, n) = synthetic::stand_in_shape(spec.name);
     let n = run.limit.map_or(n, |l| l.min(n));
     let note = format!(
         "`{}` is not in {}: using synthetic shapes instead (--synthetic)",

@@ -37,6 +37,36 @@ pub struct ClassifierOptions {
 }
 
 impl ClassifierOptions {
+    /// Adam from a fresh state at a constant `lr`, no augmentation, equal class weights:
+    /// the course's usual recipe, which an experiment adjusts field by field.
+    pub fn adam(
+        epochs: usize,
+        batch_size: usize,
+        lr: f64,
+        normalization: Normalization,
+        title: impl Into<String>,
+    ) -> Self {
+        Self {
+            epochs,
+            batch_size,
+            lr,
+            optimizer: super::OptimizerKind::Adam.init(),
+            normalization,
+            augment: None,
+            title: title.into(),
+            class_weights: None,
+            cosine_decay: false,
+        }
+    }
+
+    /// The same, with the learning rate decaying along a half cosine over the epochs.
+    pub fn with_cosine_decay(self) -> Self {
+        Self {
+            cosine_decay: true,
+            ..self
+        }
+    }
+
     /// The learning rate of epoch `epoch` (1-based).
     pub fn lr_at(&self, epoch: usize) -> f64 {
         if !self.cosine_decay || self.epochs <= 1 {

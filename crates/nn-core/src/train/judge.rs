@@ -2,7 +2,7 @@
 //! GANs' feature space (trained on the rotation pretext) and diffusion's recogniser of
 //! class-conditional samples. Both weeks train it the same way, so it lives here.
 
-use super::{ClassifierOptions, OptimizerKind, train_stage};
+use super::{ClassifierOptions, train_stage};
 use crate::data::{ImageDataset, Normalization, batch_images};
 use crate::models::{CnnSpec, SmallCnn};
 use crate::train::ImageClassifier;
@@ -47,15 +47,14 @@ impl Judge {
         crate::backend::seed_device(&device, run.seed, settings.seed_purpose);
         let model = SmallCnn::new(&settings.spec, train.shape, train.num_classes(), &device);
         let options = ClassifierOptions {
-            epochs: settings.epochs,
-            batch_size: settings.batch_size,
-            lr: 1e-3,
-            optimizer: OptimizerKind::Adam.init(),
-            normalization: normalization.clone(),
-            augment: None,
-            title: settings.title,
-            class_weights: None,
             cosine_decay: settings.cosine_decay,
+            ..ClassifierOptions::adam(
+                settings.epochs,
+                settings.batch_size,
+                1e-3,
+                normalization.clone(),
+                settings.title,
+            )
         };
         let stage = train_stage(run, settings.stage, model, train, test, &options)?;
         Ok(Judge {

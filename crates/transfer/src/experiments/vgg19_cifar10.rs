@@ -13,14 +13,14 @@
 //! it used.
 
 use crate::figures;
-use crate::fine_tuning::{StageBudget, stage_options, transfer_stages};
+use crate::fine_tuning::{StageBudget, transfer_stages};
 use crate::models::vgg::{Vgg, VggConfig};
 use crate::pretrained::{OwnPretraining, find_source, pretrained};
 use nn_core::data::Normalization;
 use nn_core::data::{DataRequest, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_rate};
-use nn_core::train::{StageResult, evaluate, train_stage};
+use nn_core::train::{ClassifierOptions, StageResult, evaluate, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::path::Path;
 
@@ -223,12 +223,12 @@ pub fn run(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Summary> {
         let frozen = model.freeze_features(frozen_units);
         let title =
             format!("VGG-19 on CIFAR-10: {name} ({frozen_units} of {units} conv layers frozen)");
-        let options = stage_options(
+        let options = ClassifierOptions::adam(
             planned.epochs,
             config.batch_size,
             planned.lr,
-            &normalization,
-            &title,
+            normalization.clone(),
+            title,
         );
         let stage: StageResult<Vgg> = train_stage(run, name, frozen, &train, &test, &options)?;
         last_accuracy = stage.test.accuracy();
@@ -259,11 +259,11 @@ pub fn run(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Summary> {
         scratch_model,
         &train,
         &test,
-        &stage_options(
+        &ClassifierOptions::adam(
             epochs,
             config.batch_size,
             config.scratch_lr,
-            &normalization,
+            normalization.clone(),
             "VGG-19 on CIFAR-10 from scratch",
         ),
     )?;
