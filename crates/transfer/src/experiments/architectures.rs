@@ -17,7 +17,6 @@ use std::time::Instant;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArchitecturesConfig {
-    pub seed: u64,
     /// Image sides to time the forward pass at.
     pub sides: Vec<usize>,
     /// Timed forward passes per model and side (after one warm-up).
@@ -29,7 +28,6 @@ pub struct ArchitecturesConfig {
 impl ExperimentConfig for ArchitecturesConfig {
     fn quick() -> Self {
         Self {
-            seed: 42,
             sides: vec![32, 224],
             repeats: 1,
             classes: 1000,

@@ -28,7 +28,6 @@ use std::path::Path;
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Vgg19Cifar10Config {
-    pub seed: u64,
     /// `auto` (ImageNet if its file is in the data dir, else `own`), `imagenet`, `own`, or
     /// the path of a torchvision VGG-19 checkpoint (`.pth` or `.safetensors`).
     pub weights: String,
@@ -63,7 +62,6 @@ pub struct Vgg19Cifar10Config {
 impl ExperimentConfig for Vgg19Cifar10Config {
     fn quick() -> Self {
         Self {
-            seed: 42,
             weights: "auto".into(),
             batch_norm: true,
             train_size: 1_000,
