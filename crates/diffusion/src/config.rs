@@ -73,6 +73,22 @@ pub struct DiffusionConfig {
     pub reuse_model: bool,
 }
 
+/// `diffusion/class-samples` and `diffusion/partial-denoise` take these settings as they
+/// are (the same presets, so partial-denoise can reuse class-samples' trained model).
+impl nn_core::ExperimentConfig for DiffusionConfig {
+    fn quick() -> Self {
+        Self::quick_base()
+    }
+
+    fn full() -> Self {
+        Self::full_base()
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.check()
+    }
+}
+
 impl DiffusionConfig {
     /// Minutes on 2 cores: a small U-Net on 12,000 Fashion-MNIST images.
     pub fn quick_base() -> Self {

@@ -11,31 +11,11 @@ use crate::sampling::{Sampler, denoise};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::subset;
-use nn_core::error::ConfigError;
 use nn_core::viz::{Curve, CurvePlot};
-use nn_core::{ExperimentConfig, Result, Run, Summary};
+use nn_core::{Result, Run, Summary};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct ClassSamplesConfig(pub DiffusionConfig);
-
-impl ExperimentConfig for ClassSamplesConfig {
-    fn quick() -> Self {
-        Self(DiffusionConfig::quick_base())
-    }
-
-    fn full() -> Self {
-        Self(DiffusionConfig::full_base())
-    }
-
-    fn validate(&self) -> std::result::Result<(), ConfigError> {
-        self.0.check()
-    }
-}
-
-pub fn run(config: &ClassSamplesConfig, run: &mut Run) -> Result<Summary> {
-    let config = &config.0;
+pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_data(config, run)?;
     let classes = train.num_classes();
     let names = train.class_names.clone();

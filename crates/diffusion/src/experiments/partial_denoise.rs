@@ -13,30 +13,10 @@ use crate::unet::UNet;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::{Normalization, batch_images};
-use nn_core::error::ConfigError;
 use nn_core::train::Checkpoint;
 use nn_core::viz::{Curve, CurvePlot};
-use nn_core::{ExperimentConfig, Result, Run, Summary};
+use nn_core::{Result, Run, Summary};
 use std::collections::BTreeMap;
-
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct PartialDenoiseConfig(pub DiffusionConfig);
-
-impl ExperimentConfig for PartialDenoiseConfig {
-    fn quick() -> Self {
-        Self(DiffusionConfig::quick_base())
-    }
-
-    /// The same training as `class-samples`' full preset, so that run's model is reused.
-    fn full() -> Self {
-        Self(DiffusionConfig::full_base())
-    }
-
-    fn validate(&self) -> std::result::Result<(), ConfigError> {
-        self.0.check()
-    }
-}
 
 /// The keys (besides the seed, which a sibling always shares) that must match for a
 /// `diffusion/class-samples` run's model to be the one this
@@ -119,8 +99,7 @@ fn errors(reference: &[f32], other: &[f32]) -> (f64, f64) {
     (mse, nn_core::metrics::psnr(&a, &b, 1.0))
 }
 
-pub fn run(config: &PartialDenoiseConfig, run: &mut Run) -> Result<Summary> {
-    let config = &config.0;
+pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_data(config, run)?;
     let schedule = config.schedule()?;
     let (model, dir) = match reuse_class_samples_model(run, config, &train)? {
