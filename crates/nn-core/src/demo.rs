@@ -6,7 +6,7 @@
 use crate::data::Normalization;
 use crate::data::{sized, synthetic};
 use crate::error::{ConfigError, Result};
-use crate::experiment::{ExperimentConfig, Registry, experiment, require};
+use crate::experiment::{ExperimentConfig, Registry, experiment, require, require_training};
 use crate::run::{DataInfo, Run, Summary};
 use crate::train::{
     ImageClassifier, OptimizerKind, classifier::ClassifierOptions, train_classifier,
@@ -56,9 +56,7 @@ impl ExperimentConfig for DemoConfig {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        require(self.epochs > 0, "epochs", "must be positive")?;
-        require(self.batch_size > 0, "batch_size", "must be positive")?;
-        require(self.lr > 0.0, "lr", "must be positive")?;
+        require_training(self.epochs, self.batch_size, self.lr)?;
         require(self.hidden > 0, "hidden", "must be positive")?;
         require(self.image_size >= 8, "image_size", "must be at least 8")?;
         require(self.train_size > 0, "train_size", "must be positive")?;

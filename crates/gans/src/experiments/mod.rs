@@ -111,13 +111,8 @@ impl GanConfig {
             "side",
             "must be 32 or 64 (the DCGAN doubles from 4x4)",
         )?;
-        require(self.epochs > 0, "epochs", "must be positive")?;
+        nn_core::experiment::require_training(self.epochs, self.batch_size, self.lr)?;
         require(self.batch_size > 1, "batch_size", "must be at least 2")?;
-        require(
-            self.lr > 0.0 && self.lr.is_finite(),
-            "lr",
-            "must be a positive number",
-        )?;
         require(
             (0.0..1.0).contains(&self.beta_1) && (0.0..1.0).contains(&self.beta_2),
             "beta_1",

@@ -71,8 +71,7 @@ impl ExperimentConfig for ActivationsConfig {
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
-        require(self.epochs > 0, "epochs", "must be positive")?;
-        require(self.batch_size > 0, "batch_size", "must be positive")?;
+        nn_core::experiment::require_training(self.epochs, self.batch_size, self.lr)?;
         require(
             self.depth > 0 && self.width > 0,
             "depth",
@@ -84,7 +83,6 @@ impl ExperimentConfig for ActivationsConfig {
             "negative_slope",
             "must be in (0, 1)",
         )?;
-        require(self.lr > 0.0, "lr", "must be positive")?;
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ pub mod scratch;
 use crate::model::Mlp;
 use nn_core::data::ImageDataset;
 use nn_core::error::ConfigError;
-use nn_core::experiment::require;
+use nn_core::experiment::{require, require_training};
 use nn_core::train::stage::overlay_as;
 use nn_core::{ExperimentConfig, Result, Run};
 
@@ -51,9 +51,7 @@ impl ExperimentConfig for FashionMlpConfig {
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
-        require(self.epochs > 0, "epochs", "must be positive")?;
-        require(self.batch_size > 0, "batch_size", "must be positive")?;
-        require(self.lr > 0.0, "lr", "must be positive")?;
+        require_training(self.epochs, self.batch_size, self.lr)?;
         require(
             (0.0..1.0).contains(&self.momentum),
             "momentum",
