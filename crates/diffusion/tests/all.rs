@@ -4,6 +4,7 @@ mod cli;
 mod models;
 mod sampling;
 mod schedule;
+mod steps;
 
 /// burn's device RNG is one per process: tests that draw from it (random tensors, weight
 /// initialisation) take this lock, so that tests running in parallel threads do not take
