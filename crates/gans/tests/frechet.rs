@@ -54,3 +54,69 @@ fn gaussian_fit_of_known_points() {
         assert!((a - b).abs() < 1e-12, "{:?}", g.covariance);
     }
 }
+
+/// The real cats when a data folder has them (`NGVM_TEST_DATA`, as CI sets it), else the
+/// synthetic stand-in of the same shape.
+fn data_dir() -> std::path::PathBuf {
+    [
+        std::env::var_os("NGVM_TEST_DATA").map(std::path::PathBuf::from),
+        Some(std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets")),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|d| d.join("cats").is_dir())
+    .unwrap_or_default()
+}
+
+/// With the reference held out, a generator that hands back its training images scores
+/// what two samples of real images score (the floor), not better; with the reference
+/// fitted to the training images themselves (as before), the same copier would have
+/// scored far below that floor, so this test tells the two set-ups apart.
+#[test]
+fn copying_the_training_images_does_not_beat_the_held_out_floor() {
+    use gans::experiments::FrechetReference;
+    use nn_core::run::{Run, RunOptions};
+
+    let out = tempfile::tempdir().unwrap();
+    let mut run = Run::open(RunOptions {
+        data_dir: data_dir(),
+        allow_synthetic: true,
+        ..RunOptions::new("gans/frechet-test", out.path())
+    })
+    .unwrap();
+    let cats = nn_core::data::load_split(&mut run, "cats", "all", 1_200).unwrap();
+    let cats = cats.box_downscaled(32);
+    let (train, held_out) = nn_core::data::hold_out(&mut run, cats, 0.25);
+    let samples = held_out.len();
+    let reference = FrechetReference::measure(&mut run, (&train, &held_out), samples, 1).unwrap();
+    let device = run.device.clone();
+
+    // A copier: the first training images, not the seeded subset the floor used.
+    let copies = train.take(samples);
+    let copy = reference.distance(&copies, &device);
+    let in_sample = frechet_distance(
+        &reference.space.gaussian(&train, &device),
+        &reference.space.gaussian(&copies, &device),
+    );
+    let floor = reference.real_vs_real;
+    // The set-up before the hold-out: the reference fitted to all training images, the
+    // floor from two halves of them.
+    let (half_a, half_b) = train.split_off(0.5, run.seed);
+    let old_floor = frechet_distance(
+        &reference.space.gaussian(&half_a, &device),
+        &reference.space.gaussian(&half_b, &device),
+    );
+    eprintln!(
+        "held out: floor {floor:.3}, copier {copy:.3}; in-sample: floor {old_floor:.3}, copier {in_sample:.3}; noise {:.3}",
+        reference.noise_baseline
+    );
+    assert!(
+        copy > 0.8 * floor,
+        "the copier beats the floor: {copy} vs {floor}"
+    );
+    assert!(
+        in_sample < 0.8 * old_floor,
+        "the in-sample set-up would not favour the copier here, so this test proves nothing: {in_sample} vs {old_floor}"
+    );
+    assert!(reference.noise_baseline > 2.0 * floor);
+}

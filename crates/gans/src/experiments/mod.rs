@@ -62,6 +62,9 @@ pub struct GanConfig {
     pub snapshot_epochs: Vec<usize>,
     /// Generated images per Frechet distance.
     pub frechet_samples: usize,
+    /// Share of the real images held out as the Frechet reference: neither the GAN nor
+    /// the feature network trains on them, so copying training images cannot score best.
+    pub frechet_held_out: f64,
     /// Epochs of the feature network's training (rotation of the real images).
     pub feature_epochs: usize,
     /// Mode collapse is warned of below this fraction of the real images' diversity.
@@ -90,6 +93,7 @@ impl GanConfig {
             width: 32,
             snapshot_epochs: vec![1, 2, 5, 10],
             frechet_samples: 1_000,
+            frechet_held_out: 0.2,
             feature_epochs: 2,
             collapse_ratio: 0.2,
         }
@@ -129,6 +133,11 @@ impl GanConfig {
             self.frechet_samples >= 10,
             "frechet_samples",
             "must be at least 10",
+        )?;
+        require(
+            self.frechet_held_out > 0.0 && self.frechet_held_out <= 0.5,
+            "frechet_held_out",
+            "must be in (0, 0.5]: a share of the real images kept out of training",
         )?;
         require(
             self.feature_epochs > 0,
@@ -185,36 +194,38 @@ fn real_images(config: &GanConfig, run: &mut Run) -> Result<ImageDataset> {
     Ok(images)
 }
 
-/// The yardsticks every generator is measured against: a feature space trained on the real
-/// images, their Gaussian in it, and two baselines measured the same way.
-struct FrechetReference {
-    space: FeatureSpace,
-    real: Gaussian,
-    /// Two halves of the real images (the floor).
-    real_vs_real: f64,
-    /// Uniform noise against the real images (the ceiling of uselessness).
-    noise_baseline: f64,
+/// The yardsticks every generator is measured against: a feature space trained on the
+/// training images, the Gaussian of held-out real images in it (the reference), and two
+/// baselines measured against that reference the same way.
+pub struct FrechetReference {
+    pub space: FeatureSpace,
+    /// The held-out real images' Gaussian: what samples are compared with.
+    pub real: Gaussian,
+    /// Training images (as many as samples are drawn, at most all of them) against the
+    /// reference: the floor, and exactly what a generator that copies its training images
+    /// would score.
+    pub real_vs_real: f64,
+    /// Uniform noise against the reference (the ceiling of uselessness).
+    pub noise_baseline: f64,
 }
 
 impl FrechetReference {
-    /// Trains the feature space (stage `feature-net`) and measures both baselines.
-    fn measure(run: &mut Run, real: &ImageDataset, config: &GanConfig) -> Result<Self> {
+    /// Trains the feature space on `train` (stage `feature-net`), fits the reference to
+    /// `held_out` and measures both baselines with `samples` images each.
+    pub fn measure(
+        run: &mut Run,
+        (train, held_out): (&ImageDataset, &ImageDataset),
+        samples: usize,
+        feature_epochs: usize,
+    ) -> Result<Self> {
         let cpu = run.device.clone();
-        let space = FeatureSpace::train(run, real, config.feature_epochs)?;
-        let real_gaussian = space.gaussian(real, &cpu);
-
-        let (half_a, half_b) = real.split_off(0.5, run.seed);
-        let real_vs_real = frechet_distance(
-            &space.gaussian(&half_a, &cpu),
-            &space.gaussian(&half_b, &cpu),
-        );
+        let space = FeatureSpace::train(run, train, feature_epochs)?;
+        let real_gaussian = space.gaussian(held_out, &cpu);
+        let copies = nn_core::data::subset(train.clone(), samples, run.seed);
+        let real_vs_real = frechet_distance(&real_gaussian, &space.gaussian(&copies, &cpu));
         nn_core::backend::seed_device(&cpu, run.seed, "noise baseline");
-        let [c, h, w] = [real.shape.channels, real.shape.height, real.shape.width];
-        let noise = Tensor::<4>::random(
-            [config.frechet_samples, c, h, w],
-            Distribution::Uniform(-1.0, 1.0),
-            &cpu,
-        );
+        let [c, h, w] = [train.shape.channels, train.shape.height, train.shape.width];
+        let noise = Tensor::<4>::random([samples, c, h, w], Distribution::Uniform(-1.0, 1.0), &cpu);
         let noise_baseline = frechet_distance(
             &real_gaussian,
             &space.gaussian(&dataset_from_symmetric(noise), &cpu),
@@ -225,6 +236,11 @@ impl FrechetReference {
             real_vs_real,
             noise_baseline,
         })
+    }
+
+    /// The Frechet distance of `images` from the reference.
+    pub fn distance(&self, images: &ImageDataset, device: &Device) -> f64 {
+        frechet_distance(&self.real, &self.space.gaussian(images, device))
     }
 
     /// The baselines and the feature network's pretext accuracy, under their summary keys.
@@ -246,7 +262,13 @@ fn run_gan<G: Generator, D: Discriminator>(
     build: impl FnOnce(&GanConfig, [usize; 3], &Device) -> (G, D),
 ) -> Result<Summary> {
     let real = real_images(config, run)?;
-    let reference = FrechetReference::measure(run, &real, config)?;
+    let (real, held_out) = nn_core::data::hold_out(run, real, config.frechet_held_out);
+    let reference = FrechetReference::measure(
+        run,
+        (&real, &held_out),
+        config.frechet_samples,
+        config.feature_epochs,
+    )?;
 
     let device = run.train_device();
     nn_core::backend::seed_device(&device, run.seed, "init");
@@ -267,8 +289,9 @@ fn run_gan<G: Generator, D: Discriminator>(
     figures.insert("generator_params".into(), g_params as f64);
     figures.insert("discriminator_params".into(), d_params as f64);
     run.note(format!(
-        "Frechet distances are measured in the 128-d hidden layer of a small CNN trained here to tell the rotation of the real images (held-out accuracy {:.1}%), not InceptionV3: compare them with each other and with the baselines, not with published FIDs",
-        100.0 * reference.space.pretext_accuracy
+        "Frechet distances are measured in the 128-d hidden layer of a small CNN trained here to tell the rotation of the training images (held-out accuracy {:.1}%), not InceptionV3, against {} real images that neither the GAN nor that network trained on: compare them with each other and with the baselines, not with published FIDs",
+        100.0 * reference.space.pretext_accuracy,
+        held_out.len()
     ));
     Ok(run.summary(config.epochs, figures))
 }

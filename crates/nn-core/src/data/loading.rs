@@ -96,6 +96,16 @@ pub fn load_folder(
     Ok(data)
 }
 
+/// `data` split into a part to train on and a seeded `fraction` held out from all
+/// training (e.g. a measurement's reference), recorded as the run's train and test images.
+pub fn hold_out(run: &mut Run, data: ImageDataset, fraction: f64) -> (ImageDataset, ImageDataset) {
+    let (train, held_out) = data.split_off(fraction, run.seed);
+    let record = run.data_record();
+    record.train = train.len();
+    record.test = held_out.len();
+    (train, held_out)
+}
+
 /// `data` cut to `--limit`, then to `size`: for images the run made itself (synthetic
 /// sets, image folders), so that they are sized as the catalog's are.
 pub fn sized(run: &Run, data: ImageDataset, size: usize) -> ImageDataset {

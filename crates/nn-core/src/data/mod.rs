@@ -16,6 +16,6 @@ pub use batch::{Normalization, batch_images, batch_labels};
 pub use catalog::{DataDir, DatasetSpec, Split, catalog, find};
 pub use image_dataset::{ImageDataset, ImageShape};
 pub use loading::{
-    DataRequest, load_auxiliary, load_folder, load_if_present, load_split, load_train_test, sized,
-    subset,
+    DataRequest, hold_out, load_auxiliary, load_folder, load_if_present, load_split,
+    load_train_test, sized, subset,
 };
