@@ -87,7 +87,7 @@ fn tensor(values: &[f64], device: &Device) -> Tensor<4> {
 }
 
 fn values(x: &Tensor<4>) -> Vec<f64> {
-    let v = x.clone().into_data().convert::<f32>().to_vec::<f32>();
+    let v = x.clone().into_data().convert::<f32>().try_into_vec::<f32>();
     v.unwrap().into_iter().map(f64::from).collect()
 }
 

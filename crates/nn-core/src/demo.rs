@@ -111,6 +111,7 @@ pub fn run(config: &DemoConfig, run: &mut Run) -> Result<Summary> {
         synthetic: true,
         train: train.len(),
         test: test.len(),
+        stand_in: false,
     });
     let device = run.train_device();
     crate::backend::seed_device(&device, run.seed, "init");

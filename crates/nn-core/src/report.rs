@@ -54,12 +54,50 @@ const LESSONS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// The figure shown in the summary table, by priority.
+/// The headline of an experiment in the summary table: `{key}` is replaced by the figure of
+/// that name, `{key%}` by it as a percentage. An experiment not listed gets the first of
+/// [`HEADLINES`] it reports.
+const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "mlp/perceptron",
+        "separable {separable_accuracy%}, XOR {xor_accuracy%} (2-layer MLP on XOR {xor_mlp_accuracy%})",
+    ),
+    (
+        "mlp/activations",
+        "dead units: ReLU {dead_fraction_relu%}, Leaky ReLU {dead_fraction_leaky_relu%}",
+    ),
+    (
+        "cnn/conv-ops",
+        "max error vs burn {max_abs_error} over {combinations_checked} settings",
+    ),
+    (
+        "cnn/augment-gallery",
+        "{images} images x {transforms} transforms",
+    ),
+    (
+        "transfer/architectures",
+        "parameters: VGG-19 {vgg19_params}, ResNet-18 {resnet18_params}, GoogLeNet {googlenetinceptionv1_params}",
+    ),
+    (
+        "transfer/vgg19-cifar10",
+        "fine-tuned {fine_tune_test_accuracy%} vs from scratch {scratch_test_accuracy%}",
+    ),
+    (
+        "autoencoders/denoising",
+        "PSNR {noisy_psnr_db} -> {denoised_psnr_db} dB",
+    ),
+    (
+        "autoencoders/vae-variants",
+        "-ELBO (nats): standard {standard_test_neg_elbo_nats}, both nested {both_nested_test_neg_elbo_nats}",
+    ),
+];
+
+/// The figure shown in the summary table, by priority, for experiments without a template.
 const HEADLINES: &[(&str, &str)] = &[
     ("class_recognition_rate", "samples recognised"),
     ("test_accuracy", "test accuracy"),
     ("cnn_test_accuracy", "CNN test accuracy"),
-    ("fine_tuned_test_accuracy", "fine-tuned test accuracy"),
+    ("fine_tune_test_accuracy", "fine-tuned test accuracy"),
     ("test_roc_auc", "test ROC-AUC"),
     ("frechet_final", "Frechet distance"),
     ("test_mse", "test MSE"),
@@ -167,16 +205,55 @@ fn number(v: f64) -> String {
     }
 }
 
+/// The summary table's headline of a run: its experiment's template filled in (`None`
+/// when a figure is missing), else the first figure of [`HEADLINES`] it has. A run on
+/// synthetic stand-ins says first that it is not a result.
 fn headline(summary: &Value) -> String {
     let metrics = &summary["metrics"];
-    HEADLINES
+    let experiment = summary["experiment"].as_str().unwrap_or("");
+    let text = HEADLINE_TEMPLATES
         .iter()
-        .find_map(|(key, label)| {
-            metrics[*key]
-                .as_f64()
-                .map(|v| format!("{label} {}", number(v)))
+        .find(|(name, _)| *name == experiment)
+        .and_then(|(_, template)| fill_template(template, metrics))
+        .or_else(|| {
+            HEADLINES.iter().find_map(|(key, label)| {
+                metrics[*key]
+                    .as_f64()
+                    .map(|v| format!("{label} {}", number(v)))
+            })
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    if summary["data"]["stand_in"].as_bool().unwrap_or(false) {
+        format!("not a result (synthetic stand-in data; checks the pipeline only): {text}")
+    } else {
+        text
+    }
+}
+
+/// `template` with each `{key}` (or `{key%}`) replaced by that figure of `metrics`.
+fn fill_template(template: &str, metrics: &Value) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let end = start + rest[start..].find('}')?;
+        out.push_str(&rest[..start]);
+        let key = &rest[start + 1..end];
+        let (key, percent) = match key.strip_suffix('%') {
+            Some(key) => (key, true),
+            None => (key, false),
+        };
+        let value = metrics[key].as_f64()?;
+        if percent {
+            let _ = write!(out, "{:.1}%", 100.0 * value);
+        } else if value.abs() >= 1e4 && value.fract() == 0.0 {
+            let _ = write!(out, "{:.2}M", value / 1e6);
+        } else {
+            out.push_str(&number(value));
+        }
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 fn anchor(name: &str) -> String {
@@ -369,4 +446,50 @@ pub fn write(runs: &Path) -> Result<PathBuf> {
     let page = report.join("index.html");
     crate::train::checkpoint::write_atomic(&page, html.as_bytes())?;
     Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::headline;
+    use serde_json::json;
+
+    #[test]
+    fn every_experiment_without_a_usual_figure_gets_its_template() {
+        let summary = json!({
+            "experiment": "mlp/activations",
+            "data": {"synthetic": false},
+            "metrics": {"dead_fraction_relu": 0.4125, "dead_fraction_leaky_relu": 0.0},
+        });
+        assert_eq!(
+            headline(&summary),
+            "dead units: ReLU 41.2%, Leaky ReLU 0.0%"
+        );
+        let vgg = json!({
+            "experiment": "transfer/vgg19-cifar10",
+            "data": {"synthetic": false},
+            "metrics": {"fine_tune_test_accuracy": 0.33, "scratch_test_accuracy": 0.346},
+        });
+        assert_eq!(headline(&vgg), "fine-tuned 33.0% vs from scratch 34.6%");
+    }
+
+    #[test]
+    fn a_stand_in_run_says_it_is_not_a_result_and_a_designed_one_does_not() {
+        let summary = json!({
+            "experiment": "cnn/cifar100",
+            "data": {"synthetic": true, "stand_in": true},
+            "metrics": {"test_accuracy": 1.0},
+        });
+        let text = headline(&summary);
+        assert!(text.starts_with("not a result"), "{text}");
+        assert!(text.ends_with("test accuracy 1"), "{text}");
+        let points = json!({
+            "experiment": "mlp/perceptron",
+            "data": {"synthetic": true},
+            "metrics": {"separable_accuracy": 1.0, "xor_accuracy": 0.5, "xor_mlp_accuracy": 1.0},
+        });
+        assert_eq!(
+            headline(&points),
+            "separable 100.0%, XOR 50.0% (2-layer MLP on XOR 100.0%)"
+        );
+    }
 }

@@ -14,7 +14,12 @@ use std::time::Instant;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DataInfo {
     pub name: String,
+    /// Made by the program (by design, as the perceptron's points, or as a stand-in).
     pub synthetic: bool,
+    /// A synthetic stand-in for a data set that was absent (`--synthetic`): the run checks
+    /// the pipeline, its figures are not results.
+    #[serde(default)]
+    pub stand_in: bool,
     pub train: usize,
     pub test: usize,
 }

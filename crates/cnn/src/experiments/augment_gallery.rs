@@ -59,6 +59,7 @@ pub fn run(config: &GalleryConfig, run: &mut Run) -> Result<Summary> {
         run.set_data(nn_core::run::DataInfo {
             name: "synthetic-shapes".into(),
             synthetic: true,
+            stand_in: true,
             train: 1,
             test: 0,
         });
@@ -70,6 +71,7 @@ pub fn run(config: &GalleryConfig, run: &mut Run) -> Result<Summary> {
                 .collect::<Vec<_>>()
                 .join(", "),
             synthetic: false,
+            stand_in: false,
             train: rows.len(),
             test: 0,
         });

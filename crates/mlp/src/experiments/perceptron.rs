@@ -122,6 +122,7 @@ pub fn run(config: &PerceptronConfig, run: &mut Run) -> Result<Summary> {
         synthetic: true,
         train: config.points + config.xor_points,
         test: 0,
+        stand_in: false,
     });
 
     let sep = perceptron::train(&separable, config.eta, config.max_epochs);

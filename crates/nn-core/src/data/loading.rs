@@ -51,6 +51,7 @@ pub fn load_split(run: &mut Run, dataset: &str, split: &str, size: usize) -> Res
     let record = run.data_record();
     record.name = dataset.to_string();
     record.synthetic |= synthetic;
+    record.stand_in |= synthetic;
     match split {
         "train" | "all" => record.train = data.len(),
         "test" => record.test = data.len(),

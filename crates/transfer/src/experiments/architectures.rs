@@ -157,6 +157,7 @@ pub fn run(config: &ArchitecturesConfig, run: &mut Run) -> Result<Summary> {
         synthetic: true,
         train: 0,
         test: 0,
+        stand_in: false,
     });
 
     let mut table = String::from("| model | parameters |");
