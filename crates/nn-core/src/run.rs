@@ -213,7 +213,15 @@ impl Run {
         }
     }
 
-    /// Adds a note to the summary.
+    /// Notes where this run departs from the course's own set-up (data, resolution,
+    /// weights, scale) and why; the report shows it beside the run's figures.
+    pub fn note_departure(&mut self, course: &str, here: &str, why: &str) {
+        self.note(format!(
+            "departs from the course: the course used {course}; this run uses {here} ({why})"
+        ));
+    }
+
+    /// Adds a note to the summary (and prints it).
     pub fn note(&mut self, note: impl Into<String>) {
         let note = note.into();
         eprintln!("note: {note}");

@@ -133,7 +133,7 @@ pub fn pretrained(source: Source, own: &OwnPretraining, run: &mut Run) -> Result
                 network,
                 normalization: None,
                 note: format!(
-                    "pre-trained weights: our own, not ImageNet ({reason}): VGG-19 at 1/{} width pre-trained on {task} ({} training images, {} epochs, pre-training test accuracy {:.1}%)",
+                    "departs from the course: the course used torchvision's ImageNet VGG-19; this run uses weights of our own, not ImageNet ({reason}): VGG-19 at 1/{} width pre-trained on {task} ({} training images, {} epochs, pre-training test accuracy {:.1}%)",
                     own.network.width_divisor,
                     train.len(),
                     own.epochs,

@@ -78,6 +78,13 @@ pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {
         ..DataRequest::all(&config.dataset)
     };
     let (train, test) = load_train_test(run, request)?;
+    if config.dataset != "cifar-100" {
+        run.note_departure(
+            "CIFAR-100",
+            &format!("`{}`", config.dataset),
+            "chosen with --dataset",
+        );
+    }
     let device = run.train_device();
     let normalization = Normalization::fit(&train);
     let mut variants = vec![("augmented", true)];

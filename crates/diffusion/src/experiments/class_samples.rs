@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_data(config, run)?;
+    super::note_dataset_departure(config, run);
     let classes = train.num_classes();
     let names = train.class_names.clone();
     let spec = config.unet(train.shape.channels, classes);

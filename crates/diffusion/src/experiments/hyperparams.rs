@@ -46,6 +46,7 @@ impl ExperimentConfig for HyperparamsConfig {
 pub fn run(config: &HyperparamsConfig, run: &mut Run) -> Result<Summary> {
     let config = &config.0;
     let (train, test) = load_data(config, run)?;
+    super::note_dataset_departure(config, run);
     let classes = train.num_classes();
     let spec = config.unet(train.shape.channels, classes);
     let shape = [train.shape.channels, train.shape.height, train.shape.width];

@@ -42,6 +42,17 @@ pub fn load_data(config: &DiffusionConfig, run: &mut Run) -> Result<(ImageDatase
     Ok((train, test))
 }
 
+/// Says so in the run's notes when the data is not the course's CIFAR-10.
+pub fn note_dataset_departure(config: &DiffusionConfig, run: &mut Run) {
+    if config.dataset != "cifar-10" {
+        run.note_departure(
+            "CIFAR-10 (32x32 colour)",
+            &format!("`{}`", config.dataset),
+            "a diffusion model on CIFAR-10 takes hours on 2 CPU cores; --dataset cifar-10 runs it where a GPU is",
+        );
+    }
+}
+
 /// Trains a U-Net of `spec` in the stage `name` and takes the stage's files into `run`.
 pub fn train_in_stage(
     run: &mut Run,

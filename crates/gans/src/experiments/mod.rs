@@ -289,7 +289,7 @@ fn run_gan<G: Generator, D: Discriminator>(
     figures.insert("generator_params".into(), g_params as f64);
     figures.insert("discriminator_params".into(), d_params as f64);
     run.note(format!(
-        "Frechet distances are measured in the 128-d hidden layer of a small CNN trained here to tell the rotation of the training images (held-out accuracy {:.1}%), not InceptionV3, against {} real images that neither the GAN nor that network trained on: compare them with each other and with the baselines, not with published FIDs",
+        "departs from the course: the course used FID (InceptionV3's features); Frechet distances here are measured in the 128-d hidden layer of a small CNN trained here to tell the rotation of the training images (held-out accuracy {:.1}%), not InceptionV3, against {} real images that neither the GAN nor that network trained on: compare them with each other and with the baselines, not with published FIDs",
         100.0 * reference.space.pretext_accuracy,
         held_out.len()
     ));
