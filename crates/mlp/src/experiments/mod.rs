@@ -112,7 +112,10 @@ fn overlay(
     let config_json =
         serde_json::to_value(config).map_err(|e| nn_core::Error::Other(e.to_string()))?;
     let Some(other_dir) = run.latest_sibling(other, &config_json, SAME_SETUP) else {
-        run.note(format!("no finished `{other}` run with the same settings under {}: run it to get the overlay plot", run.out_root.display()));
+        run.note(format!(
+            "no finished `{other}` run with the same settings under {} yet: the overlay of the two is drawn by whichever of mlp/scratch and mlp/burn finishes second (in the curriculum, mlp/burn)",
+            run.out_root.display()
+        ));
         return Ok(());
     };
     let own_dir = run.dir.clone();
