@@ -1,0 +1,110 @@
+//! Quality floors on real data: the quick presets of the course's main experiments, run
+//! by the course binary on the team's data (`NGVM_TEST_DATA`, as CI sets it), must still
+//! learn. Each floor sits below the lowest of three seeds measured on 2026-11-30 (seeds
+//! 42, 1 and 2; the numbers are in the README's "Quality floors" table), with a margin for
+//! what other seeds and CPUs may give: a regression in a model, a loss or a loop shows
+//! here, a lucky or unlucky seed does not.
+//!
+//! Without real data the tests say SKIPPED and pass: synthetic stand-ins prove nothing
+//! about quality.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The real data folder, if this machine has one with `dataset` in it.
+fn data_dir(dataset: &str) -> Option<PathBuf> {
+    [
+        std::env::var_os("NGVM_TEST_DATA").map(PathBuf::from),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets")),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|d| d.join(dataset).is_dir())
+}
+
+/// Runs `experiment`'s quick preset (with `extra` flags) on real `dataset` and returns its
+/// summary's metrics, or `None` (SKIPPED) when the data is not here.
+fn quick_run(experiment: &str, dataset: &str, extra: &[&str]) -> Option<Value> {
+    let Some(data) = data_dir(dataset) else {
+        eprintln!(
+            "SKIPPED: real `{dataset}` not found (set NGVM_TEST_DATA); {experiment}'s floor is untested"
+        );
+        return None;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let result = Command::new(env!("CARGO_BIN_EXE_ngvm"))
+        .args([experiment, "--preset", "quick", "--data-dir"])
+        .arg(&data)
+        .arg("--out")
+        .arg(out.path())
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{experiment}: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let (_, summary) = ngvm::nn_core::run::newest_summary(out.path(), experiment).unwrap();
+    assert_eq!(
+        summary["data"]["stand_in"], false,
+        "{experiment} ran on real data"
+    );
+    Some(summary["metrics"].clone())
+}
+
+fn metric(metrics: &Value, key: &str) -> f64 {
+    metrics[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no `{key}` in {metrics}"))
+}
+
+#[test]
+fn the_mlp_learns_fashion_mnist() {
+    let Some(m) = quick_run("mlp/burn", "fashion-mnist", &[]) else {
+        return;
+    };
+    assert!(metric(&m, "test_accuracy") > 0.82, "{m}");
+}
+
+#[test]
+fn the_cnn_learns_fashion_mnist() {
+    let Some(m) = quick_run("cnn/fashion-mnist", "fashion-mnist", &[]) else {
+        return;
+    };
+    assert!(metric(&m, "cnn_test_accuracy") > 0.80, "{m}");
+    assert!(metric(&m, "mlp_test_accuracy") > 0.78, "{m}");
+}
+
+#[test]
+fn the_pneumonia_cnn_separates_the_classes() {
+    let Some(m) = quick_run("cnn/pneumonia", "pneumoniamnist", &[]) else {
+        return;
+    };
+    assert!(metric(&m, "test_roc_auc") > 0.90, "{m}");
+}
+
+#[test]
+fn the_denoising_autoencoder_removes_noise() {
+    let Some(m) = quick_run("autoencoders/denoising", "fashion-mnist", &[]) else {
+        return;
+    };
+    assert!(metric(&m, "psnr_gain_db") > 2.5, "{m}");
+}
+
+// No floor for the GANs yet: at the quick preset (DCGAN width 16, feature network 2
+// epochs) the Frechet distance rose from the first epoch to the last for two of three seeds
+// (5 epochs: 187.7 -> 156.5, 199.4 -> 212.9, 187.1 -> 222.3; 12 epochs, seeds 42 and 1:
+// 187.7 -> 226.3, 199.4 -> 206.3), so "falls from the first epoch" is not what the quick
+// preset shows. The full preset does fall (492.1 -> 118.7, seed 42).
+
+#[test]
+fn diffusion_class_samples_are_recognised_well_above_chance() {
+    let Some(m) = quick_run("diffusion/class-samples", "fashion-mnist", &[]) else {
+        return;
+    };
+    // Ten classes: chance is 0.10.
+    assert!(metric(&m, "class_recognition_rate") > 0.25, "{m}");
+    assert!(metric(&m, "classifier_test_accuracy") > 0.75, "{m}");
+}
