@@ -47,3 +47,14 @@ fn every_preset_passes_its_own_checks() {
         }
     }
 }
+
+/// The report says of every experiment what its figures show and what to look for.
+#[test]
+fn every_experiment_has_a_guide_in_the_report() {
+    for experiment in ngvm::registry().iter() {
+        let name = experiment.name();
+        let guide = ngvm::nn_core::report::guide(name)
+            .unwrap_or_else(|| panic!("{name} has no guide in nn_core::report::GUIDES"));
+        assert!(guide.len() > 60, "{name}: a guide says more than a phrase");
+    }
+}

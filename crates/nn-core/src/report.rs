@@ -54,6 +54,108 @@ const LESSONS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// What each experiment's figures show and what to look for in them, shown at the top of
+/// its section of the report.
+const GUIDES: &[(&str, &str)] = &[
+    (
+        "nn-core/demo",
+        "A tiny MLP on synthetic shapes through the whole experiment contract: the loss and accuracy curves should move in the right direction within three epochs, and the captioned test images show its guesses.",
+    ),
+    (
+        "mlp/perceptron",
+        "The decision line on separable points (it must separate them, within Novikoff's bound of updates) and on XOR (no line can: accuracy stays near chance); the 2-layer MLP's regions on XOR show what a hidden layer adds.",
+    ),
+    (
+        "mlp/scratch",
+        "An MLP trained with backpropagation written by hand: its loss should fall and its accuracy rise epoch by epoch, as burn's does for the same network (mlp/burn draws the two together).",
+    ),
+    (
+        "mlp/burn",
+        "The same MLP, the same start and settings, trained by burn: in the overlay plots the hand-written and the burn curves should lie almost on top of each other; a gap would mean a wrong gradient.",
+    ),
+    (
+        "mlp/activations",
+        "The share of units that never fire (dead) per layer, for ReLU and Leaky ReLU in a deep MLP: compare how many units each loses layer by layer as training goes on, and the test accuracies.",
+    ),
+    (
+        "cnn/conv-ops",
+        "Convolution and pooling written by hand against burn's (the error should be at float rounding, about 1e-6), and classic kernels at work on a real image: edges, blur, sharpening.",
+    ),
+    (
+        "cnn/fashion-mnist",
+        "A small CNN and an MLP with a similar budget on the same data: the comparison plots show which learns faster and generalises better; the confusion matrices show which clothes each confuses (shirts with T-shirts and pullovers).",
+    ),
+    (
+        "cnn/cifar100",
+        "A batch-norm CNN with and without augmentation: look at the gap between training and test accuracy; augmentation should narrow it.",
+    ),
+    (
+        "cnn/pneumonia",
+        "An unbalanced medical task: accuracy alone misleads, so look at the ROC curve (area well above 0.5), and at the confusion matrix at the threshold chosen on the validation split rather than at 0.5.",
+    ),
+    (
+        "cnn/augment-gallery",
+        "One real image of each data set through every augmentation: each column should still be plainly the same object, which is what makes an augmentation safe to train with.",
+    ),
+    (
+        "transfer/architectures",
+        "VGG, ResNet and Inception counted: parameters, multiply-accumulates and forward time at 32 and 224 pixels; note how much less GoogLeNet and ResNet cost than VGG for a deeper network.",
+    ),
+    (
+        "transfer/vgg19-cifar10",
+        "Each stage's curves (a new head on the frozen body, the last block, everything fine-tuned) beside the same network from scratch: transfer helps when its curves start higher and end at least as high as scratch's; compare the final accuracies, and read the notes for where the pre-trained weights came from.",
+    ),
+    (
+        "autoencoders/vanilla",
+        "Reconstructions by the autoencoder beside PCA with the same code size: compare how much shape each keeps at the same compression (the test errors are in the figures); the loss curve should flatten.",
+    ),
+    (
+        "autoencoders/denoising",
+        "Noisy inputs, the network's clean-up and the originals, for Gaussian and salt-and-pepper noise: the PSNR gain in decibels says how much noise it removed.",
+    ),
+    (
+        "autoencoders/sparse",
+        "The mean activation of the code units against the target sparsity (the curve should approach it) and reconstructions that stay recognisable with few active units.",
+    ),
+    (
+        "autoencoders/vae",
+        "The VAE's two loss terms (reconstruction and KL), reconstructions, samples from the prior, a walk between two codes, and a 2-D latent map where similar clothes should sit near each other.",
+    ),
+    (
+        "autoencoders/vae-variants",
+        "Four VAE architectures under the same budget: compare the test -ELBO (lower is better) and how sharp their reconstructions and samples look.",
+    ),
+    (
+        "gans/mlp-gan",
+        "The same noise vectors rendered through the epochs (noise, then a grey average, then cat faces), D's outputs on real and fake images (a game, not a rout: neither should reach 0 or 1), and the Frechet distance to held-out real cats falling well below the noise baseline.",
+    ),
+    (
+        "gans/dcgan",
+        "The same loop with convolutions: compare the progression and the Frechet distance with the fully connected GAN's; D's outputs show how much stronger a convolutional discriminator is.",
+    ),
+    (
+        "diffusion/hyperparams",
+        "Two schedule and learning-rate settings trained with the same budget: the forward process under each schedule, loss curves (not directly comparable across schedules), samples, and how often a classifier recognises them.",
+    ),
+    (
+        "diffusion/class-samples",
+        "One sample of every class from a class-conditional U-Net with guidance, judged by a CNN trained on the real images; the step trade-off shows what fewer DDIM steps cost in time and recognition.",
+    ),
+    (
+        "diffusion/partial-denoise",
+        "Real images noised to a given step and denoised back: the PSNR by step shows how far the model can undo noise; the pictures show where detail starts to be invented rather than restored.",
+    ),
+];
+
+/// What the report says `experiment`'s figures show and what to look for, if it has a
+/// guide (every experiment of the course should: the umbrella's tests check it).
+pub fn guide(experiment: &str) -> Option<&'static str> {
+    GUIDES
+        .iter()
+        .find(|(name, _)| *name == experiment)
+        .map(|(_, text)| *text)
+}
+
 /// The headline of an experiment in the summary table: `{key}` is replaced by the figure of
 /// that name, `{key%}` by it as a percentage. An experiment not listed gets the first of
 /// [`HEADLINES`] it reports.
@@ -293,7 +395,7 @@ fn copy_images(found: &Found, summary: &Value, img: &Path) -> Result<Vec<String>
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:14px}\
 th{background:#f3f3f3}.badge{display:inline-block;border-radius:4px;padding:1px 7px;margin-right:4px;font-size:12px;color:#fff;background:#555}\
-.real{background:#2a7d2a}.synthetic{background:#c0392b}.failed{background:#c0392b}.ok{background:#2a7d2a}\
+.guide{color:#333;max-width:60em}.real{background:#2a7d2a}.synthetic{background:#c0392b}.failed{background:#c0392b}.ok{background:#2a7d2a}\
 .figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:8px}.figs img{max-width:100%;border:1px solid #ddd}.lesson{color:#444}details{margin:.5em 0}";
 
 /// After loading, a picture that did not load is replaced by a line naming it, and the
@@ -391,6 +493,9 @@ pub fn write(runs: &Path) -> Result<PathBuf> {
                 );
                 continue;
             };
+            if let Some(guide) = guide(&f.name) {
+                let _ = write!(html, "<p class=\"guide\">{}</p>", escape(guide));
+            }
             let synthetic = s["data"]["synthetic"].as_bool().unwrap_or(false);
             let _ = write!(
                 html,
