@@ -113,7 +113,8 @@ impl ImageDataset {
         }
     }
 
-    /// The first `n` images (all of them if there are fewer): the `--limit` subset.
+    /// The first `n` images (all of them if there are fewer), in file order (`--limit` is a
+    /// seeded subset instead: `nn_core::data::loading::sized`).
     pub fn take(&self, n: usize) -> ImageDataset {
         let indices: Vec<usize> = (0..n.min(self.len())).collect();
         self.select(&indices)
