@@ -57,4 +57,9 @@ impl FeatureSpace {
     pub fn gaussian(&self, data: &ImageDataset, device: &Device) -> Gaussian {
         Gaussian::fit(&self.features(data, device), self.dim)
     }
+
+    /// The Frechet distance of the images `data` to `reference` in this space.
+    pub fn distance(&self, reference: &Gaussian, data: &ImageDataset, device: &Device) -> f64 {
+        crate::frechet::frechet_distance(reference, &self.gaussian(data, device))
+    }
 }

@@ -4,7 +4,7 @@
 //! samples after the first epoch and at the end.
 
 use crate::features::FeatureSpace;
-use crate::frechet::{Gaussian, frechet_distance};
+use crate::frechet::Gaussian;
 use crate::models::Generator;
 use crate::training::GanSettings;
 use burn::prelude::*;
@@ -74,7 +74,7 @@ pub fn frechet_of<G: Generator>(
         left -= n;
     }
     let generated = dataset_from_symmetric(Tensor::cat(parts, 0));
-    frechet_distance(real, &space.gaussian(&generated, device))
+    space.distance(real, &generated, device)
 }
 
 /// What a GAN's training is watched with, and what the watching found so far.

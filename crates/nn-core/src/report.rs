@@ -157,16 +157,16 @@ pub fn guide(experiment: &str) -> Option<&'static str> {
 }
 
 /// The headline of an experiment in the summary table: `{key}` is replaced by the figure of
-/// that name, `{key%}` by it as a percentage. An experiment not listed gets the first of
-/// [`HEADLINES`] it reports.
+/// that name, `{key:%}` by it as a percentage, `{key:M}` in millions. An experiment not
+/// listed gets the first of [`HEADLINES`] it reports.
 const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     (
         "mlp/perceptron",
-        "separable {separable_accuracy%}, XOR {xor_accuracy%} (2-layer MLP on XOR {xor_mlp_accuracy%})",
+        "separable {separable_accuracy:%}, XOR {xor_accuracy:%} (2-layer MLP on XOR {xor_mlp_accuracy:%})",
     ),
     (
         "mlp/activations",
-        "dead units: ReLU {dead_fraction_relu%}, Leaky ReLU {dead_fraction_leaky_relu%}",
+        "dead units: ReLU {dead_fraction_relu:%}, Leaky ReLU {dead_fraction_leaky_relu:%}",
     ),
     (
         "cnn/conv-ops",
@@ -178,11 +178,11 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     ),
     (
         "transfer/architectures",
-        "parameters: VGG-19 {vgg19_params}, ResNet-18 {resnet18_params}, GoogLeNet {googlenetinceptionv1_params}",
+        "parameters: VGG-19 {vgg19_params:M}, ResNet-18 {resnet18_params:M}, GoogLeNet {googlenetinceptionv1_params:M}",
     ),
     (
         "transfer/vgg19-cifar10",
-        "fine-tuned {fine_tune_test_accuracy%} vs from scratch {scratch_test_accuracy%}",
+        "fine-tuned {fine_tune_test_accuracy:%} vs from scratch {scratch_test_accuracy:%}",
     ),
     (
         "autoencoders/denoising",
@@ -332,26 +332,23 @@ fn headline(summary: &Value) -> String {
     }
 }
 
-/// `template` with each `{key}` (or `{key%}`) replaced by that figure of `metrics`.
+/// `template` with each `{key}` (or `{key:%}`, `{key:M}`) replaced by that figure of
+/// `metrics`; `None` when one is missing.
 fn fill_template(template: &str, metrics: &Value) -> Option<String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(start) = rest.find('{') {
         let end = start + rest[start..].find('}')?;
         out.push_str(&rest[..start]);
-        let key = &rest[start + 1..end];
-        let (key, percent) = match key.strip_suffix('%') {
-            Some(key) => (key, true),
-            None => (key, false),
-        };
+        let field = &rest[start + 1..end];
+        let (key, format) = field.split_once(':').unwrap_or((field, ""));
         let value = metrics[key].as_f64()?;
-        if percent {
-            let _ = write!(out, "{:.1}%", 100.0 * value);
-        } else if value.abs() >= 1e4 && value.fract() == 0.0 {
-            let _ = write!(out, "{:.2}M", value / 1e6);
-        } else {
-            out.push_str(&number(value));
+        match format {
+            "%" => write!(out, "{:.1}%", 100.0 * value),
+            "M" => write!(out, "{:.2}M", value / 1e6),
+            _ => write!(out, "{}", number(value)),
         }
+        .ok()?;
         rest = &rest[end + 1..];
     }
     out.push_str(rest);

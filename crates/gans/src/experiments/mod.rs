@@ -6,7 +6,7 @@ pub mod dcgan;
 pub mod mlp_gan;
 
 use crate::features::FeatureSpace;
-use crate::frechet::{Gaussian, frechet_distance};
+use crate::frechet::Gaussian;
 use crate::models::{Discriminator, Generator};
 use crate::training::{GanSettings, train_gan};
 use burn::prelude::*;
@@ -222,14 +222,11 @@ impl FrechetReference {
         let space = FeatureSpace::train(run, train, feature_epochs)?;
         let real_gaussian = space.gaussian(held_out, &cpu);
         let copies = nn_core::data::subset(train.clone(), samples, run.seed);
-        let real_vs_real = frechet_distance(&real_gaussian, &space.gaussian(&copies, &cpu));
+        let real_vs_real = space.distance(&real_gaussian, &copies, &cpu);
         nn_core::backend::seed_device(&cpu, run.seed, "noise baseline");
         let [c, h, w] = [train.shape.channels, train.shape.height, train.shape.width];
         let noise = Tensor::<4>::random([samples, c, h, w], Distribution::Uniform(-1.0, 1.0), &cpu);
-        let noise_baseline = frechet_distance(
-            &real_gaussian,
-            &space.gaussian(&dataset_from_symmetric(noise), &cpu),
-        );
+        let noise_baseline = space.distance(&real_gaussian, &dataset_from_symmetric(noise), &cpu);
         Ok(Self {
             space,
             real: real_gaussian,
@@ -240,7 +237,7 @@ impl FrechetReference {
 
     /// The Frechet distance of `images` from the reference.
     pub fn distance(&self, images: &ImageDataset, device: &Device) -> f64 {
-        frechet_distance(&self.real, &self.space.gaussian(images, device))
+        self.space.distance(&self.real, images, device)
     }
 
     /// The baselines and the feature network's pretext accuracy, under their summary keys.

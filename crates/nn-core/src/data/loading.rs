@@ -111,26 +111,29 @@ pub fn hold_out(run: &mut Run, data: ImageDataset, fraction: f64) -> (ImageDatas
 /// sets, image folders), so that they are sized as the catalog's are.
 pub fn sized(run: &Run, data: ImageDataset, size: usize) -> ImageDataset {
     let data = match run.limit {
-        Some(limit) if limit < data.len() => {
-            let order = super::batch::shuffled_indices(
-                data.len(),
-                crate::backend::derive_seed(run.seed, "limit"),
-            );
-            data.select(&order[..limit])
-        }
-        _ => data,
+        Some(limit) => seeded_cut(data, limit, run.seed, "limit"),
+        None => data,
     };
     subset(data, size, run.seed)
 }
 
 /// The first `size` images of a seeded shuffle (all when `size` is 0 or too large).
 pub fn subset(data: ImageDataset, size: usize, seed: u64) -> ImageDataset {
-    if size == 0 || size >= data.len() {
+    if size == 0 {
+        return data;
+    }
+    seeded_cut(data, size, seed, "subset")
+}
+
+/// The first `n` images of a shuffle seeded by (`seed`, `purpose`); all when `n` is not
+/// smaller than the set.
+fn seeded_cut(data: ImageDataset, n: usize, seed: u64, purpose: &str) -> ImageDataset {
+    if n >= data.len() {
         return data;
     }
     let order =
-        super::batch::shuffled_indices(data.len(), crate::backend::derive_seed(seed, "subset"));
-    data.select(&order[..size])
+        super::batch::shuffled_indices(data.len(), crate::backend::derive_seed(seed, purpose));
+    data.select(&order[..n])
 }
 
 /// The split from disk (or its synthetic stand-in: then `true`), then [`sized`].
