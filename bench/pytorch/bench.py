@@ -22,7 +22,7 @@ Progress goes to stderr.
 
 Usage:
   python bench.py [--workload NAME ...] [--threads N] [--warmup W] [--steps S]
-                  [--device cpu|cuda] [--list] [--params]
+                  [--device cpu|cuda] [--batch N] [--list] [--params]
 
 --params prints {"workload": ..., "parameters": N, "burn_num_params": M, "torch_parameters": P}
 per workload without timing. N is counted by hand from the Rust constructors (the functions
@@ -571,6 +571,14 @@ class Workload:
         return found
 
 
+# --batch: every workload's batch size instead of its own (None: its own).
+BATCH = None
+
+
+def _batch(own):
+    return BATCH or own
+
+
 def _classifier(name, model, batch, shape, classes, rust_params, device):
     # Mirrors src/bench/workloads.rs classifier() (= the step of nn_core::train::classifier::
     # train_classifier): logits, CrossEntropyLoss (burn default: mean over the batch, no
@@ -596,7 +604,7 @@ def build_mlp_fashion(device, build=True):
     rust = rust_mlp_params([784, 256, 128, 10])
     if not build:
         return rust
-    return _classifier("mlp-fashion", Mlp([784, 256, 128, 10], 0.0), 128, (1, 28, 28), 10,
+    return _classifier("mlp-fashion", Mlp([784, 256, 128, 10], 0.0), _batch(128), (1, 28, 28), 10,
                        rust, device)
 
 
@@ -606,7 +614,7 @@ def build_cnn_fashion(device, build=True):
     rust = rust_small_cnn_params(1, 28, [32, 64, 64], True, 128, 10)
     if not build:
         return rust
-    return _classifier("cnn-fashion", SmallCnn(1, 28, [32, 64, 64], True, 128, 0.25, 10), 128,
+    return _classifier("cnn-fashion", SmallCnn(1, 28, [32, 64, 64], True, 128, 0.25, 10), _batch(128),
                        (1, 28, 28), 10, rust, device)
 
 
@@ -616,7 +624,7 @@ def build_cnn_cifar(device, build=True):
     rust = rust_small_cnn_params(3, 32, [32, 64, 128], True, 256, 100)
     if not build:
         return rust
-    return _classifier("cnn-cifar", SmallCnn(3, 32, [32, 64, 128], True, 256, 0.3, 100), 64,
+    return _classifier("cnn-cifar", SmallCnn(3, 32, [32, 64, 128], True, 256, 0.3, 100), _batch(64),
                        (3, 32, 32), 100, rust, device)
 
 
@@ -626,7 +634,7 @@ def build_vgg19_32(device, build=True):
     rust = rust_vgg_params(19, 10, True, 256, 1, 1)
     if not build:
         return rust
-    return _classifier("vgg19-32", Vgg(19, 10, True, 256, 1, 0.5, 1), 32, (3, 32, 32), 10,
+    return _classifier("vgg19-32", Vgg(19, 10, True, 256, 1, 0.5, 1), _batch(32), (3, 32, 32), 10,
                        rust, device)
 
 
@@ -645,7 +653,7 @@ def build_unet_32(device, build=True):
         return rust
     model = UNet(groups=8, dropout=0.0, **spec).to(device).train()
     opt = _adam(model)
-    batch, steps_total = 32, 1000
+    batch, steps_total = _batch(32), 1000
     # schedule.rs NoiseSchedule::linear + from_betas, in f64 as the Rust.
     betas = [1e-4 + (0.02 - 1e-4) * i / (max(steps_total, 2) - 1) for i in range(steps_total)]
     alpha_bars, product = [], 1.0
@@ -693,7 +701,7 @@ def build_dcgan_64(device, build=True):
     rust = {"generator": rust_g, "discriminator": rust_d}
     if not build:
         return rust
-    latent, batch = 64, 64
+    latent, batch = 64, _batch(64)
     g = DcGenerator(latent, 32, 3, 32).to(device).train()
     d = DcDiscriminator(32, 3, 32).to(device).train()
     opt_g = _adam(g, lr=2e-4, betas=(0.5, 0.999))
@@ -804,14 +812,16 @@ def parse_args(argv):
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="every workload's batch size instead of its own (ngvm bench --batch)")
     parser.add_argument("--list", action="store_true", help="print the workload names")
     parser.add_argument("--params", action="store_true",
                         help="print each workload's parameter count, no timing")
     parser.add_argument("--conv-layers", action="store_true",
                         help="time single 3x3 convolutions (ngvm bench --workload conv-layers)")
     args = parser.parse_args(argv)
-    if args.threads < 1 or args.warmup < 0 or args.steps < 1:
-        parser.error("need --threads >= 1, --warmup >= 0, --steps >= 1")
+    if args.threads < 1 or args.warmup < 0 or args.steps < 1 or (args.batch or 1) < 1:
+        parser.error("need --threads >= 1, --warmup >= 0, --steps >= 1, --batch >= 1")
     return args
 
 
@@ -832,6 +842,8 @@ def main(argv=None):
     if args.device == "cuda" and not torch.cuda.is_available():
         log("--device cuda: no CUDA device is available to torch")
         return 2
+    global BATCH
+    BATCH = args.batch
     device = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.set_default_dtype(torch.float32)

@@ -35,6 +35,13 @@ pub struct Args {
     /// Also run the PyTorch reference (`bench/pytorch/bench.py`) and print the ratio.
     #[arg(long, value_parser = ["torch"])]
     pub compare: Option<String>,
+    /// Batch size of every training workload instead of its own (the GPU table uses 64 and
+    /// 256); PyTorch gets the same.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch: Option<u64>,
+    /// Where PyTorch runs for `--compare torch`: `cpu`, or `cuda` beside a GPU backend.
+    #[arg(long, value_parser = ["cpu", "cuda"], default_value = "cpu")]
+    pub torch_device: String,
     /// Python with torch for `--compare torch` (default: NGVM_PYTHON, else python3).
     #[arg(long)]
     pub python: Option<String>,
@@ -85,13 +92,14 @@ pub fn median(values: &mut [f64]) -> f64 {
 pub fn measure(
     name: &str,
     backend: BackendKind,
+    batch: Option<usize>,
     warmup: usize,
     steps: usize,
 ) -> nn_core::Result<Measured> {
     let device = backend.device()?.autodiff();
     let unknown = || nn_core::Error::Other(format!("unknown workload `{name}`"));
     let parameters = workloads::parameters(name, &device).ok_or_else(unknown)?;
-    let (mut step, batch) = workloads::build(name, &device).ok_or_else(unknown)?;
+    let (mut step, batch) = workloads::build(name, batch, &device).ok_or_else(unknown)?;
     for _ in 0..warmup {
         check_finite(name, step())?;
     }
@@ -180,7 +188,8 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
         for name in &chosen {
             for &backend in &backends {
                 eprint!("[round {round}] {name} on {backend} ... ");
-                let m = measure(name, backend, args.warmup, args.steps)?;
+                let batch = args.batch.map(|b| b as usize);
+                let m = measure(name, backend, batch, args.warmup, args.steps)?;
                 eprintln!("{:.0} images/s", m.images_per_second);
                 match ours
                     .iter_mut()
@@ -204,9 +213,13 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
                 &python,
                 &args.torch_script,
                 &[name],
-                machine.threads,
-                args.warmup,
-                args.steps,
+                torch::Settings {
+                    threads: machine.threads,
+                    warmup: args.warmup,
+                    steps: args.steps,
+                    batch: args.batch.map(|b| b as usize),
+                    device: &args.torch_device,
+                },
             ) {
                 Ok(results) => {
                     for r in results.iter().filter(|r| r.workload == *name) {

@@ -14,15 +14,31 @@ pub struct TorchResult {
     pub parameters: Option<usize>,
 }
 
+/// How PyTorch runs the workloads: as ours (threads, steps, batch), on `device`.
+pub struct Settings<'a> {
+    pub threads: usize,
+    pub warmup: usize,
+    pub steps: usize,
+    /// Every workload's batch instead of its own.
+    pub batch: Option<usize>,
+    /// `cpu` or `cuda`.
+    pub device: &'a str,
+}
+
 /// Why there is no comparison (torch missing, script failed), or the results.
 pub fn run(
     python: &str,
     script: &Path,
     workloads: &[&str],
-    threads: usize,
-    warmup: usize,
-    steps: usize,
+    settings: Settings,
 ) -> Result<Vec<TorchResult>, String> {
+    let Settings {
+        threads,
+        warmup,
+        steps,
+        batch,
+        device,
+    } = settings;
     if !script.exists() {
         return Err(format!(
             "{} not found: run from the repository root or pass --torch-script",
@@ -33,7 +49,11 @@ pub fn run(
     cmd.arg(script)
         .args(["--threads", &threads.to_string()])
         .args(["--warmup", &warmup.to_string()])
-        .args(["--steps", &steps.to_string()]);
+        .args(["--steps", &steps.to_string()])
+        .args(["--device", device]);
+    if let Some(batch) = batch {
+        cmd.args(["--batch", &batch.to_string()]);
+    }
     for w in workloads {
         cmd.args(["--workload", w]);
     }

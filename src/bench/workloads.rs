@@ -64,19 +64,20 @@ pub const WORKLOADS: &[Workload] = &[
 /// A prepared workload: call it for one step; it returns the loss it read back.
 pub type Step = Box<dyn FnMut() -> f32>;
 
-/// Builds `name` on `device` (an autodiff device) with fixed random inputs.
-pub fn build(name: &str, device: &Device) -> Option<(Step, usize)> {
+/// Builds `name` on `device` (an autodiff device) with fixed random inputs, at its own
+/// batch size or at `batch` (`ngvm bench --batch`, e.g. 256 on a GPU).
+pub fn build(name: &str, batch: Option<usize>, device: &Device) -> Option<(Step, usize)> {
+    let batch = batch.unwrap_or(WORKLOADS.iter().find(|w| w.name == name)?.batch);
     device.seed(42);
     let step: Step = match name {
-        "mlp-fashion" => classifier(fashion_mlp(device), FASHION, 10, 128, device),
-        "cnn-fashion" => classifier(fashion_cnn(device), FASHION, 10, 128, device),
-        "cnn-cifar" => classifier(cifar_cnn(device), CIFAR, 100, 64, device),
-        "vgg19-32" => classifier(vgg19(device), CIFAR, 10, 32, device),
-        "unet-32" => unet(32, device),
-        "dcgan-64" => dcgan(64, device),
+        "mlp-fashion" => classifier(fashion_mlp(device), FASHION, 10, batch, device),
+        "cnn-fashion" => classifier(fashion_cnn(device), FASHION, 10, batch, device),
+        "cnn-cifar" => classifier(cifar_cnn(device), CIFAR, 100, batch, device),
+        "vgg19-32" => classifier(vgg19(device), CIFAR, 10, batch, device),
+        "unet-32" => unet(batch, device),
+        "dcgan-64" => dcgan(batch, device),
         _ => return None,
     };
-    let batch = WORKLOADS.iter().find(|w| w.name == name)?.batch;
     Some((step, batch))
 }
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
@@ -13,6 +13,15 @@ fn workspace_root() -> PathBuf {
 
 /// Builds the course binary (`ngvm`) with the backend's feature and returns its path.
 pub fn build(backend: Option<&str>) -> nn_core::Result<PathBuf> {
+    let features: Vec<&str> = backend
+        .and_then(crate::backend_feature::feature_of)
+        .into_iter()
+        .collect();
+    build_with(&features)
+}
+
+/// Builds the course binary (`ngvm`) with these cargo features of the root package.
+pub fn build_with(features: &[&str]) -> nn_core::Result<PathBuf> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.args([
         "build",
@@ -22,8 +31,8 @@ pub fn build(backend: Option<&str>) -> nn_core::Result<PathBuf> {
         "--bin",
         "ngvm",
     ]);
-    if let Some(feature) = backend.and_then(crate::backend_feature::feature_of) {
-        cmd.args(["--features", feature]);
+    if !features.is_empty() {
+        cmd.args(["--features", &features.join(",")]);
     }
     // `cargo run` gave us this package's CARGO_PKG_*/CARGO_MANIFEST_* variables; build
     // scripts that watch them (ring's) would rerun and rebuild half the tree each time.

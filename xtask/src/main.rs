@@ -1,11 +1,12 @@
 //! `cargo xtask`: the one entry point a maintainer needs (curriculum, report, download,
-//! verify, run, bench).
+//! verify, run, bench, gpu-bundle).
 
 mod backend_feature;
 mod bench;
 mod course_binary;
 mod curriculum;
 mod download;
+mod gpu_bundle;
 mod report;
 mod run_experiment;
 mod verify;
@@ -56,6 +57,9 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Pack what a lent GPU machine needs into `.gpu/` (the binary with wgpu + vulkan,
+    /// stripped and gzipped, and the Vulkan loader's packages); `scripts/gpu-run.sh` runs it.
+    GpuBundle(gpu_bundle::Args),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
         Task::Verify { data_dir } => verify::run(data_dir.as_deref()),
         Task::Run { experiment, args } => run_experiment::run(&experiment, &args),
         Task::Bench { args } => bench::run(&args),
+        Task::GpuBundle(args) => gpu_bundle::run(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
