@@ -93,6 +93,33 @@ fn bench_writes_results_and_compares_with_a_reference() {
     assert!(log.contains("not the same model"), "{log}");
     assert!(results(&out)["workloads"][0].get("ratio").is_none());
 
+    // --batch: ours at that batch, and the reference asked for the same batch on its
+    // device (the script fails on any other arguments).
+    let script = fake_torch(
+        dir.path(),
+        r#"case "$*" in
+  *"--device cpu"*"--batch 16"*) echo '{"workload": "mlp-fashion", "images_per_second": 1000.0, "torch": "fake", "parameters": 235146}' ;;
+  *) echo "unexpected arguments: $*" >&2; exit 1 ;;
+esac"#,
+    );
+    let output = bench(
+        &out,
+        &[
+            "--batch",
+            "16",
+            "--compare",
+            "torch",
+            "--python",
+            "sh",
+            "--torch-script",
+            &script,
+        ],
+    );
+    assert!(output.status.success(), "{output:?}");
+    let w = &results(&out)["workloads"][0];
+    assert_eq!(w["batch"], 16, "{w}");
+    assert_eq!(w["torch_images_per_second"], 1000.0, "{w}");
+
     // No torch (the script's exit code 3): a message, and the bench still succeeds.
     let script = fake_torch(dir.path(), "exit 3");
     let output = bench(

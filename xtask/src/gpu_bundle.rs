@@ -37,6 +37,9 @@ pub struct Args {
     /// Leave the Debian packages out (for a machine that has the Vulkan loader).
     #[arg(long)]
     pub no_packages: bool,
+    /// burn's GPU speed levers to compile in as well: `fusion`, `autotune` (comma-separated).
+    #[arg(long, value_delimiter = ',', value_parser = ["fusion", "autotune"])]
+    pub with: Vec<String>,
 }
 
 fn other(message: String) -> nn_core::Error {
@@ -47,11 +50,9 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     let root = crate::course_binary::workspace_root();
     let out = root.join(&args.out);
     std::fs::create_dir_all(&out).map_err(|e| nn_core::Error::io(&out, e))?;
-    let features: &[&str] = if args.no_vulkan {
-        &["wgpu"]
-    } else {
-        &["vulkan"]
-    };
+    let mut features = vec![if args.no_vulkan { "wgpu" } else { "vulkan" }];
+    features.extend(args.with.iter().map(String::as_str));
+    let features = features.as_slice();
     let binary = crate::course_binary::build_with(features)?;
 
     let stripped = out.join("ngvm");
