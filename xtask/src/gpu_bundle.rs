@@ -81,8 +81,12 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     let mut files: Vec<(String, u64)> = Vec::new();
     for entry in std::fs::read_dir(&out).map_err(|e| nn_core::Error::io(&out, e))? {
         let entry = entry.map_err(|e| nn_core::Error::io(&out, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "bundle.json" {
+            continue; // rewritten below
+        }
         let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        files.push((entry.file_name().to_string_lossy().into_owned(), size));
+        files.push((name, size));
     }
     files.sort();
     let total: u64 = files.iter().map(|(_, size)| size).sum();
