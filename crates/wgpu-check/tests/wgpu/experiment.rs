@@ -123,6 +123,8 @@ fn an_experiment_on_wgpu_stops_after_a_checkpoint_and_resumes_to_the_same_end() 
                 interrupt::request();
                 return true;
             }
+            // A poll interval, not a wait for progress: the loop ends on the observed file
+            // or when the run returns, however fast or slow the machine is.
             std::thread::sleep(Duration::from_millis(1));
         }
         false
