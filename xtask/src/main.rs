@@ -1,10 +1,12 @@
 //! `cargo xtask`: the one entry point a maintainer needs (curriculum, report, download,
-//! verify, run, bench, gpu-bundle).
+//! verify, run, bench, gpu-bundle,
+//! docs).
 
 mod backend_feature;
 mod bench;
 mod course_binary;
 mod curriculum;
+mod docs;
 mod download;
 mod gpu_bundle;
 mod report;
@@ -60,6 +62,9 @@ enum Task {
     /// Pack what a lent GPU machine needs into `.gpu/` (the binary with wgpu + vulkan,
     /// stripped and gzipped, and the Vulkan loader's packages); `scripts/gpu-run.sh` runs it.
     GpuBundle(gpu_bundle::Args),
+    /// Rerun the experiments behind every README figure (`docs/figures.toml`), copy the
+    /// figures into the crates' `docs/` and record where each came from (`docs/figures.md`).
+    Docs(docs::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
         Task::Run { experiment, args } => run_experiment::run(&experiment, &args),
         Task::Bench { args } => bench::run(&args),
         Task::GpuBundle(args) => gpu_bundle::run(args),
+        Task::Docs(args) => docs::run(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -1,0 +1,236 @@
+//! `cargo xtask docs`: reruns the experiments behind every README figure with the presets
+//! `docs/figures.toml` states, copies their figures into the crates' `docs/` folders and
+//! records each figure's command, commit, data, backend and wall time
+//! (`docs/figures.json`, `docs/figures.md`).
+
+mod manifest;
+mod record;
+
+use manifest::{Manifest, RunSpec};
+use nn_core::data::DataDir;
+use nn_core::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only these topics (`cnn`) or experiments (`cnn/pneumonia`); repeatable. A run that
+    /// reads an earlier one's files (`mlp/burn` after `mlp/scratch`) needs both selected
+    /// or the earlier one already finished in the work folder.
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Where the runs go (default `target/docs-runs/<commit>`). Runs that finished there
+    /// are reused and an interrupted one continues from its checkpoint, so running the
+    /// command again after Ctrl-C goes on where it stopped.
+    #[arg(long)]
+    pub work: Option<PathBuf>,
+    /// Print what would run and be copied, then stop.
+    #[arg(long)]
+    pub list: bool,
+}
+
+pub fn run(args: Args) -> Result<bool> {
+    let root = crate::course_binary::workspace_root();
+    let manifest = Manifest::load(&root)?;
+    manifest.check_covers(&root)?;
+    let runs = manifest.select(&args.only)?;
+    let commit = record::Commit::of(&root);
+    let data_dir = DataDir::resolve(args.data_dir.as_deref());
+    let work = args
+        .work
+        .clone()
+        .unwrap_or_else(|| root.join("target/docs-runs").join(commit.label()));
+    if args.list {
+        for spec in &runs {
+            println!("{}", command_line(spec, &data_dir, &work).join(" "));
+            for figure in &spec.figures {
+                println!("    {} -> {}", figure.from, figure.to);
+            }
+        }
+        return Ok(true);
+    }
+    if commit.dirty {
+        eprintln!(
+            "warning: the working tree has uncommitted changes outside docs/; the figures \
+             will be recorded as from {}",
+            commit.label()
+        );
+    }
+    let binary = crate::course_binary::build(None)?;
+    let mut book = record::Book::load(&root)?;
+    for spec in &runs {
+        let run_dir = run_once(&binary, spec, &data_dir, &work)?;
+        let summary = read_summary(&run_dir)?;
+        for figure in &spec.figures {
+            copy_atomically(&run_dir.join(&figure.from), &root.join(&figure.to))?;
+            book.set(
+                &figure.to,
+                record::Entry::new(spec, &figure.from, &run_dir, &summary, &commit),
+            );
+        }
+        book.save(&root)?;
+        eprintln!(
+            "docs: {} done ({} figures)",
+            spec.experiment,
+            spec.figures.len()
+        );
+    }
+    if let Some(report) = &manifest.report {
+        let all_done = manifest
+            .run
+            .iter()
+            .all(|r| nn_core::run::newest_summary(&work, &r.experiment).is_some());
+        if all_done {
+            screenshot_report(&work, &root.join(&report.to))?;
+            book.set_report(&report.to, &work, &commit);
+            book.save(&root)?;
+        } else {
+            eprintln!(
+                "docs: {} not redrawn: not every run of the manifest has finished in {}",
+                report.to,
+                work.display()
+            );
+        }
+    }
+    Ok(true)
+}
+
+/// The experiment's command line (what `--list` prints and the record keeps).
+fn command_line(spec: &RunSpec, data_dir: &Path, work: &Path) -> Vec<String> {
+    let mut line = vec![
+        "ngvm".to_string(),
+        spec.experiment.clone(),
+        "--preset".into(),
+        spec.preset.clone(),
+    ];
+    line.extend(spec.args.iter().cloned());
+    line.extend([
+        "--data-dir".into(),
+        data_dir.display().to_string(),
+        "--out".into(),
+        work.display().to_string(),
+    ]);
+    line
+}
+
+/// Runs the experiment unless a finished run is already in `work` (resuming an interrupted
+/// one); returns the finished run's directory.
+fn run_once(binary: &Path, spec: &RunSpec, data_dir: &Path, work: &Path) -> Result<PathBuf> {
+    if let Some((dir, _)) = nn_core::run::newest_summary(work, &spec.experiment) {
+        eprintln!(
+            "docs: {} already finished in {}",
+            spec.experiment,
+            dir.display()
+        );
+        return Ok(dir);
+    }
+    let line = command_line(spec, data_dir, work);
+    let mut cmd = Command::new(binary);
+    cmd.args(&line[1..]);
+    if let Some(unfinished) = nn_core::run::started_runs(work, &spec.experiment).pop() {
+        eprintln!("docs: continuing {}", unfinished.display());
+        cmd.arg("--resume").arg(&unfinished);
+    }
+    eprintln!("docs: {}", line.join(" "));
+    let status = cmd
+        .status()
+        .map_err(|e| Error::Other(format!("cannot run {}: {e}", binary.display())))?;
+    if !status.success() {
+        return Err(Error::Other(format!(
+            "{} failed ({status}); fix it and run `cargo xtask docs` again: finished runs \
+             are kept in {}",
+            spec.experiment,
+            work.display()
+        )));
+    }
+    nn_core::run::newest_summary(work, &spec.experiment)
+        .map(|(dir, _)| dir)
+        .ok_or_else(|| {
+            Error::Other(format!(
+                "{} exited 0 but left no summary.json under {}",
+                spec.experiment,
+                work.display()
+            ))
+        })
+}
+
+/// The run's `summary.json`; a run on a synthetic stand-in is refused (its figures are
+/// not results).
+fn read_summary(run_dir: &Path) -> Result<nn_core::Summary> {
+    let path = run_dir.join("summary.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let summary: nn_core::Summary = serde_json::from_str(&text)
+        .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
+    if summary.data.stand_in {
+        return Err(Error::Other(format!(
+            "{} ran on a synthetic stand-in for {}: its figures are not results; put the \
+             data set in the data directory and delete {}",
+            summary.experiment,
+            summary.data.name,
+            run_dir.display()
+        )));
+    }
+    Ok(summary)
+}
+
+/// Copies through a temporary file and a rename, so a figure is never half written.
+fn copy_atomically(from: &Path, to: &Path) -> Result<()> {
+    if !from.is_file() {
+        return Err(Error::Other(format!(
+            "{} is missing: the run did not draw it (is `from` in {} right?)",
+            from.display(),
+            manifest::MANIFEST
+        )));
+    }
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let tmp = to.with_extension("png.tmp");
+    std::fs::copy(from, &tmp).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, to).map_err(|e| Error::io(to, e))
+}
+
+/// Writes the runs' HTML report and saves the top of it, as headless Chromium draws it.
+fn screenshot_report(work: &Path, to: &Path) -> Result<()> {
+    let page = nn_core::report::write(work)?;
+    let browser = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| {
+            ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+                .iter()
+                .map(PathBuf::from)
+                .find(|p| p.exists())
+        })
+        .ok_or_else(|| {
+            Error::Other(format!(
+                "no Chromium to draw {} (`apt-get install chromium`, or set CHROMIUM); the \
+                 report itself is {}",
+                to.display(),
+                page.display()
+            ))
+        })?;
+    let tmp = to.with_extension("png.tmp");
+    let output = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--virtual-time-budget=5000",
+            "--window-size=1200,900",
+        ])
+        .arg(format!("--screenshot={}", tmp.display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .map_err(|e| Error::Other(format!("cannot run {}: {e}", browser.display())))?;
+    if !output.status.success() || !tmp.is_file() {
+        return Err(Error::Other(format!(
+            "Chromium did not draw {}: {}",
+            page.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    std::fs::rename(&tmp, to).map_err(|e| Error::io(to, e))
+}

@@ -1,0 +1,216 @@
+//! The provenance of every figure `cargo xtask docs` copied: `docs/figures.json` (read back
+//! and merged on the next run, so `--only` keeps the other figures' records) and the
+//! same as a table in `docs/figures.md`.
+
+use super::manifest::RunSpec;
+use nn_core::{Error, Result, Summary};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+const JSON: &str = "docs/figures.json";
+const MARKDOWN: &str = "docs/figures.md";
+
+/// The commit the figures are drawn from; `dirty` when source files (anything outside the
+/// `docs/` folders, which this command itself writes) differ from it.
+pub struct Commit {
+    pub hash: String,
+    pub dirty: bool,
+}
+
+impl Commit {
+    pub fn of(root: &Path) -> Commit {
+        let git = |args: &[&str]| {
+            Command::new("git")
+                .args(args)
+                .current_dir(root)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        };
+        let hash = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
+        let changes = git(&[
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)docs",
+            ":(exclude)crates/*/docs",
+        ]);
+        Commit {
+            hash,
+            dirty: changes.is_none_or(|c| !c.is_empty()),
+        }
+    }
+
+    /// `<hash>` or `<hash>-dirty`.
+    pub fn label(&self) -> String {
+        if self.dirty {
+            format!("{}-dirty", self.hash)
+        } else {
+            self.hash.clone()
+        }
+    }
+}
+
+/// One figure's record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub experiment: String,
+    pub preset: String,
+    /// The topic crate's own command for the run.
+    pub command: String,
+    /// The file of the run directory that was copied.
+    pub from: String,
+    pub data: String,
+    pub backend: String,
+    pub seed: u64,
+    pub wall_seconds: f64,
+    /// The run directory's name: its UTC start.
+    pub started: String,
+    pub commit: String,
+}
+
+impl Entry {
+    pub fn new(
+        spec: &RunSpec,
+        from: &str,
+        run_dir: &Path,
+        summary: &Summary,
+        commit: &Commit,
+    ) -> Self {
+        let (topic, name) = spec
+            .experiment
+            .split_once('/')
+            .unwrap_or((&spec.experiment, ""));
+        let mut command = format!(
+            "cargo run --release -p {topic} -- {name} --preset {}",
+            spec.preset
+        );
+        for arg in &spec.args {
+            command.push(' ');
+            command.push_str(arg);
+        }
+        let data = &summary.data;
+        let data = if data.synthetic {
+            format!("{} (synthetic by design)", data.name)
+        } else if data.train + data.test == 0 {
+            data.name.clone()
+        } else {
+            format!("{} {} / {}", data.name, data.train, data.test)
+        };
+        Entry {
+            experiment: spec.experiment.clone(),
+            preset: summary.preset.clone(),
+            command,
+            from: from.to_string(),
+            data,
+            backend: summary.backend.clone(),
+            seed: summary.seed,
+            wall_seconds: summary.wall_seconds,
+            started: run_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            commit: commit.label(),
+        }
+    }
+}
+
+/// All records, by figure path (relative to the workspace root).
+#[derive(Default, Serialize, Deserialize)]
+pub struct Book {
+    pub figures: BTreeMap<String, Entry>,
+}
+
+impl Book {
+    /// The saved records, or none yet.
+    pub fn load(root: &Path) -> Result<Book> {
+        let path = root.join(JSON);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+                Error::Other(format!(
+                    "{} is damaged ({e}); delete it to start afresh",
+                    path.display()
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Book::default()),
+            Err(e) => Err(Error::io(&path, e)),
+        }
+    }
+
+    pub fn set(&mut self, figure: &str, entry: Entry) {
+        self.figures.insert(figure.to_string(), entry);
+    }
+
+    /// Records the report screenshot, drawn from every run in `work`.
+    pub fn set_report(&mut self, figure: &str, work: &Path, commit: &Commit) {
+        let started = self
+            .figures
+            .values()
+            .map(|e| e.started.as_str())
+            .max()
+            .unwrap_or_default()
+            .to_string();
+        self.set(
+            figure,
+            Entry {
+                experiment: "report".into(),
+                preset: "full".into(),
+                command: format!("cargo xtask report {}", work.display()),
+                from: "report/index.html (headless Chromium, 1200x900)".into(),
+                data: "the runs above".into(),
+                backend: String::new(),
+                seed: 0,
+                wall_seconds: 0.0,
+                started,
+                commit: commit.label(),
+            },
+        );
+    }
+
+    /// Writes `docs/figures.json` and `docs/figures.md`, each through a rename.
+    pub fn save(&self, root: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self).map_err(|e| Error::Other(e.to_string()))?;
+        write_atomically(&root.join(JSON), &(json + "\n"))?;
+        write_atomically(&root.join(MARKDOWN), &self.markdown())
+    }
+
+    fn markdown(&self) -> String {
+        let mut text = String::from(
+            "# Where each README figure comes from\n\n\
+             Written by `cargo xtask docs` (do not edit): it reruns the run behind every figure \
+             that `docs/figures.toml` lists and copies the figure. `--only TOPIC` redraws one \
+             topic's. Commit `-dirty`: drawn from uncommitted changes. Wall: the whole run, \
+             evaluation included.\n\n\
+             | figure | run (command) | data | backend, seed | wall | started (UTC), commit |\n\
+             |---|---|---|---|---|---|\n",
+        );
+        for (figure, e) in &self.figures {
+            let wall = if e.wall_seconds > 0.0 {
+                format!("{:.1} s", e.wall_seconds)
+            } else {
+                String::new()
+            };
+            let backend = if e.backend.is_empty() {
+                String::new()
+            } else {
+                format!("{}, {}", e.backend, e.seed)
+            };
+            text.push_str(&format!(
+                "| `{figure}` | `{}` (`{}`) | {} | {backend} | {wall} | {}, `{}` |\n",
+                e.command, e.from, e.data, e.started, e.commit
+            ));
+        }
+        text
+    }
+}
+
+fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
