@@ -22,7 +22,8 @@ pub struct Args {
     /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Where the runs go (default `target/docs-runs/<commit>`). Runs that finished there
+    /// Where the runs go (default `target/docs-runs/<hash of the code>`, the same for
+    /// commits that change only Markdown and figures). Runs that finished there
     /// are reused and an interrupted one continues from its checkpoint, so running the
     /// command again after Ctrl-C goes on where it stopped.
     #[arg(long)]
@@ -42,7 +43,7 @@ pub fn run(args: Args) -> Result<bool> {
     let work = args
         .work
         .clone()
-        .unwrap_or_else(|| root.join("target/docs-runs").join(commit.label()));
+        .unwrap_or_else(|| root.join("target/docs-runs").join(commit.code_label(&root)));
     if args.list {
         for spec in &runs {
             println!("{}", command_line(spec, &data_dir, &work).join(" "));
@@ -54,8 +55,8 @@ pub fn run(args: Args) -> Result<bool> {
     }
     if commit.dirty {
         eprintln!(
-            "warning: the working tree has uncommitted changes outside docs/; the figures \
-             will be recorded as from {}",
+            "warning: the working tree has uncommitted code changes; the figures will be \
+             recorded as from {}",
             commit.label()
         );
     }

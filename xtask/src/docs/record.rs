@@ -12,8 +12,8 @@ use std::process::Command;
 const JSON: &str = "docs/figures.json";
 const MARKDOWN: &str = "docs/figures.md";
 
-/// The commit the figures are drawn from; `dirty` when source files (anything outside the
-/// `docs/` folders, which this command itself writes) differ from it.
+/// The commit the figures are drawn from; `dirty` when code (anything but Markdown files
+/// and the `docs/` folders, which this command itself writes) differs from it.
 pub struct Commit {
     pub hash: String,
     pub dirty: bool,
@@ -21,28 +21,24 @@ pub struct Commit {
 
 impl Commit {
     pub fn of(root: &Path) -> Commit {
-        let git = |args: &[&str]| {
-            Command::new("git")
-                .args(args)
-                .current_dir(root)
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        };
-        let hash = git(&["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into());
-        let changes = git(&[
-            "status",
-            "--porcelain",
-            "--untracked-files=no",
-            "--",
-            ".",
-            ":(exclude)docs",
-            ":(exclude)crates/*/docs",
-        ]);
+        let hash = git(root, &["rev-parse", "--short=12", "HEAD"], None)
+            .unwrap_or_else(|| "unknown".into());
+        let changes = git(
+            root,
+            &[
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":(exclude)*.md",
+            ],
+            None,
+        )
+        .map(|c| c.lines().filter(|l| !l.contains("docs/")).count());
         Commit {
             hash,
-            dirty: changes.is_none_or(|c| !c.is_empty()),
+            dirty: changes.is_none_or(|n| n > 0),
         }
     }
 
@@ -54,6 +50,47 @@ impl Commit {
             self.hash.clone()
         }
     }
+
+    /// A name for the code the runs ran: the hash of HEAD's file list without the
+    /// Markdown files and `docs/` folders, so that a commit which only changes READMEs or
+    /// figures reuses the runs already made (`-dirty` with uncommitted code changes).
+    pub fn code_label(&self, root: &Path) -> String {
+        let listing = git(root, &["ls-tree", "-r", "HEAD"], None).unwrap_or_default();
+        let code: String = listing
+            .lines()
+            .filter(|l| !l.ends_with(".md") && !l.contains("docs/"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let hash = git(root, &["hash-object", "--stdin"], Some(&code))
+            .map(|h| h.chars().take(12).collect())
+            .unwrap_or_else(|| self.hash.clone());
+        if self.dirty {
+            format!("{hash}-dirty")
+        } else {
+            hash
+        }
+    }
+}
+
+/// Runs git in `root` (with `stdin` fed in); its trimmed output, or None if it failed.
+fn git(root: &Path, args: &[&str], stdin: Option<&str>) -> Option<String> {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut input = child.stdin.take()?;
+    input.write_all(stdin.unwrap_or("").as_bytes()).ok()?;
+    drop(input);
+    let output = child.wait_with_output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
 /// One figure's record.
