@@ -51,14 +51,22 @@ impl Commit {
         }
     }
 
-    /// A name for the code the runs ran: the hash of HEAD's file list without the
-    /// Markdown files and `docs/` folders, so that a commit which only changes READMEs or
-    /// figures reuses the runs already made (`-dirty` with uncommitted code changes).
+    /// A name for the code the runs ran: the hash of HEAD's files that go into `ngvm`
+    /// (`crates/`, `src/`, `Cargo.*`) without Markdown and `docs/`, so that a commit which
+    /// changes only READMEs, figures, tests elsewhere or xtask reuses the runs already made
+    /// (`-dirty` with uncommitted code changes).
     pub fn code_label(&self, root: &Path) -> String {
         let listing = git(root, &["ls-tree", "-r", "HEAD"], None).unwrap_or_default();
         let code: String = listing
             .lines()
-            .filter(|l| !l.ends_with(".md") && !l.contains("docs/"))
+            .filter(|l| {
+                let path = l.split('\t').nth(1).unwrap_or_default();
+                ["crates/", "src/", "Cargo."]
+                    .iter()
+                    .any(|p| path.starts_with(p))
+                    && !path.ends_with(".md")
+                    && !path.contains("docs/")
+            })
             .map(|l| format!("{l}\n"))
             .collect();
         let hash = git(root, &["hash-object", "--stdin"], Some(&code))
