@@ -12,8 +12,8 @@ use std::process::Command;
 const JSON: &str = "docs/figures.json";
 const MARKDOWN: &str = "docs/figures.md";
 
-/// The commit the figures are drawn from; `dirty` when code (anything but Markdown files
-/// and the `docs/` folders, which this command itself writes) differs from it.
+/// The commit the figures are drawn from; `dirty` when what `ngvm` is built from differs
+/// from it (READMEs and the `docs/` folders, which this command writes, do not count).
 pub struct Commit {
     pub hash: String,
     pub dirty: bool,
@@ -25,17 +25,14 @@ impl Commit {
             .unwrap_or_else(|| "unknown".into());
         let changes = git(
             root,
-            &[
-                "status",
-                "--porcelain",
-                "--untracked-files=no",
-                "--",
-                ".",
-                ":(exclude)*.md",
-            ],
+            &["status", "--porcelain", "--untracked-files=no"],
             None,
         )
-        .map(|c| c.lines().filter(|l| !l.contains("docs/")).count());
+        .map(|c| {
+            c.lines()
+                .filter(|l| goes_into_ngvm(l.get(3..).unwrap_or(l)))
+                .count()
+        });
         Commit {
             hash,
             dirty: changes.is_none_or(|n| n > 0),
@@ -78,6 +75,15 @@ impl Commit {
             hash
         }
     }
+}
+
+/// Whether a file of the repository is part of what `ngvm` is built from.
+fn goes_into_ngvm(path: &str) -> bool {
+    ["crates/", "src/", "Cargo."]
+        .iter()
+        .any(|p| path.starts_with(p))
+        && !path.ends_with(".md")
+        && !path.contains("docs/")
 }
 
 /// Runs git in `root` (with `stdin` fed in); its trimmed output, or None if it failed.
