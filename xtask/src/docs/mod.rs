@@ -23,7 +23,9 @@ pub struct Args {
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Where the runs go (default `target/docs-runs/<hash of the code>`, the same for
-    /// commits that change only Markdown and figures). Runs that finished there
+    /// commits that change only Markdown and figures). The folder keeps the `ngvm` it ran
+    /// and its commit (`build.json`): naming an existing one continues its runs with that
+    /// binary, and the figures are recorded as from its commit, whatever the code is now. Runs that finished there
     /// are reused and an interrupted one continues from its checkpoint, so running the
     /// command again after Ctrl-C goes on where it stopped.
     #[arg(long)]
@@ -53,14 +55,7 @@ pub fn run(args: Args) -> Result<bool> {
         }
         return Ok(true);
     }
-    if commit.dirty {
-        eprintln!(
-            "warning: the working tree has uncommitted code changes; the figures will be \
-             recorded as from {}",
-            commit.label()
-        );
-    }
-    let binary = crate::course_binary::build(None)?;
+    let (binary, commit) = work_build(&work, commit)?;
     let mut book = record::Book::load(&root)?;
     for spec in &runs {
         let run_dir = run_once(&binary, spec, &data_dir, &work)?;
@@ -97,6 +92,49 @@ pub fn run(args: Args) -> Result<bool> {
         }
     }
     Ok(true)
+}
+
+/// The binary the runs in `work` use and the commit it was built from: the folder's own
+/// (`<work>/ngvm`, `<work>/build.json`) when it has them, else `ngvm` built now from the
+/// working tree and copied there.
+fn work_build(work: &Path, now: record::Commit) -> Result<(PathBuf, record::Commit)> {
+    let kept = work.join("ngvm");
+    let build_file = work.join("build.json");
+    if build_file.is_file() {
+        let text = std::fs::read_to_string(&build_file).map_err(|e| Error::io(&build_file, e))?;
+        let commit: record::Commit = serde_json::from_str(&text)
+            .map_err(|e| Error::Other(format!("{}: {e}", build_file.display())))?;
+        if !kept.is_file() {
+            return Err(Error::Other(format!(
+                "{} names commit {} but its binary {} is missing: delete the folder to start \
+                 afresh",
+                build_file.display(),
+                commit.label(),
+                kept.display()
+            )));
+        }
+        if commit.label() != now.label() {
+            eprintln!(
+                "docs: continuing the runs of {} with its own binary (the code now is {})",
+                commit.label(),
+                now.label()
+            );
+        }
+        return Ok((kept, commit));
+    }
+    if now.dirty {
+        eprintln!(
+            "warning: the working tree has uncommitted code changes; the figures will be \
+             recorded as from {}",
+            now.label()
+        );
+    }
+    let built = crate::course_binary::build(None)?;
+    std::fs::create_dir_all(work).map_err(|e| Error::io(work, e))?;
+    std::fs::copy(&built, &kept).map_err(|e| Error::io(&kept, e))?;
+    let json = serde_json::to_string_pretty(&now).map_err(|e| Error::Other(e.to_string()))?;
+    std::fs::write(&build_file, json).map_err(|e| Error::io(&build_file, e))?;
+    Ok((kept, now))
 }
 
 /// The experiment's command line (what `--list` prints and the record keeps).

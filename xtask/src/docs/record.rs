@@ -14,6 +14,7 @@ const MARKDOWN: &str = "docs/figures.md";
 
 /// The commit the figures are drawn from; `dirty` when what `ngvm` is built from differs
 /// from it (READMEs and the `docs/` folders, which this command writes, do not count).
+#[derive(Serialize, Deserialize)]
 pub struct Commit {
     pub hash: String,
     pub dirty: bool,
