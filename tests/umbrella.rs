@@ -58,3 +58,27 @@ fn every_experiment_has_a_guide_in_the_report() {
         assert!(guide.len() > 60, "{name}: a guide says more than a phrase");
     }
 }
+
+#[test]
+fn help_gives_each_experiment_its_own_description() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ngvm"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{help}");
+    for experiment in ngvm::registry().iter() {
+        let line = help
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(experiment.name()))
+            .unwrap_or_else(|| panic!("{} is not in --help:\n{help}", experiment.name()));
+        let first_words: String = experiment.about().chars().take(30).collect();
+        assert!(
+            line.contains(&first_words),
+            "{}: `{line}` does not start its description `{}`",
+            experiment.name(),
+            experiment.about()
+        );
+    }
+    assert!(!help.contains("The flags every experiment takes"), "{help}");
+}

@@ -90,3 +90,48 @@ fn missing_cifar100_says_how_to_get_it() {
         "{stderr}"
     );
 }
+
+/// A PneumoniaMNIST file without its `val` arrays: the run must fail naming the split, not
+/// choose its threshold on the test split (it once did with `--synthetic`).
+#[test]
+fn pneumonia_without_a_validation_split_is_refused_not_thresholded_on_test() {
+    use nn_core::data::ImageDataset;
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let images = |n: usize| ImageDataset {
+        pixels: (0..n * 28 * 28).map(|i| (i * 7 % 251) as u8).collect(),
+        labels: Some((0..n).map(|i| (i % 2) as u16).collect()),
+        shape: nn_core::data::ImageShape::new(1, 28, 28),
+        class_names: vec!["normal".into(), "pneumonia".into()],
+        source: "fixture".into(),
+    };
+    let (train, test) = (images(40), images(20));
+    std::fs::create_dir_all(data.path().join("pneumoniamnist")).unwrap();
+    nn_core::data::formats::npz::write_npz(
+        &data.path().join("pneumoniamnist/pneumoniamnist.npz"),
+        &[("train", &train), ("test", &test)],
+    )
+    .unwrap();
+    let result = cnn()
+        .args([
+            "pneumonia",
+            "--synthetic",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "8",
+        ])
+        .args(["--data-dir", data.path().to_str().unwrap()])
+        .args(["--out", out.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(
+        !result.status.success(),
+        "ran without a validation split:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("pneumoniamnist.npz") && stderr.contains("val_images"),
+        "the error does not name the split:\n{stderr}"
+    );
+}

@@ -279,15 +279,23 @@ pub fn cli_main(bin: &'static str, about: &'static str, registry: &Registry) -> 
                 .next()
                 .unwrap_or(experiment.name())
         };
-        command = command.subcommand(CommonArgs::augment_args(
-            clap::Command::new(name.to_string()).about(experiment.about().to_string()),
-        ));
+        // `about` after the flags: `augment_args` sets the command's about to
+        // `CommonArgs`' doc comment, which would name every experiment alike.
+        command = command.subcommand(
+            CommonArgs::augment_args(clap::Command::new(name.to_string()))
+                .about(experiment.about().to_string()),
+        );
     }
     let matches = command.get_matches();
     let (name, sub) = matches.subcommand().expect("subcommand_required");
     if name == "list" {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
         for experiment in registry.iter() {
-            println!("{:<28} {}", experiment.name(), experiment.about());
+            // A closed pipe (`ngvm list | head`) ends the list instead of panicking.
+            if writeln!(out, "{:<28} {}", experiment.name(), experiment.about()).is_err() {
+                break;
+            }
         }
         return ExitCode::SUCCESS;
     }
