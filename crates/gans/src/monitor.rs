@@ -63,6 +63,19 @@ pub fn frechet_of<G: Generator>(
     device: &Device,
     seed: u64,
 ) -> f64 {
+    let generated = samples_of(g, count, latent, device, seed);
+    space.distance(real, &generated, device)
+}
+
+/// `count` samples of `g` (in inference mode) as images, from noise seeded by `seed` with
+/// purpose "frechet samples": the same images whichever distance measures them.
+pub fn samples_of<G: Generator>(
+    g: &G,
+    count: usize,
+    latent: usize,
+    device: &Device,
+    seed: u64,
+) -> ImageDataset {
     nn_core::backend::seed_device(device, seed, "frechet samples");
     let g = g.valid();
     let mut parts = Vec::new();
@@ -73,8 +86,7 @@ pub fn frechet_of<G: Generator>(
         parts.push(g.generate(z));
         left -= n;
     }
-    let generated = dataset_from_symmetric(Tensor::cat(parts, 0));
-    space.distance(real, &generated, device)
+    dataset_from_symmetric(Tensor::cat(parts, 0))
 }
 
 /// What a GAN's training is watched with, and what the watching found so far.

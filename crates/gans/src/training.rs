@@ -9,7 +9,7 @@ use crate::features::FeatureSpace;
 use crate::figures::{draw_interpolation, draw_progression, draw_step_curves};
 use crate::frechet::Gaussian;
 use crate::models::{Discriminator, Generator};
-use crate::monitor::{Monitor, StepFigures};
+use crate::monitor::{Monitor, StepFigures, samples_of};
 use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -167,7 +167,7 @@ pub fn train_gan<G: Generator, D: Discriminator>(
     settings: &GanSettings,
     space: &FeatureSpace,
     real_gaussian: &Gaussian,
-) -> Result<BTreeMap<String, f64>> {
+) -> Result<TrainedGan> {
     let device = run.train_device();
     let norm = Normalization::symmetric(real.shape.channels);
     let batch = settings.batch_size.max(1);
@@ -206,5 +206,19 @@ pub fn train_gan<G: Generator, D: Discriminator>(
     draw_progression(run, real, &monitor.snapshots)?;
     // A straight line in noise space between two fixed noise vectors.
     draw_interpolation(run, &generator, monitor.fixed, &norm)?;
-    Ok(figures)
+    let samples = samples_of(
+        &generator,
+        settings.frechet_samples,
+        settings.latent,
+        &run.device,
+        run.seed,
+    );
+    Ok(TrainedGan { figures, samples })
+}
+
+/// What [`train_gan`] leaves: the summary's figures and `frechet_samples` images of the
+/// trained generator, for measures taken after training (the FID).
+pub struct TrainedGan {
+    pub figures: BTreeMap<String, f64>,
+    pub samples: ImageDataset,
 }

@@ -4,7 +4,7 @@
 //! see [`nn_core::data::pretext`]), or on a labelled set such as Fashion-MNIST.
 
 use crate::models::vgg::{Vgg, VggConfig};
-use crate::weights::{load_torchvision, vgg_key_rules};
+use crate::weights::{load_pytorch, vgg_key_rules};
 use nn_core::data::load_auxiliary;
 use nn_core::data::pretext::rotation_pretext;
 use nn_core::data::weights::find_weights;
@@ -100,7 +100,7 @@ pub fn pretrained(source: Source, own: &OwnPretraining, run: &mut Run) -> Result
         Source::File { path, batch_norm } => {
             let network = VggConfig::new(19).with_batch_norm(batch_norm);
             let mut model = network.init(&device).expect("depth 19 is known");
-            let loaded = load_torchvision(&mut model, &path, &vgg_key_rules(&network))?;
+            let loaded = load_pytorch(&mut model, &path, &vgg_key_rules(&network))?;
             Ok(Pretrained {
                 model,
                 network,

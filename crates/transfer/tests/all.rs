@@ -3,5 +3,4 @@
 mod cli;
 mod freezing;
 mod models;
-mod support;
 mod weights;

@@ -3,18 +3,18 @@
 //! forward pass computed independently (the cnn crate's hand-written convolution and
 //! pooling, dense layers as loops); every ResNet-18 tensor arrives where torchvision has it.
 
-use crate::support::torch_files::{Entry, Values, write_pth, write_safetensors};
 use burn::module::Module;
 use burn::prelude::*;
 use burn::store::ModuleSnapshot;
 use cnn::ops::{Maps, conv2d, max_pool2d};
+use nn_core::data::formats::torch_files::{Entry, Values, write_pth, write_safetensors};
 use nn_core::train::ImageClassifier;
 use rand::RngExt;
 use std::collections::HashMap;
 use std::path::Path;
 use transfer::models::resnet::ResNetConfig;
 use transfer::models::vgg::{VggConfig, VggItem, vgg_layers};
-use transfer::weights::{load_torchvision, resnet_key_rules, vgg_key_rules};
+use transfer::weights::{load_pytorch, resnet_key_rules, vgg_key_rules};
 
 const DIVISOR: usize = 16;
 const HIDDEN: usize = 16;
@@ -232,16 +232,20 @@ fn max_relative_error(actual: &[f32], expected: &[f32]) -> f32 {
         / scale
 }
 
-fn check_vgg_import(batch_norm: bool, write: fn(&Path, &[Entry]), file: &str) {
+fn check_vgg_import(
+    batch_norm: bool,
+    write: fn(&Path, &[Entry]) -> std::io::Result<()>,
+    file: &str,
+) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(file);
     let entries = vgg_state_dict(batch_norm);
-    write(&path, &entries);
+    write(&path, &entries).unwrap();
 
     let device = device();
     let config = vgg_config(batch_norm);
     let mut model = config.init(&device).unwrap();
-    let loaded = load_torchvision(&mut model, &path, &vgg_key_rules(&config)).unwrap();
+    let loaded = load_pytorch(&mut model, &path, &vgg_key_rules(&config)).unwrap();
     let bn_entries = if batch_norm { 16 * 5 } else { 0 };
     assert_eq!(
         loaded.applied + loaded.unused.len(),
@@ -395,13 +399,13 @@ fn every_resnet18_tensor_lands_in_its_layer() {
             },
         })
         .collect();
-    write_pth(&path, &entries);
+    write_pth(&path, &entries).unwrap();
 
     let config = ResNetConfig::new(18)
         .with_width_divisor(DIVISOR)
         .with_classes(CLASSES);
     let mut model = config.init(&device()).unwrap();
-    let loaded = load_torchvision(&mut model, &path, &resnet_key_rules(&config)).unwrap();
+    let loaded = load_pytorch(&mut model, &path, &resnet_key_rules(&config)).unwrap();
     let ours: HashMap<String, Vec<f32>> = model
         .collect(None, None, false)
         .into_iter()
@@ -442,13 +446,13 @@ fn every_resnet18_tensor_lands_in_its_layer() {
 fn mismatched_checkpoints_are_refused_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
     let plain = dir.path().join("vgg19.pth");
-    write_pth(&plain, &vgg_state_dict(false));
+    write_pth(&plain, &vgg_state_dict(false)).unwrap();
     let device = device();
 
     // A batch-norm VGG cannot come from a plain one (the layer indices differ): refused.
     let config = vgg_config(true);
     let mut model = config.init(&device).unwrap();
-    let error = load_torchvision(&mut model, &plain, &vgg_key_rules(&config))
+    let error = load_pytorch(&mut model, &plain, &vgg_key_rules(&config))
         .unwrap_err()
         .to_string();
     assert!(
@@ -459,13 +463,13 @@ fn mismatched_checkpoints_are_refused_with_the_reason() {
     // Another width: the shapes do not fit.
     let config = vgg_config(false).with_width_divisor(8);
     let mut model = config.init(&device).unwrap();
-    let error = load_torchvision(&mut model, &plain, &vgg_key_rules(&config))
+    let error = load_pytorch(&mut model, &plain, &vgg_key_rules(&config))
         .unwrap_err()
         .to_string();
     assert!(error.contains("do not fit"), "{error}");
 
     // No file: say how to get it.
-    let error = load_torchvision(
+    let error = load_pytorch(
         &mut model,
         &dir.path().join("absent.pth"),
         &vgg_key_rules(&config),
@@ -473,14 +477,16 @@ fn mismatched_checkpoints_are_refused_with_the_reason() {
     .unwrap_err()
     .to_string();
     assert!(
-        error.contains("absent.pth") && error.contains("cargo xtask download vgg19"),
+        error.contains("absent.pth")
+            && error.contains("cargo xtask download NAME")
+            && error.contains("vgg19"),
         "{error}"
     );
 
     // Not a checkpoint at all.
     let junk = dir.path().join("junk.pth");
     std::fs::write(&junk, b"not a zip").unwrap();
-    let error = load_torchvision(&mut model, &junk, &vgg_key_rules(&config))
+    let error = load_pytorch(&mut model, &junk, &vgg_key_rules(&config))
         .unwrap_err()
         .to_string();
     assert!(error.contains("junk.pth"), "{error}");

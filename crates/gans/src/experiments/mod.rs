@@ -7,6 +7,7 @@ pub mod mlp_gan;
 
 use crate::features::FeatureSpace;
 use crate::frechet::Gaussian;
+use crate::inception::InceptionReference;
 use crate::models::{Discriminator, Generator};
 use crate::training::{GanSettings, train_gan};
 use burn::prelude::*;
@@ -267,13 +268,15 @@ fn run_gan<G: Generator, D: Discriminator>(
         config.feature_epochs,
     )?;
 
+    let inception = InceptionReference::measure(run, (&real, &held_out), config.frechet_samples)?;
+
     let device = run.train_device();
     nn_core::backend::seed_device(&device, run.seed, "init");
     let shape = [real.shape.channels, real.shape.height, real.shape.width];
     let (g, d) = build(config, shape, &device);
     let (g_params, d_params) = (learnable_parameter_count(&g), learnable_parameter_count(&d));
     let settings = config.settings();
-    let mut figures = train_gan(
+    let trained = train_gan(
         run,
         g,
         d,
@@ -282,7 +285,16 @@ fn run_gan<G: Generator, D: Discriminator>(
         &reference.space,
         &reference.real,
     )?;
+    let mut figures = trained.figures;
     reference.add_to(&mut figures);
+    if let Some(inception) = &inception {
+        inception.add_to(&trained.samples, &mut figures);
+        run.note(format!(
+            "fid_inception: the FID in pytorch-fid's InceptionV3 features, {} samples against the same {} held-out images (floor: fid_inception_real_vs_real); papers compare 50,000 samples with a whole data set's statistics, and the FID falls as samples grow",
+            trained.samples.len(),
+            held_out.len()
+        ));
+    }
     figures.insert("generator_params".into(), g_params as f64);
     figures.insert("discriminator_params".into(), d_params as f64);
     run.note(format!(

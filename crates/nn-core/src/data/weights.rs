@@ -1,5 +1,5 @@
-//! Pre-trained weights the course can fetch: torchvision's ImageNet checkpoints, checked by
-//! the sha256 prefix torchvision puts in each file name. They live in
+//! Pre-trained weights the course can fetch: torchvision's ImageNet checkpoints and
+//! pytorch-fid's InceptionV3, checked by the sha256 prefix each file name carries. They live in
 //! `<data dir>/weights/` and are fetched only when named (`cargo xtask download vgg19`):
 //! half a gigabyte is not part of `--all`.
 
@@ -65,6 +65,22 @@ const WEIGHTS: &[WeightsSpec] = &[
             &["https://download.pytorch.org/models/resnet18-f37072fd.pth"],
             "f37072fd",
         ),
+    },
+    WeightsSpec {
+        name: "fid-inception",
+        title: "InceptionV3 as pytorch-fid uses it for the FID (TensorFlow's 2015-12-05 weights, ported)",
+        licence: "pytorch-fid, Apache-2.0; the weights are TensorFlow's inception-2015-12-05 model (Apache-2.0), trained on ImageNet",
+        file: RemoteFile {
+            name: "pt_inception-2015-12-05-6726825d.pth",
+            urls: &[
+                "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth",
+            ],
+            bytes: None,
+            // The file name carries the first 8 hex digits of its sha256 (torch.hub's rule).
+            checksum: Checksum::Sha256Prefix("6726825d"),
+            content_sha256: None,
+            unpack: Unpack::Keep,
+        },
     },
 ];
 

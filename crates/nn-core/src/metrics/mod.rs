@@ -6,6 +6,8 @@
 //! hand-computed cases and published reference values.
 
 mod classification;
+pub mod fid;
+pub mod frechet;
 mod image_quality;
 
 pub use classification::{

@@ -3,8 +3,10 @@
 
 mod activation;
 pub mod conv;
+pub mod inception_fid;
 mod mlp;
 pub mod small_cnn;
+pub mod torch_import;
 
 pub use activation::leaky_relu;
 pub use conv::{conv_forward, conv_transpose_forward};

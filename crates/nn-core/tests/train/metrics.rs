@@ -96,3 +96,58 @@ fn ssim_by_hand() {
     let inverted: Vec<f32> = noise.iter().map(|v| 1.0 - v).collect();
     assert!(ssim(&noise, &inverted, h, w, 1.0) < 0.0);
 }
+
+/// Our ROC-AUC against burn-train's `AurocMetric` on the same scores: random, with ties
+/// (scores rounded to two decimals), over several class balances. (burn's PSNR and SSIM
+/// are behind its `vision` feature, which compiles an HTTP client and a C cryptography
+/// library into the build; ours are checked by hand above instead.)
+#[test]
+fn roc_auc_equals_burns_auroc_metric() {
+    use burn::data::dataloader::Progress;
+    use burn::prelude::*;
+    use burn::tensor::Bool;
+    use burn::train::metric::{AurocMetric, ConfusionStatsInput, Metric, MetricMetadata};
+    use rand::{RngExt, SeedableRng};
+
+    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+    for (n, share) in [(500, 0.5), (300, 0.1), (64, 0.9)] {
+        let positives: Vec<bool> = (0..n).map(|_| rng.random_bool(share)).collect();
+        let scores: Vec<f32> = positives
+            .iter()
+            .map(|&p| {
+                let s: f32 = rng.random_range(0.0..1.0) + if p { 0.3 } else { 0.0 };
+                (s / 1.3 * 100.0).round() / 100.0
+            })
+            .collect();
+        let ours = roc_auc(&scores, &positives).unwrap();
+
+        let predictions = Tensor::<2>::from_data(TensorData::new(scores.clone(), [n, 1]), &device);
+        let targets =
+            Tensor::<2, Bool>::from_data(TensorData::new(positives.clone(), [n, 1]), &device);
+        let mut metric = AurocMetric::binary();
+        let metadata = MetricMetadata {
+            progress: Progress {
+                items_processed: n,
+                items_total: n,
+                unit: None,
+            },
+            iteration: Some(0),
+            lr: None,
+        };
+        metric
+            .update(
+                &ConfusionStatsInput {
+                    predictions,
+                    targets,
+                },
+                &metadata,
+            )
+            .unwrap();
+        let burns: f64 = metric.compute().unwrap().serialized.parse::<f64>().unwrap() / 100.0;
+        assert!(
+            (ours - burns).abs() < 1e-9,
+            "n {n}, share {share}: ours {ours}, burn's {burns}"
+        );
+    }
+}

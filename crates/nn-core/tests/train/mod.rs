@@ -3,6 +3,7 @@ mod config;
 mod conv_path;
 mod data_parallel;
 mod demo;
+mod fid;
 mod kernels;
 mod metrics;
 mod resource_errors;

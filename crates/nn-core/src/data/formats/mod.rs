@@ -6,6 +6,7 @@ pub mod cifar;
 pub mod idx;
 pub mod image_folder;
 pub mod npz;
+pub mod torch_files;
 
 use crate::error::FormatError;
 use std::io::Read;

@@ -1,7 +1,7 @@
-//! Writes torchvision-layout checkpoints for the weight-import tests: a PyTorch `.pth` (a
-//! zip holding a protocol-2 pickle of an `OrderedDict` of `_rebuild_tensor_v2` calls and
-//! one little-endian storage per tensor, as `torch.save` lays it out) and a SafeTensors
-//! file. burn reads both but has no writer for arbitrary key names, hence these.
+//! Fixture writers for the weight-import tests: a PyTorch `.pth` (a zip holding a
+//! protocol-2 pickle of an `OrderedDict` of `_rebuild_tensor_v2` calls and one
+//! little-endian storage per tensor, as `torch.save` lays it out) and a SafeTensors file.
+//! burn reads both but has no writer for arbitrary key names, hence these.
 
 use std::io::Write;
 use std::path::Path;
@@ -67,7 +67,7 @@ fn tuple(out: &mut Vec<u8>, items: &[usize]) {
 }
 
 /// Writes `entries` as `torch.save(state_dict)` would.
-pub fn write_pth(path: &Path, entries: &[Entry]) {
+pub fn write_pth(path: &Path, entries: &[Entry]) -> std::io::Result<()> {
     let mut pkl = vec![0x80, 2];
     global(&mut pkl, "collections", "OrderedDict");
     pkl.extend(b")R(");
@@ -98,24 +98,26 @@ pub fn write_pth(path: &Path, entries: &[Entry]) {
     }
     pkl.extend(b"u.");
 
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path)?);
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let mut put = |name: &str, bytes: &[u8]| {
-        zip.start_file(format!("archive/{name}"), stored).unwrap();
-        zip.write_all(bytes).unwrap();
+    let mut put = |name: &str, bytes: &[u8]| -> std::io::Result<()> {
+        zip.start_file(format!("archive/{name}"), stored)
+            .map_err(std::io::Error::other)?;
+        zip.write_all(bytes)
     };
-    put("data.pkl", &pkl);
-    put("byteorder", b"little");
+    put("data.pkl", &pkl)?;
+    put("byteorder", b"little")?;
     for (i, entry) in entries.iter().enumerate() {
-        put(&format!("data/{i}"), &entry.bytes());
+        put(&format!("data/{i}"), &entry.bytes())?;
     }
-    put("version", b"3\n");
-    zip.finish().unwrap();
+    put("version", b"3\n")?;
+    zip.finish().map_err(std::io::Error::other)?;
+    Ok(())
 }
 
 /// Writes `entries` as a SafeTensors file (`F32` and `I64`).
-pub fn write_safetensors(path: &Path, entries: &[Entry]) {
+pub fn write_safetensors(path: &Path, entries: &[Entry]) -> std::io::Result<()> {
     let mut header = serde_json::Map::new();
     let mut data = Vec::new();
     for entry in entries {
@@ -134,12 +136,12 @@ pub fn write_safetensors(path: &Path, entries: &[Entry]) {
         );
         data.extend(bytes);
     }
-    let mut json = serde_json::to_vec(&header).unwrap();
+    let mut json = serde_json::to_vec(&header).map_err(std::io::Error::other)?;
     while !json.len().is_multiple_of(8) {
         json.push(b' ');
     }
-    let mut file = std::fs::File::create(path).unwrap();
-    file.write_all(&(json.len() as u64).to_le_bytes()).unwrap();
-    file.write_all(&json).unwrap();
-    file.write_all(&data).unwrap();
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(&(json.len() as u64).to_le_bytes())?;
+    file.write_all(&json)?;
+    file.write_all(&data)
 }

@@ -1,3 +1,0 @@
-//! Helpers shared by the transfer tests.
-
-pub mod torch_files;
