@@ -1,6 +1,7 @@
 //! Weeks 1-2 of the course: convolution from first principles (padding, stride, pooling),
 //! and convolutional classifiers on Fashion-MNIST, CIFAR and chest X-rays.
 
+pub mod arithmetic;
 pub mod experiments;
 pub mod figures;
 pub mod ops;

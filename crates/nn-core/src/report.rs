@@ -79,7 +79,7 @@ const GUIDES: &[(&str, &str)] = &[
     ),
     (
         "cnn/conv-ops",
-        "Convolution and pooling written by hand against burn's (the error should be at float rounding, about 1e-6), and classic kernels at work on a real image: edges, blur, sharpening.",
+        "Convolution and pooling written by hand against burn's (the error should be at float rounding, about 1e-6), classic kernels at work on a real image (edges, blur, sharpening), and how padding and stride set the output size: floor((n + 2p - k) / s) + 1, drawn for a 3x3 kernel on a 5x5 input.",
     ),
     (
         "cnn/fashion-mnist",

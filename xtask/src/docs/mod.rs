@@ -57,11 +57,26 @@ pub fn run(args: Args) -> Result<bool> {
     }
     let (binary, commit) = work_build(&work, commit)?;
     let mut book = record::Book::load(&root)?;
+    let mut not_drawn = Vec::new();
     for spec in &runs {
         let run_dir = run_once(&binary, spec, &data_dir, &work)?;
         let summary = read_summary(&run_dir)?;
         for figure in &spec.figures {
-            copy_atomically(&run_dir.join(&figure.from), &root.join(&figure.to))?;
+            let from = run_dir.join(&figure.from);
+            // A run made before the manifest listed this figure (or by code that does not
+            // draw it, or a `from` that is misspelt) leaves it out: the other figures are
+            // still copied, and the command ends with a failure naming it.
+            if !from.is_file() {
+                eprintln!(
+                    "docs: {} is not in {}: {} keeps its old picture",
+                    figure.from,
+                    run_dir.display(),
+                    figure.to
+                );
+                not_drawn.push(figure.to.clone());
+                continue;
+            }
+            copy_atomically(&from, &root.join(&figure.to))?;
             book.set(
                 &figure.to,
                 record::Entry::new(spec, &figure.from, &run_dir, &summary, &commit),
@@ -72,6 +87,14 @@ pub fn run(args: Args) -> Result<bool> {
             "docs: {} done ({} figures)",
             spec.experiment,
             spec.figures.len()
+        );
+    }
+    if !not_drawn.is_empty() {
+        eprintln!(
+            "docs: not redrawn (their runs in {} do not draw them; run again from a fresh work \
+             folder, e.g. after a commit): {}",
+            work.display(),
+            not_drawn.join(", ")
         );
     }
     if let Some(report) = &manifest.report {
@@ -91,7 +114,7 @@ pub fn run(args: Args) -> Result<bool> {
             );
         }
     }
-    Ok(true)
+    Ok(not_drawn.is_empty())
 }
 
 /// The binary the runs in `work` use and the commit it was built from: the folder's own
@@ -217,13 +240,6 @@ fn read_summary(run_dir: &Path) -> Result<nn_core::Summary> {
 
 /// Copies through a temporary file and a rename, so a figure is never half written.
 fn copy_atomically(from: &Path, to: &Path) -> Result<()> {
-    if !from.is_file() {
-        return Err(Error::Other(format!(
-            "{} is missing: the run did not draw it (is `from` in {} right?)",
-            from.display(),
-            manifest::MANIFEST
-        )));
-    }
     if let Some(parent) = to.parent() {
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
     }

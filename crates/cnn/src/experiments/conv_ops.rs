@@ -171,7 +171,7 @@ pub fn compare_with_burn(
 }
 
 /// Checks the hand-written ops against burn, then draws classic kernels and pooling at
-/// work on one real image.
+/// work on one real image, and how padding and stride set the output size.
 pub fn run(config: &ConvOpsConfig, run: &mut Run) -> Result<Summary> {
     let (conv_err, max_err, avg_err, checked) =
         compare_with_burn(config, run.seed, &run.device).map_err(nn_core::Error::Other)?;
@@ -182,6 +182,8 @@ pub fn run(config: &ConvOpsConfig, run: &mut Run) -> Result<Summary> {
     // The picture: one real image, classic kernels, their feature maps, pooled maps.
     let images = nn_core::data::load_split(run, &config.dataset, "test", 0)?;
     figures::kernels_at_work(run, &images)?;
+    // How padding and stride set the output size, each drawn size checked against conv2d.
+    crate::arithmetic::draw_conv_arithmetic(run)?;
 
     let mut metrics = BTreeMap::new();
     metrics.insert("max_abs_error".into(), conv_err.max(max_err).max(avg_err));
