@@ -56,10 +56,41 @@ pub fn run(args: Args) -> Result<bool> {
         return Ok(true);
     }
     let (binary, commit) = work_build(&work, commit)?;
-    let mut book = record::Book::load(&root)?;
+    let (mut book, not_drawn) = redraw(&root, &runs, &data_dir, &work, &binary, &commit)?;
+    if let Some(report) = &manifest.report {
+        let all_done = manifest
+            .run
+            .iter()
+            .all(|r| nn_core::run::newest_summary(&work, &r.experiment).is_some());
+        if all_done {
+            screenshot_report(&work, &root.join(&report.to))?;
+            book.set_report(&report.to, &work, &commit);
+            book.save(&root)?;
+        } else {
+            eprintln!(
+                "docs: {} not redrawn: not every run of the manifest has finished in {}",
+                report.to,
+                work.display()
+            );
+        }
+    }
+    Ok(not_drawn.is_empty())
+}
+
+/// Runs (or reuses) each of `runs` in `work` with `binary`, copies its figures under `root`
+/// and records them; returns the records and the figures that no run drew.
+fn redraw(
+    root: &Path,
+    runs: &[&RunSpec],
+    data_dir: &Path,
+    work: &Path,
+    binary: &Path,
+    commit: &record::Commit,
+) -> Result<(record::Book, Vec<String>)> {
+    let mut book = record::Book::load(root)?;
     let mut not_drawn = Vec::new();
-    for spec in &runs {
-        let run_dir = run_once(&binary, spec, &data_dir, &work)?;
+    for spec in runs {
+        let run_dir = run_once(binary, spec, data_dir, work)?;
         let summary = read_summary(&run_dir)?;
         for figure in &spec.figures {
             let from = run_dir.join(&figure.from);
@@ -79,10 +110,10 @@ pub fn run(args: Args) -> Result<bool> {
             copy_atomically(&from, &root.join(&figure.to))?;
             book.set(
                 &figure.to,
-                record::Entry::new(spec, &figure.from, &run_dir, &summary, &commit),
+                record::Entry::new(spec, &figure.from, &run_dir, &summary, commit),
             );
         }
-        book.save(&root)?;
+        book.save(root)?;
         eprintln!(
             "docs: {} done ({} figures)",
             spec.experiment,
@@ -97,24 +128,7 @@ pub fn run(args: Args) -> Result<bool> {
             not_drawn.join(", ")
         );
     }
-    if let Some(report) = &manifest.report {
-        let all_done = manifest
-            .run
-            .iter()
-            .all(|r| nn_core::run::newest_summary(&work, &r.experiment).is_some());
-        if all_done {
-            screenshot_report(&work, &root.join(&report.to))?;
-            book.set_report(&report.to, &work, &commit);
-            book.save(&root)?;
-        } else {
-            eprintln!(
-                "docs: {} not redrawn: not every run of the manifest has finished in {}",
-                report.to,
-                work.display()
-            );
-        }
-    }
-    Ok(not_drawn.is_empty())
+    Ok((book, not_drawn))
 }
 
 /// The binary the runs in `work` use and the commit it was built from: the folder's own
@@ -288,4 +302,118 @@ fn screenshot_report(work: &Path, to: &Path) -> Result<()> {
         )));
     }
     std::fs::rename(&tmp, to).map_err(|e| Error::io(to, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A stand-in for `ngvm`: logs each call, then writes a finished run of the experiment
+    /// (its first argument) under `--out`, with `fig.png` and a summary whose data is a
+    /// synthetic stand-in when the experiment is `t/stand-in`.
+    const FAKE_NGVM: &str = r#"#!/bin/sh
+exp="$1"; out=""
+while [ $# -gt 0 ]; do [ "$1" = "--out" ] && out="$2"; shift; done
+echo "$exp" >> "$out/calls.log"
+dir="$out/$exp/2026-01-01T00-00-00Z"; mkdir -p "$dir"
+printf 'PNG of %s' "$exp" > "$dir/fig.png"
+stand_in=false; [ "$exp" = "t/stand-in" ] && stand_in=true
+cat > "$dir/summary.json" <<JSON
+{"experiment":"$exp","preset":"full","backend":"flex","seed":42,
+ "data":{"name":"fashion-mnist","synthetic":$stand_in,"stand_in":$stand_in,"train":60000,"test":10000},
+ "epochs":1,"wall_seconds":12.5,"epoch_seconds":[12.5],"metrics":{},"files":[],"notes":[]}
+JSON
+"#;
+
+    fn fake_setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        let work = dir.path().join("work");
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::create_dir_all(&work).unwrap();
+        let binary = work.join("ngvm");
+        std::fs::write(&binary, FAKE_NGVM).unwrap();
+        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
+        (dir, root, work)
+    }
+
+    fn manifest(text: &str) -> Manifest {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn redraw_copies_records_reuses_finished_runs_and_names_what_it_could_not_draw() {
+        let (_dir, root, work) = fake_setup();
+        let manifest = manifest(
+            r#"
+            [[run]]
+            experiment = "t/x"
+            preset = "full"
+            args = ["--dataset", "d"]
+            figures = [
+                { from = "fig.png", to = "crates/t/docs/x.png" },
+                { from = "absent.png", to = "crates/t/docs/y.png" },
+            ]
+            "#,
+        );
+        let runs = manifest.select(&[]).unwrap();
+        let commit = record::Commit {
+            hash: "abc".into(),
+            dirty: false,
+        };
+        let binary = work.join("ngvm");
+        let (book, not_drawn) =
+            redraw(&root, &runs, Path::new("/data"), &work, &binary, &commit).unwrap();
+        assert_eq!(not_drawn, ["crates/t/docs/y.png"]);
+        let copied = std::fs::read_to_string(root.join("crates/t/docs/x.png")).unwrap();
+        assert_eq!(copied, "PNG of t/x");
+        let entry = &book.figures["crates/t/docs/x.png"];
+        assert_eq!(entry.commit, "abc");
+        assert_eq!(
+            entry.command,
+            "cargo run --release -p t -- x --preset full --dataset d"
+        );
+        assert_eq!(entry.data, "fashion-mnist 60000 / 10000");
+        let markdown = std::fs::read_to_string(root.join("docs/figures.md")).unwrap();
+        assert!(markdown.contains("`crates/t/docs/x.png`") && markdown.contains("12.5 s"));
+        let json = std::fs::read_to_string(root.join("docs/figures.json")).unwrap();
+        assert!(json.contains("crates/t/docs/x.png"));
+
+        // Again: the finished run is reused (ngvm is not called a second time) and the
+        // records saved before are read back, not lost.
+        redraw(&root, &runs, Path::new("/data"), &work, &binary, &commit).unwrap();
+        let calls = std::fs::read_to_string(work.join("calls.log")).unwrap();
+        assert_eq!(calls.lines().count(), 1, "{calls}");
+        assert!(
+            record::Book::load(&root)
+                .unwrap()
+                .figures
+                .contains_key("crates/t/docs/x.png")
+        );
+    }
+
+    #[test]
+    fn a_run_on_a_synthetic_stand_in_is_refused() {
+        let (_dir, root, work) = fake_setup();
+        let manifest = manifest(
+            r#"
+            [[run]]
+            experiment = "t/stand-in"
+            preset = "full"
+            figures = [{ from = "fig.png", to = "crates/t/docs/s.png" }]
+            "#,
+        );
+        let runs = manifest.select(&[]).unwrap();
+        let commit = record::Commit {
+            hash: "abc".into(),
+            dirty: false,
+        };
+        let binary = work.join("ngvm");
+        let err = redraw(&root, &runs, Path::new("/data"), &work, &binary, &commit)
+            .err()
+            .expect("a stand-in run must be refused");
+        assert!(err.to_string().contains("synthetic stand-in"), "{err}");
+        assert!(!root.join("crates/t/docs/s.png").exists());
+    }
 }
