@@ -151,6 +151,13 @@ impl CurvePlot {
                 }
                 chart
                     .configure_series_labels()
+                    .position(legend_corner(
+                        &all,
+                        (x0, x1),
+                        (y0, y1),
+                        self.log_y,
+                        self.curves.len(),
+                    ))
                     .background_style(WHITE.mix(0.85))
                     .border_style(BLACK)
                     .label_font(("sans-serif", 14))
@@ -159,8 +166,14 @@ impl CurvePlot {
             }};
         }
         if self.log_y {
+            let (low, high) = (y0 * 0.9, y1 * 1.1);
             let chart = builder
-                .build_cartesian_2d(x0..x1, (y0 * 0.9..y1 * 1.1).log_scale())
+                .build_cartesian_2d(
+                    x0..x1,
+                    (low..high)
+                        .log_scale()
+                        .with_key_points(log_ticks(low, high)),
+                )
                 .map_err(|e| e.to_string())?;
             finish!(chart);
         } else {
@@ -218,4 +231,111 @@ pub fn plot_metrics_file(
         log_y: false,
     }
     .save(stem)
+}
+
+/// Tick values of a log axis over `[low, high]`: 1, 2 and 5 times each power of ten inside
+/// it (every integer multiple when it spans less than two decades). plotters' own choice
+/// labelled a single decade, leaving a curve in the decade below without any label.
+fn log_ticks(low: f64, high: f64) -> Vec<f64> {
+    if !(low > 0.0 && high > low) {
+        return vec![];
+    }
+    let (first, last) = (low.log10().floor() as i32, high.log10().ceil() as i32);
+    let multiples: &[f64] = if high / low < 100.0 {
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    } else {
+        &[1.0, 2.0, 5.0]
+    };
+    (first..=last)
+        .flat_map(|d| multiples.iter().map(move |m| m * 10f64.powi(d)))
+        .filter(|v| (low..=high).contains(v))
+        .collect()
+}
+
+/// The corner of the plot where the legend hides the fewest points: each corner's box is
+/// 35% of the width and, per curve, 7% of the height (plus 5%), in axis units (log units
+/// on a log axis). Ties keep plotters' reading order (upper right first).
+fn legend_corner(
+    points: &[(f64, f64)],
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    log_y: bool,
+    curves: usize,
+) -> SeriesLabelPosition {
+    let scale = |y: f64| {
+        if log_y {
+            y.max(f64::MIN_POSITIVE).ln()
+        } else {
+            y
+        }
+    };
+    let (ly0, ly1) = (scale(y0), scale(y1));
+    let (width, height) = (
+        (x1 - x0).max(f64::MIN_POSITIVE),
+        (ly1 - ly0).max(f64::MIN_POSITIVE),
+    );
+    let box_w = 0.35;
+    let box_h = (0.05 + 0.07 * curves as f64).min(0.9);
+    let corners = [
+        (SeriesLabelPosition::UpperRight, true, true),
+        (SeriesLabelPosition::UpperLeft, false, true),
+        (SeriesLabelPosition::LowerRight, true, false),
+        (SeriesLabelPosition::LowerLeft, false, false),
+    ];
+    let hidden = |right: bool, upper: bool| {
+        points
+            .iter()
+            .filter(|(x, y)| {
+                let fx = (x - x0) / width;
+                let fy = (scale(*y) - ly0) / height;
+                let in_x = if right {
+                    fx >= 1.0 - box_w
+                } else {
+                    fx <= box_w
+                };
+                let in_y = if upper {
+                    fy >= 1.0 - box_h
+                } else {
+                    fy <= box_h
+                };
+                in_x && in_y
+            })
+            .count()
+    };
+    corners
+        .into_iter()
+        .min_by_key(|&(_, right, upper)| hidden(right, upper))
+        .map(|(corner, _, _)| corner)
+        .unwrap_or(SeriesLabelPosition::UpperRight)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_legend_goes_where_it_hides_no_points() {
+        // Two rising curves (accuracy-like) fill the lower left and the upper right.
+        let points: Vec<(f64, f64)> = (0..=20)
+            .flat_map(|e| {
+                let e = e as f64;
+                [(e, 0.8 + 0.01 * e), (e, 0.78 + 0.0095 * e)]
+            })
+            .collect();
+        let corner = legend_corner(&points, (0.0, 20.0), (0.78, 1.0), false, 2);
+        assert!(
+            matches!(
+                corner,
+                SeriesLabelPosition::UpperLeft | SeriesLabelPosition::LowerRight
+            ),
+            "{corner:?}"
+        );
+        // Falling curves (losses) leave the upper right free: plotters' usual place.
+        let falling: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x, 1.78 - y)).collect();
+        let corner = legend_corner(&falling, (0.0, 20.0), (0.78, 1.0), false, 2);
+        assert!(
+            matches!(corner, SeriesLabelPosition::UpperRight),
+            "{corner:?}"
+        );
+    }
 }

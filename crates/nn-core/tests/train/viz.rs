@@ -86,3 +86,37 @@ fn axis_ticks_are_short_numbers() {
     assert_eq!(tick_label(0.0), "0");
     assert_eq!(tick_label(-2.5), "-2.5");
 }
+
+/// A log axis over more than a decade labels values in the lower decade too (it once
+/// labelled only 0.1 to 1, leaving a loss that ends at 0.05 unreadable).
+#[test]
+fn a_log_axis_labels_every_decade_it_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = CurvePlot {
+        title: "Log curves".into(),
+        x_label: "step".into(),
+        y_label: "loss".into(),
+        curves: vec![Curve {
+            label: "loss".into(),
+            points: (0..=600)
+                .map(|s| (s as f64, 0.04 + 0.96 * (-(s as f64) / 60.0).exp()))
+                .collect(),
+        }],
+        log_y: true,
+    };
+    let files = plot.save(&dir.path().join("log")).unwrap();
+    let svg = std::fs::read_to_string(&files[1]).unwrap();
+    let labels: Vec<f64> = svg
+        .split('>')
+        .filter_map(|t| t.split('<').next())
+        .filter_map(|t| t.trim().parse::<f64>().ok())
+        .collect();
+    assert!(
+        labels.iter().any(|&v| v > 0.0 && v < 0.1),
+        "no tick label below 0.1: {labels:?}"
+    );
+    assert!(
+        labels.iter().any(|&v| v >= 0.5),
+        "no tick label near 1: {labels:?}"
+    );
+}
