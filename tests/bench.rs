@@ -191,3 +191,60 @@ fn conv_layers_are_timed_and_set_beside_the_reference() {
     assert!(md.contains(" 5.0 / 10.0 / 2.0 |"), "{md}");
     assert!(!md.contains("| workload |"), "no empty step table: {md}");
 }
+
+/// The Fashion-MNIST CNN trained by the experiment itself (a smoke run: 256 images, one
+/// epoch) beside a stand-in reference that reaches the target after 3 s: both sides in the
+/// table and the JSON, the figure written. Needs the real data (`NGVM_TEST_DATA`).
+#[test]
+fn time_to_accuracy_sets_our_training_beside_the_reference() {
+    let Some(data) = [
+        std::env::var_os("NGVM_TEST_DATA").map(std::path::PathBuf::from),
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets")),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|d| d.join("fashion-mnist").is_dir()) else {
+        eprintln!("SKIPPED: real Fashion-MNIST not found (set NGVM_TEST_DATA)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("bench");
+    let script = fake_torch(
+        dir.path(),
+        r#"case "$*" in
+  *"--time-to-accuracy"*"--epochs 1"*"--limit 256"*) echo '{"epoch": 1, "train_seconds": 3.0, "test_accuracy": 0.92}' ;;
+  *) echo "unexpected arguments: $*" >&2; exit 1 ;;
+esac"#,
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_ngvm"))
+        .args([
+            "bench",
+            "--workload",
+            "time-to-accuracy",
+            "--tta-epochs",
+            "1",
+        ])
+        .args(["--tta-limit", "256", "--compare", "torch", "--python", "sh"])
+        .args(["--torch-script", &script])
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("time_to_accuracy.json")).unwrap())
+            .unwrap();
+    let ours = &report["ours"][0];
+    assert_eq!(ours["epoch"], 1);
+    assert!(ours["train_seconds"].as_f64().unwrap() > 0.0, "{report}");
+    let accuracy = ours["test_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&accuracy), "{report}");
+    assert_eq!(report["torch"][0]["train_seconds"], 3.0);
+    let md = std::fs::read_to_string(out.join("time_to_accuracy.md")).unwrap();
+    assert!(md.contains("3.0 s (epoch 1)"), "{md}");
+    assert!(out.join("time_to_accuracy.png").is_file());
+    // `results.md` is not touched when time-to-accuracy is the only workload named.
+    assert!(!out.join("results.md").exists());
+}

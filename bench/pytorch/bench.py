@@ -23,6 +23,7 @@ Progress goes to stderr.
 Usage:
   python bench.py [--workload NAME ...] [--threads N] [--warmup W] [--steps S]
                   [--device cpu|cuda] [--batch N] [--list] [--params]
+  python bench.py --time-to-accuracy --data-dir D [--epochs E] [--limit N] [--threads N]
 
 --params prints {"workload": ..., "parameters": N, "burn_num_params": M, "torch_parameters": P}
 per workload without timing. N is counted by hand from the Rust constructors (the functions
@@ -804,6 +805,80 @@ def conv_layers(device, warmup, steps):
     return 0
 
 
+def _read_idx(path):
+    """An IDX file (gzip or raw) as a uint8 tensor: [n, 28, 28] images or [n] labels."""
+    import gzip
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
+    return torch.frombuffer(bytearray(data[4 + 4 * dims:]), dtype=torch.uint8).view(*shape)
+
+
+def _fashion(data_dir, split, limit):
+    base = os.path.join(data_dir, "fashion-mnist")
+    prefix = "train" if split == "train" else "t10k"
+    def find(kind):
+        for name in (f"{prefix}-{kind}-idx{3 if kind == 'images' else 1}-ubyte.gz",
+                     f"{prefix}-{kind}-idx{3 if kind == 'images' else 1}-ubyte"):
+            if os.path.exists(os.path.join(base, name)):
+                return os.path.join(base, name)
+        raise FileNotFoundError(f"no Fashion-MNIST {split} {kind} in {base}")
+    images = _read_idx(find("images")).float().div(255.0).unsqueeze(1)
+    labels = _read_idx(find("labels")).long()
+    if limit is not None and limit < len(labels):
+        keep = torch.randperm(len(labels), generator=torch.Generator().manual_seed(42))[:limit]
+        images, labels = images[keep], labels[keep]
+    return images, labels
+
+
+def time_to_accuracy(data_dir, epochs, limit, device):
+    """cnn/fashion-mnist's CNN trained as the Rust trains it (ClassifierOptions::adam with
+    cosine decay: Adam lr 1e-3, the epoch's lr = lr * (1 + cos(pi * (epoch - 1) / epochs)) / 2,
+    batch 128, a fresh shuffle every epoch, inputs normalised by the training set's mean and
+    standard deviation). Prints one JSON line per epoch: cumulative training seconds (batches
+    only) and the test accuracy after it."""
+    train_x, train_y = _fashion(data_dir, "train", limit)
+    test_x, test_y = _fashion(data_dir, "test", limit)
+    mean, std = train_x.mean(), train_x.std()
+    train_x, test_x = (train_x - mean) / std, (test_x - mean) / std
+    torch.manual_seed(42)
+    model = SmallCnn(1, 28, [32, 64, 64], True, 128, 0.25, 10).to(device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+    seconds, batch = 0.0, 128
+    for epoch in range(1, epochs + 1):
+        lr = 1e-3 * 0.5 * (1.0 + math.cos(math.pi * (epoch - 1) / epochs)) if epochs > 1 else 1e-3
+        for group in optimiser.param_groups:
+            group["lr"] = lr
+        model.train()
+        order = torch.randperm(len(train_y), generator=torch.Generator().manual_seed(epoch))
+        start = time.perf_counter()
+        for i in range(0, len(order), batch):
+            idx = order[i:i + batch]
+            x, y = train_x[idx].to(device), train_y[idx].to(device)
+            optimiser.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(x), y)
+            loss.item()
+            loss.backward()
+            optimiser.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        seconds += time.perf_counter() - start
+        model.eval()
+        correct = 0
+        with torch.no_grad():
+            for i in range(0, len(test_y), 1000):
+                x = test_x[i:i + 1000].to(device)
+                correct += (model(x).argmax(1).cpu() == test_y[i:i + 1000]).sum().item()
+        accuracy = correct / len(test_y)
+        log(f"time-to-accuracy: epoch {epoch}/{epochs} {seconds:.1f} s, test accuracy {accuracy:.4f}")
+        print(json.dumps({"epoch": epoch, "train_seconds": seconds, "test_accuracy": accuracy}),
+              flush=True)
+    return 0
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workload", action="extend", nargs="+", metavar="NAME",
@@ -819,6 +894,13 @@ def parse_args(argv):
                         help="print each workload's parameter count, no timing")
     parser.add_argument("--conv-layers", action="store_true",
                         help="time single 3x3 convolutions (ngvm bench --workload conv-layers)")
+    parser.add_argument("--time-to-accuracy", action="store_true",
+                        help="train the Fashion-MNIST CNN, one JSON line per epoch "
+                             "(ngvm bench --workload time-to-accuracy)")
+    parser.add_argument("--data-dir", default="datasets", help="for --time-to-accuracy")
+    parser.add_argument("--epochs", type=int, default=8, help="for --time-to-accuracy")
+    parser.add_argument("--limit", type=int, default=None,
+                        help="for --time-to-accuracy: at most this many train and test images")
     args = parser.parse_args(argv)
     if args.threads < 1 or args.warmup < 0 or args.steps < 1 or (args.batch or 1) < 1:
         parser.error("need --threads >= 1, --warmup >= 0, --steps >= 1, --batch >= 1")
@@ -849,6 +931,8 @@ def main(argv=None):
     torch.set_default_dtype(torch.float32)
     if args.conv_layers:
         return conv_layers(device, args.warmup, args.steps)
+    if args.time_to_accuracy:
+        return time_to_accuracy(args.data_dir, args.epochs, args.limit, device)
 
     status = 0
     for name in names:

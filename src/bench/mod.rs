@@ -4,6 +4,7 @@
 
 pub mod conv_layers;
 pub mod decode;
+pub mod time_to_accuracy;
 pub mod torch;
 pub mod workloads;
 
@@ -60,6 +61,59 @@ pub struct Args {
     /// (`nn_core::kernels`), to measure what the kernels change.
     #[arg(long)]
     pub burn_convolutions: bool,
+    /// `time-to-accuracy`: epochs of the cosine schedule both sides train for.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
+    pub tta_epochs: u64,
+    /// `time-to-accuracy`: the test accuracy to reach.
+    #[arg(long, default_value_t = 0.915)]
+    pub tta_target: f64,
+    /// `time-to-accuracy`: train and test on at most this many images (a smoke run).
+    #[arg(long)]
+    pub tta_limit: Option<usize>,
+}
+
+/// The workload name of [`time_to_accuracy`].
+const TIME_TO_ACCURACY: &str = "time-to-accuracy";
+
+/// Ours, then PyTorch's with `--compare torch`; writes `time_to_accuracy.*` into `--out`.
+fn run_time_to_accuracy(args: &Args) -> nn_core::Result<()> {
+    let data_dir = nn_core::data::DataDir::resolve(args.data_dir.as_deref());
+    let epochs = args.tta_epochs as usize;
+    let scratch = args.out.join("time-to-accuracy-run");
+    let ours = time_to_accuracy::ours(&data_dir, epochs, args.tta_limit, &scratch)?;
+    let (torch, torch_note) = if args.compare.is_some() {
+        let python = args
+            .python
+            .clone()
+            .or_else(|| std::env::var("NGVM_PYTHON").ok())
+            .unwrap_or_else(|| "python3".into());
+        let threads = machine::Machine::read().threads;
+        match time_to_accuracy::torch(
+            &python,
+            &args.torch_script,
+            &data_dir,
+            epochs,
+            args.tta_limit,
+            threads,
+        ) {
+            Ok(points) => (Some(points), None),
+            Err(why) => (None, Some(why)),
+        }
+    } else {
+        (None, Some("not compared (add --compare torch)".to_string()))
+    };
+    let report = time_to_accuracy::TimeToAccuracy {
+        target: args.tta_target,
+        epochs,
+        ours,
+        torch,
+        torch_note,
+    };
+    println!("{}", report.table());
+    for file in report.write(&args.out)? {
+        println!("written: {}", file.display());
+    }
+    Ok(())
 }
 
 /// One workload measured on one backend.
@@ -149,14 +203,26 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
             "{:<12} single 3x3 convolutions: forward, step, weight gradient (only when named)",
             "conv-layers"
         );
+        println!(
+            "{:<12} seconds for the Fashion-MNIST CNN to reach --tta-target (only when named)",
+            "time-to-accuracy"
+        );
         return Ok(true);
     }
+    let extra = ["decode", "conv-layers", TIME_TO_ACCURACY];
     for w in &args.workload {
-        if w != "decode" && w != "conv-layers" && !known.contains(&w.as_str()) {
+        if !extra.contains(&w.as_str()) && !known.contains(&w.as_str()) {
             return Err(nn_core::Error::Other(format!(
-                "--workload {w}: unknown; known: {}, decode, conv-layers",
-                known.join(", ")
+                "--workload {w}: unknown; known: {}, {}",
+                known.join(", "),
+                extra.join(", ")
             )));
+        }
+    }
+    if args.workload.iter().any(|w| w == TIME_TO_ACCURACY) {
+        run_time_to_accuracy(&args)?;
+        if args.workload.iter().all(|w| w == TIME_TO_ACCURACY) {
+            return Ok(true);
         }
     }
     let chosen: Vec<&str> = known
