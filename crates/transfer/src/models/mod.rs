@@ -1,6 +1,8 @@
 //! The famous architectures, as torchvision defines them (so ImageNet weights can be
-//! imported): VGG, ResNet with basic blocks, and GoogLeNet's Inception.
+//! imported): VGG, ResNet with basic blocks, and GoogLeNet's Inception; and the CIFAR
+//! ResNets and plain networks of He et al. that show what skip connections change.
 
+pub mod cifar_resnet;
 pub mod inception;
 pub mod resnet;
 pub mod vgg;
