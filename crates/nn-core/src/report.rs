@@ -102,6 +102,10 @@ const GUIDES: &[(&str, &str)] = &[
         "VGG, ResNet and Inception counted: parameters, multiply-accumulates and forward time at 32 and 224 pixels; note how much less GoogLeNet and ResNet cost than VGG for a deeper network.",
     ),
     (
+        "transfer/resnet-depth",
+        "The same CIFAR networks at two depths, plain and with skip connections, each trained with the same budget on several seeds: if the deeper plain network's training loss stays above the shallower one's, that is the degradation ResNet's skip connections were made to remove; compare the residual curves, and the spread over seeds in the summary.",
+    ),
+    (
         "transfer/vgg19-cifar10",
         "Each stage's curves (a new head on the frozen body, the last block, everything fine-tuned) beside the same network from scratch: transfer helps when its curves start higher and end at least as high as scratch's; compare the final accuracies, and read the notes for where the pre-trained weights came from.",
     ),
@@ -179,6 +183,10 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     (
         "transfer/architectures",
         "parameters: VGG-19 {vgg19_params:M}, ResNet-18 {resnet18_params:M}, GoogLeNet {googlenetinceptionv1_params:M}",
+    ),
+    (
+        "transfer/resnet-depth",
+        "training loss at depth 20: plain {plain-20_train_loss}, residual {resnet-20_train_loss}",
     ),
     (
         "transfer/vgg19-cifar10",

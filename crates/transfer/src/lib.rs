@@ -8,7 +8,7 @@ pub mod models;
 pub mod pretrained;
 pub mod weights;
 
-use experiments::{architectures, vgg19_cifar10};
+use experiments::{architectures, resnet_depth, vgg19_cifar10};
 use nn_core::{Registry, experiment};
 
 /// The week's experiments, in teaching order.
@@ -18,6 +18,11 @@ pub fn registry() -> Registry {
             "transfer/architectures",
             "VGG, ResNet and Inception: parameters, multiply-accumulates and forward time at 32 and 224 pixels",
             architectures::run,
+        ))
+        .with(experiment::<resnet_depth::ResnetDepthConfig>(
+            "transfer/resnet-depth",
+            "Why ResNet exists: He et al.'s CIFAR networks at two depths, plain and with skip connections, training loss over several seeds",
+            resnet_depth::run,
         ))
         .with(experiment::<vgg19_cifar10::Vgg19Cifar10Config>(
             "transfer/vgg19-cifar10",

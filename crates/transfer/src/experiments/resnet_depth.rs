@@ -1,0 +1,210 @@
+//! `transfer/resnet-depth`: why ResNet exists. He et al.'s CIFAR networks
+//! ([`crate::models::cifar_resnet`]) at two depths, each plain and with skip connections,
+//! trained with the same budget, data, augmentation and seeds; their training-loss curves
+//! show whether the deeper plain network trains worse than the shallower one (the
+//! degradation the paper's figure 6 shows at 20 and 56 layers) and whether the skip
+//! connections remove it. Every (depth, kind) is trained once per seed; the summary gives
+//! the mean and the standard deviation over seeds.
+
+use crate::models::cifar_resnet::CifarResNetConfig;
+use nn_core::augment::Pipeline;
+use nn_core::data::{DataRequest, Normalization, load_train_test};
+use nn_core::error::ConfigError;
+use nn_core::experiment::{require, require_training};
+use nn_core::train::{ClassifierOptions, read_curve, train_stage};
+use nn_core::viz::{Curve, CurvePlot};
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+use std::collections::BTreeMap;
+
+/// Settings of `transfer/resnet-depth`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResnetDepthConfig {
+    pub dataset: String,
+    /// Layers with weights, each `6n + 2` (the paper's figure: 20 and 56).
+    pub depths: Vec<usize>,
+    /// One training of every network per seed.
+    pub seeds: Vec<u64>,
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// Adam's learning rate, decayed along a half cosine.
+    pub lr: f64,
+    /// Random 4-pixel crops and horizontal flips, as the paper's CIFAR training.
+    pub augment: bool,
+    /// Training images used (a seeded subset); 0 for all.
+    pub train_size: usize,
+}
+
+impl ExperimentConfig for ResnetDepthConfig {
+    fn quick() -> Self {
+        Self {
+            dataset: "cifar-10".into(),
+            depths: vec![8, 20],
+            seeds: vec![42],
+            epochs: 1,
+            batch_size: 128,
+            lr: 1e-3,
+            augment: true,
+            train_size: 1_000,
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            depths: vec![20, 56],
+            seeds: vec![42, 1, 2],
+            epochs: 15,
+            train_size: 0,
+            ..Self::quick()
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        require(
+            self.dataset.starts_with("cifar-10"),
+            "dataset",
+            "must be a CIFAR-10 set (32x32 colour): the networks are He et al.'s CIFAR ones",
+        )?;
+        require(
+            !self.depths.is_empty()
+                && self
+                    .depths
+                    .iter()
+                    .all(|&d| CifarResNetConfig::new(d).blocks_per_stage().is_some()),
+            "depths",
+            "each depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, 44, 56, ...)",
+        )?;
+        require(!self.seeds.is_empty(), "seeds", "needs at least one seed")?;
+        require_training(self.epochs, self.batch_size, self.lr)?;
+        Ok(())
+    }
+}
+
+/// `plain-20`, `resnet-56`, ...
+fn label(depth: usize, residual: bool) -> String {
+    format!("{}-{depth}", if residual { "resnet" } else { "plain" })
+}
+
+/// Mean and sample standard deviation (0 for one value).
+fn mean_std(values: &[f64]) -> (f64, f64) {
+    let n = values.len().max(1) as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let var = if values.len() > 1 {
+        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (mean, var.sqrt())
+}
+
+/// Trains every (depth, plain or residual) once per seed, draws the seeds' mean training
+/// loss per epoch (`loss_by_depth.png`), and summarises final training loss and test
+/// accuracy as mean and standard deviation over seeds.
+pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
+    let request = DataRequest {
+        dataset: &config.dataset,
+        train_size: config.train_size,
+        test_size: 0,
+    };
+    let (train, test) = load_train_test(run, request)?;
+    let normalization = Normalization::fit(&train);
+    let run_seed = run.seed;
+    let mut metrics = BTreeMap::new();
+    let mut curves = Vec::new();
+    for &depth in &config.depths {
+        for residual in [false, true] {
+            let name = label(depth, residual);
+            let (mut losses, mut accuracies, mut per_epoch) = (Vec::new(), Vec::new(), Vec::new());
+            for &seed in &config.seeds {
+                // The stage takes the run's seed: its initialisation, data order and
+                // augmentation all follow this seed.
+                run.seed = seed;
+                let device = run.train_device();
+                nn_core::backend::seed_device(&device, seed, "init");
+                let model = CifarResNetConfig::new(depth)
+                    .with_residual(residual)
+                    .init(&device)
+                    .expect("depths are checked by validate");
+                let options = ClassifierOptions {
+                    augment: config.augment.then(Pipeline::cifar_standard),
+                    ..ClassifierOptions::adam(
+                        config.epochs,
+                        config.batch_size,
+                        config.lr,
+                        normalization.clone(),
+                        format!("{name} on {} (seed {seed})", config.dataset),
+                    )
+                    .with_cosine_decay()
+                };
+                let stage = format!("{name}-seed{seed}");
+                let trained = train_stage(run, &stage, model, &train, &test, &options);
+                run.seed = run_seed;
+                let trained = trained?;
+                let curve = read_curve(&trained.dir, "train", "loss");
+                losses.push(curve.last().map_or(f64::NAN, |p| p.1));
+                accuracies.push(trained.test.accuracy());
+                per_epoch.push(curve);
+            }
+            let (loss, loss_std) = mean_std(&losses);
+            let (accuracy, accuracy_std) = mean_std(&accuracies);
+            metrics.insert(format!("{name}_train_loss"), loss);
+            metrics.insert(format!("{name}_train_loss_std"), loss_std);
+            metrics.insert(format!("{name}_test_accuracy"), accuracy);
+            metrics.insert(format!("{name}_test_accuracy_std"), accuracy_std);
+            let epochs = per_epoch.iter().map(Vec::len).min().unwrap_or(0);
+            curves.push(Curve {
+                label: format!("{name} (mean of {} seeds)", config.seeds.len()),
+                points: (0..epochs)
+                    .map(|e| {
+                        let x = per_epoch[0][e].0;
+                        let values: Vec<f64> = per_epoch.iter().map(|c| c[e].1).collect();
+                        (x, mean_std(&values).0)
+                    })
+                    .collect(),
+            });
+        }
+    }
+    let plot = CurvePlot {
+        title: format!(
+            "Training loss by depth, plain and residual ({})",
+            config.dataset
+        ),
+        x_label: "epoch".into(),
+        y_label: "training loss (cross-entropy)".into(),
+        curves,
+        log_y: false,
+    };
+    for file in plot.save(&run.path("loss_by_depth"))? {
+        run.add_file(&file);
+    }
+    run.note_departure(
+        "He et al.'s schedule (64,000 iterations of SGD, momentum 0.9, on all 50,000 CIFAR-10 images)",
+        &format!(
+            "{} epoch(s) of Adam with cosine decay on {} images, {} seed(s) per network",
+            config.epochs,
+            train.len(),
+            config.seeds.len()
+        ),
+        "a CPU budget",
+    );
+    Ok(run.summary(config.epochs, metrics))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_check_and_a_bad_depth_is_named() {
+        assert!(ResnetDepthConfig::quick().validate().is_ok());
+        assert!(ResnetDepthConfig::full().validate().is_ok());
+        let bad = ResnetDepthConfig {
+            depths: vec![20, 21],
+            ..ResnetDepthConfig::quick()
+        };
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains("depths") && err.contains("6n + 2"), "{err}");
+        assert_eq!(mean_std(&[1.0, 3.0]), (2.0, 2f64.sqrt()));
+        assert_eq!(mean_std(&[5.0]), (5.0, 0.0));
+    }
+}
