@@ -72,6 +72,16 @@ pub struct Args {
     pub tta_limit: Option<usize>,
 }
 
+impl Args {
+    /// The Python that runs the reference: `--python`, else NGVM_PYTHON, else python3.
+    fn python_command(&self) -> String {
+        self.python
+            .clone()
+            .or_else(|| std::env::var("NGVM_PYTHON").ok())
+            .unwrap_or_else(|| "python3".into())
+    }
+}
+
 /// The workload name of [`time_to_accuracy`].
 const TIME_TO_ACCURACY: &str = "time-to-accuracy";
 
@@ -82,11 +92,7 @@ fn run_time_to_accuracy(args: &Args) -> nn_core::Result<()> {
     let scratch = args.out.join("time-to-accuracy-run");
     let ours = time_to_accuracy::ours(&data_dir, epochs, args.tta_limit, &scratch)?;
     let (torch, torch_note) = if args.compare.is_some() {
-        let python = args
-            .python
-            .clone()
-            .or_else(|| std::env::var("NGVM_PYTHON").ok())
-            .unwrap_or_else(|| "python3".into());
+        let python = args.python_command();
         let threads = machine::Machine::read().threads;
         match time_to_accuracy::torch(
             &python,
@@ -238,11 +244,7 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     let machine = machine::Machine::read();
     println!("{}", machine.line());
 
-    let python = args
-        .python
-        .clone()
-        .or_else(|| std::env::var("NGVM_PYTHON").ok())
-        .unwrap_or_else(|| "python3".into());
+    let python = args.python_command();
     // Each round measures every workload on every backend and then, right after, in
     // PyTorch: both see the same machine state (a VM's neighbours come and go); the
     // median over rounds is reported.

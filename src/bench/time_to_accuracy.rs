@@ -128,27 +128,7 @@ pub fn torch(
     if let Some(limit) = limit {
         cmd.args(["--limit", &limit.to_string()]);
     }
-    let output = cmd
-        .output()
-        .map_err(|e| format!("cannot run `{python}` ({e}): set --python to a Python with torch"))?;
-    if output.status.code() == Some(3) {
-        return Err(format!(
-            "PyTorch is not importable by `{python}`: comparison skipped"
-        ));
-    }
-    if !output.status.success() {
-        return Err(format!(
-            "{} --time-to-accuracy failed ({}): {}",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter(|l| l.trim_start().starts_with('{'))
-        .map(|l| serde_json::from_str(l).map_err(|e| format!("unreadable line `{l}`: {e}")))
-        .collect()
+    super::torch::json_lines(python, script, cmd)
 }
 
 impl TimeToAccuracy {

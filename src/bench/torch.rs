@@ -57,6 +57,16 @@ pub fn run(
     for w in workloads {
         cmd.args(["--workload", w]);
     }
+    json_lines(python, script, cmd)
+}
+
+/// Runs `cmd` (`python script ...`) and reads its JSON lines from stdout. Exit code 3 is the
+/// script's "torch is not importable"; any other failure names the script and its stderr.
+pub fn json_lines<T: serde::de::DeserializeOwned>(
+    python: &str,
+    script: &Path,
+    mut cmd: Command,
+) -> Result<Vec<T>, String> {
     let output = cmd
         .output()
         .map_err(|e| format!("cannot run `{python}` ({e}): set --python to a Python with torch"))?;

@@ -136,13 +136,6 @@ fn matmul(a: &[f64], b: &[f64], d: usize) -> Vec<f64> {
 /// The Frechet distance between two Gaussians.
 pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> f64 {
     let d = a.dim;
-    let mean_term: f64 = a
-        .mean
-        .iter()
-        .zip(&b.mean)
-        .map(|(x, y)| (x - y).powi(2))
-        .sum();
-    let trace = |m: &[f64]| (0..d).map(|i| m[i * d + i]).sum::<f64>();
     let root_a = sqrt_psd(&a.covariance, d);
     let middle = matmul(&matmul(&root_a, &b.covariance, d), &root_a, d);
     // Symmetrise against round-off before the eigendecomposition.
@@ -154,7 +147,23 @@ pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> f64 {
     }
     let (values, _) = symmetric_eigen(&sym, d);
     let cross: f64 = values.iter().map(|v| v.max(0.0).sqrt()).sum();
-    mean_term + trace(&a.covariance) + trace(&b.covariance) - 2.0 * cross
+    assemble(a, b, cross)
+}
+
+/// `|mu_a - mu_b|^2 + tr(S_a) + tr(S_b) - 2 cross`, with `cross = tr((S_a S_b)^(1/2))`.
+fn assemble(a: &Gaussian, b: &Gaussian, cross: f64) -> f64 {
+    let mean_term: f64 = a
+        .mean
+        .iter()
+        .zip(&b.mean)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum();
+    mean_term + trace(&a.covariance, a.dim) + trace(&b.covariance, b.dim) - 2.0 * cross
+}
+
+/// The trace of a row-major `d x d` matrix.
+fn trace(m: &[f64], d: usize) -> f64 {
+    (0..d).map(|i| m[i * d + i]).sum()
 }
 
 /// [`frechet_distance`] for long feature vectors (the FID's 2,048): the square root of
@@ -163,13 +172,6 @@ pub fn frechet_distance(a: &Gaussian, b: &Gaussian) -> f64 {
 /// changes the trace by less than 1e-12 of it (at most 100).
 pub fn frechet_distance_large(a: &Gaussian, b: &Gaussian) -> f64 {
     let d = a.dim;
-    let mean_term: f64 = a
-        .mean
-        .iter()
-        .zip(&b.mean)
-        .map(|(x, y)| (x - y).powi(2))
-        .sum();
-    let trace = |m: &[f64]| (0..d).map(|i| m[i * d + i]).sum::<f64>();
     let product = gemm_f64(&a.covariance, &b.covariance, d);
     let norm = product.iter().map(|v| v * v).sum::<f64>().sqrt();
     let cross = if norm > 0.0 {
@@ -186,7 +188,7 @@ pub fn frechet_distance_large(a: &Gaussian, b: &Gaussian) -> f64 {
                 .collect();
             y = gemm_f64(&y, &t, d);
             z = gemm_f64(&t, &z, d);
-            let now = trace(&y);
+            let now = trace(&y, d);
             let settled = (now - last).abs() <= 1e-12 * now.abs();
             last = now;
             if settled {
@@ -197,7 +199,7 @@ pub fn frechet_distance_large(a: &Gaussian, b: &Gaussian) -> f64 {
     } else {
         0.0
     };
-    mean_term + trace(&a.covariance) + trace(&b.covariance) - 2.0 * cross
+    assemble(a, b, cross)
 }
 
 fn identity(d: usize) -> Vec<f64> {
