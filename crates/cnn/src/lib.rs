@@ -7,7 +7,9 @@ pub mod figures;
 pub mod ops;
 pub mod unbalanced;
 
-use experiments::{augment_gallery, cifar100, conv_ops, fashion_mnist, pneumonia};
+use experiments::{
+    augment_ablation, augment_gallery, cifar100, conv_ops, fashion_mnist, pneumonia,
+};
 use nn_core::{Registry, experiment};
 
 /// The weeks' experiments, in teaching order.
@@ -18,4 +20,5 @@ pub fn registry() -> Registry {
         .with(experiment::<cifar100::CifarConfig>("cnn/cifar100", "A CNN with batch norm on CIFAR-100 (or --dataset cifar-10), with and without augmentation", cifar100::run))
         .with(experiment::<pneumonia::PneumoniaConfig>("cnn/pneumonia", "Pneumonia vs normal chest X-rays: class weights, a validated threshold, ROC", pneumonia::run))
         .with(experiment::<augment_gallery::GalleryConfig>("cnn/augment-gallery", "One real image of each data set through every augmentation", augment_gallery::run))
+        .with(experiment::<augment_ablation::AblationConfig>("cnn/augment-ablation", "Which augmentations help: none, geometric, colour, noise, all on small training sets, over seeds", augment_ablation::run))
 }

@@ -4,7 +4,6 @@
 pub mod experiments;
 pub mod features;
 pub mod figures;
-pub mod inception;
 /// The Frechet distance (moved to nn-core, which the FID shares with diffusion).
 pub use nn_core::metrics::frechet;
 pub mod models;

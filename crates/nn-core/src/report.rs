@@ -98,6 +98,10 @@ const GUIDES: &[(&str, &str)] = &[
         "One real image of each data set through every augmentation: each column should still be plainly the same object, which is what makes an augmentation safe to train with.",
     ),
     (
+        "cnn/augment-ablation",
+        "The same CNN trained on small training sets with no augmentation, one family of augmentations (geometric, colour, noise) or all of them, once per seed: the first figure shows every seed's test score, the second each recipe's gain over none, seed by seed. A gain counts only where its whisker (one standard deviation over seeds) stays clear of zero.",
+    ),
+    (
         "transfer/architectures",
         "VGG, ResNet and Inception counted: parameters, multiply-accumulates and forward time at 32 and 224 pixels; note how much less GoogLeNet and ResNet cost than VGG for a deeper network.",
     ),
@@ -108,6 +112,10 @@ const GUIDES: &[(&str, &str)] = &[
     (
         "transfer/vgg19-cifar10",
         "Each stage's curves (a new head on the frozen body, the last block, everything fine-tuned) beside the same network from scratch: transfer helps when its curves start higher and end at least as high as scratch's; compare the final accuracies, and read the notes for where the pre-trained weights came from.",
+    ),
+    (
+        "transfer/label-efficiency",
+        "Learning curves over the number of labelled target images: the course's CNN pre-trained on a source task and fine-tuned, beside the same network from scratch on the same images, once per seed. Transfer pays where the fine-tuned scores sit above scratch's by more than their spread; expect the gap to be largest with the fewest labels and to close as labels grow, and less from a distant source (clothes to X-rays) than a near one.",
     ),
     (
         "autoencoders/vanilla",
@@ -181,6 +189,10 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
         "{images} images x {transforms} transforms",
     ),
     (
+        "cnn/augment-ablation",
+        "gain of all augmentations: CIFAR-10 {cifar-10_all_gain} ± {cifar-10_all_gain_std} points",
+    ),
+    (
         "transfer/architectures",
         "parameters: VGG-19 {vgg19_params:M}, ResNet-18 {resnet18_params:M}, GoogLeNet {googlenetinceptionv1_params:M}",
     ),
@@ -191,6 +203,10 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     (
         "transfer/vgg19-cifar10",
         "fine-tuned {fine_tune_test_accuracy:%} vs from scratch {scratch_test_accuracy:%}",
+    ),
+    (
+        "transfer/label-efficiency",
+        "transfer gain with 200 labels: CIFAR halves {cifar-halves_200_gain} ± {cifar-halves_200_gain_std} points",
     ),
     (
         "autoencoders/denoising",

@@ -8,7 +8,7 @@ pub mod models;
 pub mod pretrained;
 pub mod weights;
 
-use experiments::{architectures, resnet_depth, vgg19_cifar10};
+use experiments::{architectures, label_efficiency, resnet_depth, vgg19_cifar10};
 use nn_core::{Registry, experiment};
 
 /// The week's experiments, in teaching order.
@@ -28,5 +28,10 @@ pub fn registry() -> Registry {
             "transfer/vgg19-cifar10",
             "The assignment: a pre-trained VGG-19 on CIFAR-10 before training, as a frozen feature extractor, fine-tuned, and against training from scratch",
             vgg19_cifar10::run,
+        ))
+        .with(experiment::<label_efficiency::LabelEfficiencyConfig>(
+            "transfer/label-efficiency",
+            "When pre-training pays: fine-tuned against scratch over the number of labelled images, across domains and within natural images, over seeds",
+            label_efficiency::run,
         ))
 }

@@ -1,6 +1,7 @@
-//! The weeks' five experiments and what their classifiers share: overlaid curves of
+//! The weeks' six experiments and what their classifiers share: overlaid curves of
 //! several stages.
 
+pub mod augment_ablation;
 pub mod augment_gallery;
 pub mod cifar100;
 pub mod conv_ops;

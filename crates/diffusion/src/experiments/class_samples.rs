@@ -12,8 +12,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::batch::dataset_from_symmetric;
 use nn_core::data::subset;
-use nn_core::metrics::fid::{self, FidNetwork};
-use nn_core::metrics::frechet::frechet_distance_large;
+use nn_core::metrics::fid::FidReference;
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{Result, Run, Summary};
 use std::collections::BTreeMap;
@@ -29,8 +28,10 @@ pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
     let sampler = config.sampler()?;
     let guidance = config.guidance(&spec);
 
-    // Loaded before training, so that a damaged weights file fails the run at once.
-    let inception = FidNetwork::load(&run.data_dir, &run.device)?;
+    // Measured before training, so that a damaged weights file fails the run at once.
+    let count = classes * config.samples_per_class;
+    let held_out = subset(test.clone(), count, run.seed);
+    let inception = FidReference::measure(run, (&train, &held_out), count)?;
     let judge_data = subset(train.clone(), config.classifier_train_size, run.seed);
     let judge = Recognizer::train(run, &judge_data, &test, config.classifier_epochs)?;
     let (trained, dir) = train_in_stage(
@@ -66,21 +67,11 @@ pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
         judged.per_class,
     );
     figures.insert("seconds_per_sample".into(), judged.seconds_per_sample);
-    match &inception {
-        Some(network) => {
-            let count = samples.dims()[0];
-            let reference = network.gaussian(&subset(test.clone(), count, run.seed));
-            let generated = dataset_from_symmetric(samples.clone());
-            let fid = frechet_distance_large(&reference, &network.gaussian(&generated));
-            let copies = subset(train.clone(), count, run.seed);
-            let floor = frechet_distance_large(&reference, &network.gaussian(&copies));
-            figures.insert("fid_inception".into(), fid);
-            figures.insert("fid_inception_real_vs_real".into(), floor);
-            run.note(format!(
-                "fid_inception: the FID in pytorch-fid's InceptionV3 features, {count} samples against {count} real test images (floor: as many training images, fid_inception_real_vs_real); papers compare 50,000 samples with a whole data set's statistics"
-            ));
-        }
-        None => run.note(fid::ABSENT),
+    if let Some(reference) = &inception {
+        reference.add_to(&dataset_from_symmetric(samples.clone()), &mut figures);
+        run.note(format!(
+            "fid_inception: the FID in pytorch-fid's InceptionV3 features, {count} samples against {count} real test images (floor: as many training images, fid_inception_real_vs_real); papers compare 50,000 samples with a whole data set's statistics"
+        ));
     }
     figures.insert("class_recognition_rate".into(), rate);
     for (k, r) in per_class.iter().enumerate() {

@@ -7,7 +7,6 @@ pub mod mlp_gan;
 
 use crate::features::FeatureSpace;
 use crate::frechet::Gaussian;
-use crate::inception::InceptionReference;
 use crate::models::{Discriminator, Generator};
 use crate::training::{GanSettings, train_gan};
 use burn::prelude::*;
@@ -17,6 +16,7 @@ use nn_core::data::formats::image_folder;
 use nn_core::data::{ImageDataset, load_folder, load_split};
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
+use nn_core::metrics::fid::FidReference;
 use nn_core::train::learnable_parameter_count;
 use nn_core::{Result, Run, Summary};
 use std::collections::BTreeMap;
@@ -268,7 +268,7 @@ fn run_gan<G: Generator, D: Discriminator>(
         config.feature_epochs,
     )?;
 
-    let inception = InceptionReference::measure(run, (&real, &held_out), config.frechet_samples)?;
+    let inception = FidReference::measure(run, (&real, &held_out), config.frechet_samples)?;
 
     let device = run.train_device();
     nn_core::backend::seed_device(&device, run.seed, "init");

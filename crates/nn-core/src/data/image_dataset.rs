@@ -113,6 +113,29 @@ impl ImageDataset {
         }
     }
 
+    /// Only the images of `classes`, relabelled `0..classes.len()` in that order (e.g. the
+    /// last five CIFAR-10 classes as a new five-class task). Unlabelled sets come back empty.
+    pub fn with_classes(&self, classes: &[usize]) -> ImageDataset {
+        let labels = self.labels.as_deref().unwrap_or(&[]);
+        let indices: Vec<usize> = (0..labels.len())
+            .filter(|&i| classes.contains(&(labels[i] as usize)))
+            .collect();
+        let mut out = self.select(&indices);
+        out.labels = Some(
+            indices
+                .iter()
+                .map(|&i| {
+                    classes
+                        .iter()
+                        .position(|&c| c == labels[i] as usize)
+                        .unwrap() as u16
+                })
+                .collect(),
+        );
+        out.class_names = classes.iter().map(|&c| self.class_name(c)).collect();
+        out
+    }
+
     /// The first `n` images (all of them if there are fewer), in file order (`--limit` is a
     /// seeded subset instead: `nn_core::data::loading::sized`).
     pub fn take(&self, n: usize) -> ImageDataset {
@@ -269,5 +292,29 @@ impl ImageDataset {
             .map(|(sq, &m)| ((sq / n / 65025.0 - (m as f64).powi(2)).max(0.0).sqrt()) as f32)
             .collect();
         (mean, std)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_classes_keeps_those_classes_relabelled_in_the_given_order() {
+        let data = ImageDataset {
+            pixels: vec![10, 11, 12, 13, 14],
+            labels: Some(vec![0, 1, 2, 1, 0]),
+            shape: ImageShape {
+                channels: 1,
+                height: 1,
+                width: 1,
+            },
+            class_names: vec!["a".into(), "b".into(), "c".into()],
+            source: "test".into(),
+        };
+        let two = data.with_classes(&[2, 1]);
+        assert_eq!(two.pixels, [11, 12, 13]);
+        assert_eq!(two.labels, Some(vec![1, 0, 1]));
+        assert_eq!(two.class_names, ["c", "b"]);
     }
 }

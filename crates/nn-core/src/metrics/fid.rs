@@ -15,6 +15,7 @@ use crate::data::{ImageDataset, Normalization, batch_images};
 use crate::models::inception_fid::{FEATURES, InceptionFid, key_rules};
 use crate::models::torch_import::load_pytorch;
 use burn::prelude::*;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The weights' name in the catalog (`cargo xtask download fid-inception`).
@@ -86,5 +87,48 @@ impl FidNetwork {
     /// The FID of `images` against a reference Gaussian (from [`FidNetwork::gaussian`]).
     pub fn distance(&self, reference: &Gaussian, images: &ImageDataset) -> f64 {
         frechet_distance_large(reference, &self.gaussian(images))
+    }
+}
+
+/// What a generator's samples are measured against: the FID network, the held-out real
+/// images' Gaussian in its features, and the floor (as many training images against them,
+/// the distance a perfect generator would still get from sampling noise). The GANs and the
+/// diffusion samples share it.
+pub struct FidReference {
+    network: FidNetwork,
+    real: Gaussian,
+    real_vs_real: f64,
+}
+
+impl FidReference {
+    /// The reference of `held_out` and the floor of `samples` training images; `None`, and
+    /// a note on the run, when the weights are absent. Called before training, so that a
+    /// damaged weights file fails the run at once.
+    pub fn measure(
+        run: &mut crate::Run,
+        (train, held_out): (&ImageDataset, &ImageDataset),
+        samples: usize,
+    ) -> Result<Option<Self>> {
+        let Some(network) = FidNetwork::load(&run.data_dir, &run.device)? else {
+            run.note(ABSENT);
+            return Ok(None);
+        };
+        let real = network.gaussian(held_out);
+        let copies = crate::data::subset(train.clone(), samples, run.seed);
+        let real_vs_real = frechet_distance_large(&real, &network.gaussian(&copies));
+        Ok(Some(Self {
+            network,
+            real,
+            real_vs_real,
+        }))
+    }
+
+    /// `fid_inception` of the generated `samples` and its floor `fid_inception_real_vs_real`.
+    pub fn add_to(&self, samples: &ImageDataset, figures: &mut BTreeMap<String, f64>) {
+        figures.insert(
+            "fid_inception".into(),
+            self.network.distance(&self.real, samples),
+        );
+        figures.insert("fid_inception_real_vs_real".into(), self.real_vs_real);
     }
 }

@@ -9,8 +9,10 @@ mod classification;
 pub mod fid;
 pub mod frechet;
 mod image_quality;
+pub mod spread;
 
 pub use classification::{
     ClassReport, ConfusionMatrix, accuracy, roc_auc, roc_curve, top_k_accuracy,
 };
 pub use image_quality::{psnr, ssim};
+pub use spread::{Spread, paired_differences};

@@ -80,6 +80,16 @@ impl SmallCnn {
 }
 
 impl SmallCnn {
+    /// The same network with a fresh output layer for `classes` classes: the body (and the
+    /// hidden layer) keep what they learned, for fine-tuning on another task.
+    pub fn with_new_head(self, classes: usize, device: &Device) -> Self {
+        let hidden = self.hidden.weight.dims()[1];
+        Self {
+            output: LinearConfig::new(hidden, classes).init(device),
+            ..self
+        }
+    }
+
     /// The hidden layer's activations `[batch, hidden]`: what the network has learned to
     /// see, e.g. as the feature space of a Frechet distance.
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {

@@ -11,10 +11,12 @@ pub fn ensure_font() {
 }
 pub mod grid;
 mod heatmap;
+mod spread;
 
 pub use curves::{Curve, CurvePlot, PALETTE, plot_metrics_file, tick_label};
 pub use grid::{GridImage, image_grid, save_grid, tensor_to_images};
 pub use heatmap::plot_confusion;
+pub use spread::{SpreadPlot, SpreadSeries};
 
 /// A failure while drawing or saving a picture.
 pub(crate) fn draw_error(path: &std::path::Path, e: impl std::fmt::Display) -> crate::Error {

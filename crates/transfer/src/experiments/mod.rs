@@ -2,5 +2,6 @@
 //! models, the weights, the pre-training and the stages.
 
 pub mod architectures;
+pub mod label_efficiency;
 pub mod resnet_depth;
 pub mod vgg19_cifar10;

@@ -11,6 +11,7 @@ use nn_core::augment::Pipeline;
 use nn_core::data::{DataRequest, Normalization, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_training};
+use nn_core::metrics::Spread;
 use nn_core::train::{ClassifierOptions, read_curve, train_stage};
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
@@ -85,18 +86,6 @@ fn label(depth: usize, residual: bool) -> String {
     format!("{}-{depth}", if residual { "resnet" } else { "plain" })
 }
 
-/// Mean and sample standard deviation (0 for one value).
-fn mean_std(values: &[f64]) -> (f64, f64) {
-    let n = values.len().max(1) as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = if values.len() > 1 {
-        values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
-    } else {
-        0.0
-    };
-    (mean, var.sqrt())
-}
-
 /// Trains every (depth, plain or residual) once per seed, draws the seeds' mean training
 /// loss per epoch (`loss_by_depth.png`), and summarises final training loss and test
 /// accuracy as mean and standard deviation over seeds.
@@ -145,12 +134,11 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
                 accuracies.push(trained.test.accuracy());
                 per_epoch.push(curve);
             }
-            let (loss, loss_std) = mean_std(&losses);
-            let (accuracy, accuracy_std) = mean_std(&accuracies);
-            metrics.insert(format!("{name}_train_loss"), loss);
-            metrics.insert(format!("{name}_train_loss_std"), loss_std);
-            metrics.insert(format!("{name}_test_accuracy"), accuracy);
-            metrics.insert(format!("{name}_test_accuracy_std"), accuracy_std);
+            let (loss, accuracy) = (Spread::of(&losses), Spread::of(&accuracies));
+            metrics.insert(format!("{name}_train_loss"), loss.mean);
+            metrics.insert(format!("{name}_train_loss_std"), loss.std);
+            metrics.insert(format!("{name}_test_accuracy"), accuracy.mean);
+            metrics.insert(format!("{name}_test_accuracy_std"), accuracy.std);
             let epochs = per_epoch.iter().map(Vec::len).min().unwrap_or(0);
             curves.push(Curve {
                 label: format!("{name} (mean of {} seeds)", config.seeds.len()),
@@ -158,7 +146,7 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
                     .map(|e| {
                         let x = per_epoch[0][e].0;
                         let values: Vec<f64> = per_epoch.iter().map(|c| c[e].1).collect();
-                        (x, mean_std(&values).0)
+                        (x, Spread::of(&values).mean)
                     })
                     .collect(),
             });
@@ -204,7 +192,5 @@ mod tests {
         };
         let err = bad.validate().unwrap_err().to_string();
         assert!(err.contains("depths") && err.contains("6n + 2"), "{err}");
-        assert_eq!(mean_std(&[1.0, 3.0]), (2.0, 2f64.sqrt()));
-        assert_eq!(mean_std(&[5.0]), (5.0, 0.0));
     }
 }
