@@ -36,6 +36,8 @@ pub struct LabelEfficiencyConfig {
     pub seeds: Vec<u64>,
     /// Epochs of pre-training on the source task.
     pub pretrain_epochs: usize,
+    /// Source training images (a seeded subset); 0 for all.
+    pub pretrain_size: usize,
     /// Images each fine-tuning (and scratch training) sees: its epochs are this divided by
     /// the size, within `[min_epochs, max_epochs]`, so small sets get enough steps.
     pub images_per_training: usize,
@@ -54,6 +56,7 @@ impl ExperimentConfig for LabelEfficiencyConfig {
             sizes: vec![50, 200],
             seeds: vec![42],
             pretrain_epochs: 1,
+            pretrain_size: 2_000,
             images_per_training: 800,
             min_epochs: 1,
             max_epochs: 4,
@@ -72,7 +75,8 @@ impl ExperimentConfig for LabelEfficiencyConfig {
         Self {
             sizes: vec![50, 200, 1_000, 0],
             seeds: vec![42, 1, 2],
-            pretrain_epochs: 5,
+            pretrain_epochs: 3,
+            pretrain_size: 0,
             images_per_training: 20_000,
             min_epochs: 8,
             max_epochs: 100,
@@ -118,12 +122,12 @@ struct Tasks {
     score: &'static str,
 }
 
-fn load_tasks(run: &mut Run, setting: &str) -> Result<Tasks> {
+fn load_tasks(run: &mut Run, setting: &str, pretrain_size: usize) -> Result<Tasks> {
     if setting == "fashion-to-pneumonia" {
         Ok(Tasks {
             // The source's test split only draws the pre-training curve: 2,000 images do.
             source: (
-                load_split(run, "fashion-mnist", "train", 0)?,
+                load_split(run, "fashion-mnist", "train", pretrain_size)?,
                 load_split(run, "fashion-mnist", "test", 2_000)?,
             ),
             target: (
@@ -137,7 +141,10 @@ fn load_tasks(run: &mut Run, setting: &str) -> Result<Tasks> {
         let test = load_split(run, "cifar-10", "test", 0)?;
         let (first, last) = ([0, 1, 2, 3, 4], [5, 6, 7, 8, 9]);
         Ok(Tasks {
-            source: (train.with_classes(&first), test.with_classes(&first)),
+            source: (
+                subset(train.with_classes(&first), pretrain_size, run.seed),
+                test.with_classes(&first),
+            ),
             target: (train.with_classes(&last), test.with_classes(&last)),
             score: "accuracy",
         })
@@ -170,7 +177,7 @@ pub fn run(config: &LabelEfficiencyConfig, run: &mut Run) -> Result<Summary> {
         }
     };
     for setting in &config.settings {
-        let tasks = load_tasks(run, setting)?;
+        let tasks = load_tasks(run, setting, config.pretrain_size)?;
         let all = tasks.target.0.len();
         let sizes: Vec<usize> = config
             .sizes
@@ -213,9 +220,12 @@ pub fn run(config: &LabelEfficiencyConfig, run: &mut Run) -> Result<Summary> {
             gains.push(gain);
         }
         let score_name = if tasks.score == "roc_auc" {
-            "test ROC-AUC"
+            "test ROC-AUC (chance 0.5)".to_string()
         } else {
-            "test accuracy"
+            format!(
+                "test accuracy (chance {})",
+                1.0 / tasks.target.0.num_classes() as f64
+            )
         };
         let curve = SpreadPlot {
             title: format!(
@@ -223,7 +233,7 @@ pub fn run(config: &LabelEfficiencyConfig, run: &mut Run) -> Result<Summary> {
                 config.seeds.len()
             ),
             x_label: "labelled target images".into(),
-            y_label: score_name.into(),
+            y_label: score_name.clone(),
             groups: groups.clone(),
             series: vec![
                 SpreadSeries {
