@@ -77,9 +77,9 @@ impl ExperimentConfig for LabelEfficiencyConfig {
             seeds: vec![42, 1, 2],
             pretrain_epochs: 3,
             pretrain_size: 0,
-            images_per_training: 20_000,
+            images_per_training: 10_000,
             min_epochs: 8,
-            max_epochs: 100,
+            max_epochs: 50,
             ..Self::quick()
         }
     }
@@ -401,8 +401,8 @@ mod tests {
         };
         assert!(bad.validate().unwrap_err().to_string().contains("settings"));
         let full = LabelEfficiencyConfig::full();
-        assert_eq!(epochs_for(&full, 50), 100);
-        assert_eq!(epochs_for(&full, 1_000), 20);
+        assert_eq!(epochs_for(&full, 50), 50);
+        assert_eq!(epochs_for(&full, 1_000), 10);
         assert_eq!(epochs_for(&full, 4_708), 8);
     }
 }
