@@ -18,46 +18,14 @@ pub struct Machine {
 /// burn is pinned to this version in the workspace manifest (`=0.22.1`).
 const BURN_VERSION: &str = "0.22.1";
 
-const FLAGS: &[&str] = &[
-    "sse4_2",
-    "avx",
-    "avx2",
-    "fma",
-    "avx512f",
-    "avx512bw",
-    "avx512_vnni",
-    "avx512_bf16",
-    "avx512_fp16",
-    "amx_tile",
-    "neon",
-    "asimd",
-];
-
 impl Machine {
     pub fn read() -> Self {
-        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let field = |name: &str| {
-            cpuinfo
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|v| v.trim().to_string())
-        };
-        let present: Vec<String> = field("flags")
-            .or_else(|| field("Features"))
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
+        let host = nn_core::host::Host::read();
         Self {
-            cpu: field("model name").unwrap_or_else(|| std::env::consts::ARCH.to_string()),
-            flags: FLAGS
-                .iter()
-                .filter(|f| present.iter().any(|p| p == *f))
-                .map(|f| f.to_string())
-                .collect(),
-            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            cpu: host.cpu,
+            flags: host.flags,
+            threads: host.threads,
+            os: host.os,
             burn: BURN_VERSION.to_string(),
             ngvm: env!("CARGO_PKG_VERSION").to_string(),
             date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),

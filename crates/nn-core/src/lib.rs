@@ -9,6 +9,7 @@ pub mod data;
 pub mod demo;
 pub mod error;
 pub mod experiment;
+pub mod host;
 pub mod kernels;
 pub mod metrics;
 pub mod models;

@@ -379,6 +379,15 @@ fn fill_template(template: &str, metrics: &Value) -> Option<String> {
     Some(out)
 }
 
+/// `; on AMD EPYC (avx2 fma), 2 threads`, or nothing for a summary without its host.
+fn host_label(host: &Value) -> String {
+    serde_json::from_value::<crate::host::Host>(host.clone())
+        .ok()
+        .filter(|h| !h.cpu.is_empty())
+        .map(|h| format!("; on {}", escape(&h.label())))
+        .unwrap_or_default()
+}
+
 fn anchor(name: &str) -> String {
     name.replace('/', "-")
 }
@@ -520,7 +529,7 @@ pub fn write(runs: &Path) -> Result<PathBuf> {
             let synthetic = s["data"]["synthetic"].as_bool().unwrap_or(false);
             let _ = write!(
                 html,
-                "<p><span class=\"badge {}\">{} data: {}</span><span class=\"badge\">{}</span><span class=\"badge\">{} preset</span><span class=\"badge\">{:.1} s</span> {} train / {} test images</p>",
+                "<p><span class=\"badge {}\">{} data: {}</span><span class=\"badge\">{}</span><span class=\"badge\">{} preset</span><span class=\"badge\">{:.1} s</span> {} train / {} test images{}</p>",
                 if synthetic { "synthetic" } else { "real" },
                 if synthetic { "synthetic" } else { "real" },
                 escape(s["data"]["name"].as_str().unwrap_or("")),
@@ -529,6 +538,7 @@ pub fn write(runs: &Path) -> Result<PathBuf> {
                 s["wall_seconds"].as_f64().unwrap_or(0.0),
                 s["data"]["train"].as_u64().unwrap_or(0),
                 s["data"]["test"].as_u64().unwrap_or(0),
+                host_label(&s["host"]),
             );
             let notes: Vec<&str> = s["notes"]
                 .as_array()

@@ -30,6 +30,9 @@ pub struct Summary {
     pub experiment: String,
     pub preset: String,
     pub backend: String,
+    /// The machine it ran on (absent in summaries written before it was recorded).
+    #[serde(default)]
+    pub host: crate::host::Host,
     pub seed: u64,
     pub data: DataInfo,
     pub epochs: usize,
@@ -316,6 +319,7 @@ impl Run {
             experiment: self.experiment.clone(),
             preset: self.preset.clone(),
             backend: self.backend.name().to_string(),
+            host: crate::host::Host::read(),
             seed: self.seed,
             data: self.data.clone(),
             epochs,

@@ -119,6 +119,10 @@ pub struct Entry {
     pub from: String,
     pub data: String,
     pub backend: String,
+    /// The machine (CPU, vector extensions, threads) as the run recorded it; empty for
+    /// runs made before runs recorded it. The same seed gives other digits on another CPU.
+    #[serde(default)]
+    pub host: String,
     pub seed: u64,
     pub wall_seconds: f64,
     /// The run directory's name: its UTC start.
@@ -161,6 +165,11 @@ impl Entry {
             from: from.to_string(),
             data,
             backend: summary.backend.clone(),
+            host: if summary.host.cpu.is_empty() {
+                String::new()
+            } else {
+                summary.host.label()
+            },
             seed: summary.seed,
             wall_seconds: summary.wall_seconds,
             started: run_dir
@@ -216,6 +225,7 @@ impl Book {
                 from: "report/index.html (headless Chromium, 1200x900)".into(),
                 data: "the runs above".into(),
                 backend: String::new(),
+                host: String::new(),
                 seed: 0,
                 wall_seconds: 0.0,
                 started,
@@ -238,8 +248,8 @@ impl Book {
              that `docs/figures.toml` lists and copies the figure. `--only TOPIC` redraws one \
              topic's. Commit `-dirty`: drawn from uncommitted changes. Wall: the whole run, \
              evaluation included.\n\n\
-             | figure | run (command) | data | backend, seed | wall | started (UTC), commit |\n\
-             |---|---|---|---|---|---|\n",
+             | figure | run (command) | data | backend, seed | host | wall | started (UTC), commit |\n\
+             |---|---|---|---|---|---|---|\n",
         );
         for (figure, e) in &self.figures {
             let wall = if e.wall_seconds > 0.0 {
@@ -253,8 +263,8 @@ impl Book {
                 format!("{}, {}", e.backend, e.seed)
             };
             text.push_str(&format!(
-                "| `{figure}` | `{}` (`{}`) | {} | {backend} | {wall} | {}, `{}` |\n",
-                e.command, e.from, e.data, e.started, e.commit
+                "| `{figure}` | `{}` (`{}`) | {} | {backend} | {} | {wall} | {}, `{}` |\n",
+                e.command, e.from, e.data, e.host, e.started, e.commit
             ));
         }
         text
