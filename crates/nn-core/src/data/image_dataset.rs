@@ -143,6 +143,42 @@ impl ImageDataset {
         self.select(&indices)
     }
 
+    /// Every image resized to `side` x `side`, bilinearly per channel (the `image` crate's
+    /// triangle filter), e.g. 32x32 CIFAR images enlarged for ImageNet weights. Unchanged
+    /// when already that size.
+    pub fn resized(&self, side: usize) -> ImageDataset {
+        let (h, w) = (self.shape.height, self.shape.width);
+        if h == side && w == side {
+            return self.clone();
+        }
+        let plane = h * w;
+        let mut pixels = Vec::with_capacity(self.len() * self.shape.channels * side * side);
+        for index in 0..self.len() {
+            for channel in self.image(index).chunks_exact(plane) {
+                let source = image::GrayImage::from_raw(w as u32, h as u32, channel.to_vec())
+                    .expect("a plane holds height x width bytes");
+                let scaled = image::imageops::resize(
+                    &source,
+                    side as u32,
+                    side as u32,
+                    image::imageops::FilterType::Triangle,
+                );
+                pixels.extend_from_slice(scaled.as_raw());
+            }
+        }
+        ImageDataset {
+            pixels,
+            labels: self.labels.clone(),
+            shape: ImageShape {
+                channels: self.shape.channels,
+                height: side,
+                width: side,
+            },
+            class_names: self.class_names.clone(),
+            source: self.source.clone(),
+        }
+    }
+
     /// Square images shrunk to `side` x `side` by an integer factor, averaging each block
     /// (a box filter: no aliasing, unlike dropping pixels). Unchanged when the side does
     /// not divide.
@@ -316,5 +352,30 @@ mod tests {
         assert_eq!(two.pixels, [11, 12, 13]);
         assert_eq!(two.labels, Some(vec![1, 0, 1]));
         assert_eq!(two.class_names, ["c", "b"]);
+    }
+
+    #[test]
+    fn resized_keeps_labels_channels_and_flat_colours() {
+        let data = ImageDataset {
+            pixels: [vec![10u8; 4], vec![200u8; 4]].concat(),
+            labels: Some(vec![3]),
+            shape: ImageShape {
+                channels: 2,
+                height: 2,
+                width: 2,
+            },
+            class_names: vec![],
+            source: "test".into(),
+        };
+        let big = data.resized(5);
+        assert_eq!(
+            (big.shape.channels, big.shape.height, big.shape.width),
+            (2, 5, 5)
+        );
+        assert_eq!(big.len(), 1);
+        assert_eq!(big.labels, Some(vec![3]));
+        assert!(big.pixels[..25].iter().all(|&p| p == 10));
+        assert!(big.pixels[25..].iter().all(|&p| p == 200));
+        assert_eq!(data.resized(2), data);
     }
 }

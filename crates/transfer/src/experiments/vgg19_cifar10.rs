@@ -57,6 +57,11 @@ pub struct Vgg19Cifar10Config {
     pub pretrain_size: usize,
     pub pretrain_epochs: usize,
     pub pretrain_lr: f64,
+    /// With ImageNet weights, CIFAR's 32x32 images are enlarged (bilinearly) to this side
+    /// first: at 32 pixels VGG-19's five poolings leave a 1x1 map, where ImageNet's filters
+    /// (learned on 224-pixel photos) see almost nothing; 224 is what they expect but costs
+    /// 49 times 32's compute, too much for a CPU; 64 (a 2x2 map) is the compromise.
+    pub imagenet_side: usize,
 }
 
 impl ExperimentConfig for Vgg19Cifar10Config {
@@ -80,6 +85,7 @@ impl ExperimentConfig for Vgg19Cifar10Config {
             pretrain_size: 1_000,
             pretrain_epochs: 2,
             pretrain_lr: 1e-3,
+            imagenet_side: 64,
         }
     }
 
@@ -132,6 +138,11 @@ impl ExperimentConfig for Vgg19Cifar10Config {
             self.pretrain_epochs > 0,
             "pretrain_epochs",
             "must be positive",
+        )?;
+        require(
+            (32..=512).contains(&self.imagenet_side),
+            "imagenet_side",
+            "must be 32 to 512 pixels (64 by default; torchvision's weights were trained at 224)",
         )
     }
 
@@ -183,6 +194,16 @@ pub fn run(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Summary> {
     let source = find_source(&config.weights, config.batch_norm, &run.data_dir)?;
     let pretrained = pretrained(source, &config.own_pretraining(), run)?;
     run.note(pretrained.note.clone());
+    // ImageNet weights come with ImageNet's statistics: enlarge the images for them.
+    let (train, test) = if pretrained.normalization.is_some() {
+        let side = config.imagenet_side;
+        run.note(format!(
+            "CIFAR-10's 32x32 images enlarged bilinearly to {side}x{side} for the ImageNet weights (trained at 224x224; imagenet_side)"
+        ));
+        (train.resized(side), test.resized(side))
+    } else {
+        (train, test)
+    };
     let device = run.train_device();
     let classes = train.num_classes();
     let normalization = pretrained
