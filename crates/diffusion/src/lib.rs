@@ -19,6 +19,7 @@ use nn_core::{Registry, experiment};
 pub fn registry() -> Registry {
     Registry::new()
         .with(experiment::<experiments::hyperparams::HyperparamsConfig>("diffusion/hyperparams", "The assignment: two schedule + learning-rate configurations, same budget: losses, samples, recognition", experiments::hyperparams::run))
+        .with(experiment::<experiments::one_factor::OneFactorConfig>("diffusion/one-factor", "One factor at a time from a baseline: learning rate, beta schedule, number of steps T; recognition over seeds", experiments::one_factor::run))
         .with(experiment::<config::DiffusionConfig>("diffusion/class-samples", "One sample of each class (class-conditional U-Net, classifier-free guidance), judged by a CNN; DDIM step-count trade-off", experiments::class_samples::run))
         .with(experiment::<config::DiffusionConfig>("diffusion/partial-denoise", "Real images noised to t = 5..500 and denoised back: PSNR before and after", experiments::partial_denoise::run))
 }

@@ -150,6 +150,10 @@ const GUIDES: &[(&str, &str)] = &[
         "Two schedule and learning-rate settings trained with the same budget: the forward process under each schedule, loss curves (not directly comparable across schedules), samples, and how often a classifier recognises them.",
     ),
     (
+        "diffusion/one-factor",
+        "A baseline and variants that each change one factor (learning rate, beta schedule, number of steps T), each trained once per seed with the same budget: the first figure shows every seed's recognition rate per variant, the second each variant's difference from the baseline seed by seed. A factor matters where that difference's whisker stays clear of zero; the loss curves are not comparable across schedules.",
+    ),
+    (
         "diffusion/class-samples",
         "One sample of every class from a class-conditional U-Net with guidance, judged by a CNN trained on the real images; the step trade-off shows what fewer DDIM steps cost in time and recognition.",
     ),
@@ -207,6 +211,10 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     (
         "transfer/label-efficiency",
         "transfer gain with 200 labels: CIFAR halves {cifar-halves_200_gain} ± {cifar-halves_200_gain_std} points",
+    ),
+    (
+        "diffusion/one-factor",
+        "recognised: baseline {variant0_recognition_rate:%}, lr {variant1_recognition_rate:%}, cosine {variant2_recognition_rate:%}, T 250 {variant3_recognition_rate:%}",
     ),
     (
         "autoencoders/denoising",

@@ -1,8 +1,9 @@
-//! The week's three experiments and what they share: data, a model trained in its own
+//! The week's four experiments and what they share: data, a model trained in its own
 //! stage, and seeded sampling.
 
 pub mod class_samples;
 pub mod hyperparams;
+pub mod one_factor;
 pub mod partial_denoise;
 
 use crate::config::DiffusionConfig;

@@ -1,0 +1,309 @@
+//! `diffusion/one-factor`: what each hyper-parameter does, one at a time. From a baseline
+//! (the `base` settings: linear schedule, lr 1e-3, T = 1000), each variant changes exactly
+//! one factor: the learning rate, the beta schedule, or the number of diffusion steps T.
+//! Every variant trains once per seed with the same budget, draws `samples_per_class`
+//! samples of every class and has the same CNN judge them; the recognition rate is quoted as
+//! mean and spread over seeds, and each variant's difference from the baseline is paired by
+//! seed. (`diffusion/hyperparams` is the assignment's two-configuration comparison, which
+//! changes schedule and learning rate at once.)
+
+use super::{load_data, sample_and_judge, train_in_stage};
+use crate::config::DiffusionConfig;
+use crate::figures::loss_curves;
+use crate::recognizer::Recognizer;
+use crate::schedule::ScheduleKind;
+use nn_core::data::subset;
+use nn_core::error::ConfigError;
+use nn_core::experiment::{require, require_rate};
+use nn_core::metrics::{Spread, paired_differences};
+use nn_core::viz::{SpreadPlot, SpreadSeries};
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+use std::collections::BTreeMap;
+
+/// Settings of `diffusion/one-factor`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneFactorConfig {
+    /// The baseline: data, network, budget, schedule, lr, T, sampler, judge.
+    pub base: DiffusionConfig,
+    /// Learning rates to try instead of the baseline's.
+    pub lrs: Vec<f64>,
+    /// Beta schedules to try instead of the baseline's (`linear`, `cosine`).
+    pub schedules: Vec<ScheduleKind>,
+    /// Numbers of diffusion steps T to try; a linear schedule's betas are scaled by
+    /// 1000 / T so that the last step still leaves almost pure noise.
+    pub steps: Vec<usize>,
+    /// One training of every variant per seed.
+    pub seeds: Vec<u64>,
+}
+
+impl ExperimentConfig for OneFactorConfig {
+    fn quick() -> Self {
+        Self {
+            base: DiffusionConfig {
+                train_size: 2_000,
+                samples_per_class: 5,
+                classifier_train_size: 4_000,
+                ..DiffusionConfig::quick_base()
+            },
+            lrs: vec![2e-4],
+            schedules: vec![ScheduleKind::Cosine],
+            steps: vec![250],
+            seeds: vec![42],
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            base: DiffusionConfig {
+                // diffusion/hyperparams' budget per model (its network, 20,000 images, 2
+                // epochs), with 50 samples per class for the recognition rate.
+                train_size: 20_000,
+                epochs: 2,
+                channel_mults: vec![1, 2, 2],
+                attention: false,
+                classifier_epochs: 2,
+                samples_per_class: 50,
+                ..DiffusionConfig::full_base()
+            },
+            seeds: vec![42, 1, 2],
+            ..Self::quick()
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        self.base.check()?;
+        for &lr in &self.lrs {
+            require_rate("lrs", lr)?;
+        }
+        require(
+            !self.schedules.contains(&ScheduleKind::Custom),
+            "schedules",
+            "each must be linear or cosine",
+        )?;
+        require(
+            self.steps.iter().all(|&t| (10..=4000).contains(&t)),
+            "steps",
+            "each T must be 10 to 4000",
+        )?;
+        require(!self.seeds.is_empty(), "seeds", "needs at least one seed")?;
+        Ok(())
+    }
+
+    fn fixed_datasets(&self) -> Vec<String> {
+        vec![self.base.dataset.clone()]
+    }
+}
+
+/// The baseline and each one-factor change of it, named for the figures.
+pub fn variants(config: &OneFactorConfig) -> Vec<(String, DiffusionConfig)> {
+    let base = &config.base;
+    let mut out = vec![(
+        format!(
+            "baseline ({:?}, lr {}, T {})",
+            base.schedule, base.lr, base.steps
+        )
+        .to_lowercase(),
+        base.clone(),
+    )];
+    for &lr in &config.lrs {
+        out.push((format!("lr {lr}"), DiffusionConfig { lr, ..base.clone() }));
+    }
+    for schedule in &config.schedules {
+        out.push((
+            format!("{schedule:?} schedule").to_lowercase(),
+            DiffusionConfig {
+                schedule: schedule.clone(),
+                ..base.clone()
+            },
+        ));
+    }
+    for &steps in &config.steps {
+        let scale = base.steps as f64 / steps as f64;
+        out.push((
+            format!("T {steps}"),
+            DiffusionConfig {
+                steps,
+                beta_start: base.beta_start * scale,
+                beta_end: (base.beta_end * scale).min(0.999),
+                ..base.clone()
+            },
+        ));
+    }
+    out
+}
+
+/// Trains every variant once per seed, samples and judges it; draws the recognition rates
+/// (`recognition_by_variant.png`), the seed-by-seed differences from the baseline
+/// (`difference_from_baseline.png`) and the first seed's loss curves (`loss_curves.png`).
+pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
+    let base = &config.base;
+    let (train, test) = load_data(base, run)?;
+    super::note_dataset_departure(base, run);
+    let classes = train.num_classes();
+    let spec = base.unet(train.shape.channels, classes);
+    let shape = [train.shape.channels, train.shape.height, train.shape.width];
+    let judge_data = subset(train.clone(), base.classifier_train_size, run.seed);
+    let judge = Recognizer::train(run, &judge_data, &test, base.classifier_epochs)?;
+    let sampler = base.sampler()?;
+    let guidance = base.guidance(&spec);
+    let variants = variants(config);
+    let mut metrics =
+        BTreeMap::from([("classifier_test_accuracy".to_string(), judge.test_accuracy)]);
+    let mut rates: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    let mut first_seed_stages = Vec::new();
+    let run_seed = run.seed;
+    for (s, &seed) in config.seeds.iter().enumerate() {
+        for (v, (name, settings)) in variants.iter().enumerate() {
+            run.seed = seed;
+            let trained = settings
+                .schedule()
+                .map_err(nn_core::Error::from)
+                .and_then(|schedule| {
+                    let (trained, dir) = train_in_stage(
+                        run,
+                        &format!("variant{v}-seed{seed}"),
+                        &spec,
+                        &schedule,
+                        (&train, &test),
+                        &settings.train_settings(settings.lr),
+                    )?;
+                    let judged = sample_and_judge(
+                        run,
+                        (&trained.ema, &schedule, shape),
+                        (&judge, classes, base.samples_per_class),
+                        (sampler, guidance, base.sample_batch),
+                        "samples",
+                    );
+                    Ok((trained, dir, judged.rate))
+                });
+            run.seed = run_seed;
+            let (trained, dir, rate) = trained?;
+            eprintln!(
+                "{name}, seed {seed}: final loss {:.4}, recognised {:.1}%",
+                trained.final_loss,
+                100.0 * rate
+            );
+            rates[v].push(rate);
+            metrics.insert(
+                format!("variant{v}_final_loss_seed{seed}"),
+                trained.final_loss,
+            );
+            if s == 0 {
+                first_seed_stages.push((name.clone(), dir));
+            }
+        }
+    }
+    let names: Vec<String> = variants.iter().map(|(n, _)| n.clone()).collect();
+    let mut differences = Vec::new();
+    for (v, name) in names.iter().enumerate() {
+        let spread = Spread::of(&rates[v]);
+        metrics.insert(format!("variant{v}_recognition_rate"), spread.mean);
+        metrics.insert(format!("variant{v}_recognition_rate_std"), spread.std);
+        if v > 0 {
+            let points: Vec<f64> = paired_differences(&rates[v], &rates[0])
+                .iter()
+                .map(|d| 100.0 * d)
+                .collect();
+            let difference = Spread::of(&points);
+            eprintln!("{name} - baseline: {} points", difference.display(1));
+            metrics.insert(format!("variant{v}_difference"), difference.mean);
+            metrics.insert(format!("variant{v}_difference_std"), difference.std);
+            differences.push(points);
+        }
+    }
+    let seeds = config.seeds.len();
+    let per_model = classes * base.samples_per_class;
+    let rates_plot = SpreadPlot {
+        title: format!(
+            "Samples recognised as their class ({per_model} per model, {seeds} seed(s))"
+        ),
+        x_label: "variant".into(),
+        y_label: format!(
+            "recognition rate (judge {:.1}%, chance {})",
+            100.0 * judge.test_accuracy,
+            1.0 / classes as f64
+        ),
+        groups: names.clone(),
+        series: vec![SpreadSeries {
+            label: "per seed".into(),
+            values: rates,
+        }],
+        zero_line: false,
+    };
+    let difference_plot = SpreadPlot {
+        title: format!("Difference from the baseline, seed by seed ({seeds} seed(s))"),
+        x_label: "variant (one factor changed)".into(),
+        y_label: "recognition rate difference (points)".into(),
+        groups: names[1..].to_vec(),
+        series: vec![SpreadSeries {
+            label: "variant - baseline".into(),
+            values: differences,
+        }],
+        zero_line: true,
+    };
+    for file in rates_plot
+        .save(&run.path("recognition_by_variant"))?
+        .into_iter()
+        .chain(difference_plot.save(&run.path("difference_from_baseline"))?)
+    {
+        run.add_file(&file);
+    }
+    loss_curves(
+        run,
+        "loss_curves",
+        "Training loss of each variant (first seed; schedules weigh t differently)",
+        &first_seed_stages,
+    )?;
+    for (v, name) in names.iter().enumerate() {
+        run.note(format!("variant{v}: {name}"));
+    }
+    Ok(run.summary(base.epochs, metrics))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_variant_changes_one_factor_and_fewer_steps_scale_the_betas() {
+        let config = OneFactorConfig::quick();
+        assert!(config.validate().is_ok());
+        assert!(OneFactorConfig::full().validate().is_ok());
+        let variants = variants(&config);
+        assert_eq!(variants.len(), 4);
+        let base = &config.base;
+        let (_, lr) = &variants[1];
+        assert_eq!(
+            (lr.lr, &lr.schedule, lr.steps),
+            (2e-4, &base.schedule, base.steps)
+        );
+        let (_, cosine) = &variants[2];
+        assert_eq!(
+            (cosine.lr, &cosine.schedule),
+            (base.lr, &ScheduleKind::Cosine)
+        );
+        let (_, short) = &variants[3];
+        assert_eq!(short.steps, 250);
+        assert!((short.beta_end - 4.0 * base.beta_end).abs() < 1e-12);
+        // The scaled schedule still ends in (almost) pure noise.
+        let alpha_bar: f64 = (0..short.steps)
+            .map(|i| {
+                let beta = short.beta_start
+                    + (short.beta_end - short.beta_start) * i as f64 / (short.steps - 1) as f64;
+                1.0 - beta
+            })
+            .product();
+        assert!(alpha_bar < 1e-3, "{alpha_bar}");
+        let bad = OneFactorConfig {
+            schedules: vec![ScheduleKind::Custom],
+            ..OneFactorConfig::quick()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("schedules")
+        );
+    }
+}
