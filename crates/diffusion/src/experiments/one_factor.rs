@@ -100,10 +100,11 @@ pub fn variants(config: &OneFactorConfig) -> Vec<(String, DiffusionConfig)> {
     let base = &config.base;
     let mut out = vec![(
         format!(
-            "baseline ({:?}, lr {}, T {})",
-            base.schedule, base.lr, base.steps
-        )
-        .to_lowercase(),
+            "baseline ({}, lr {}, T {})",
+            format!("{:?}", base.schedule).to_lowercase(),
+            base.lr,
+            base.steps
+        ),
         base.clone(),
     )];
     for &lr in &config.lrs {
