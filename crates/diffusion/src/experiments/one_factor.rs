@@ -41,9 +41,11 @@ impl ExperimentConfig for OneFactorConfig {
     fn quick() -> Self {
         Self {
             base: DiffusionConfig {
-                train_size: 2_000,
-                samples_per_class: 5,
-                classifier_train_size: 4_000,
+                // A pipeline check within the quick curriculum's budget: 4 models of 16
+                // steps each sample at chance; the effects need the full preset.
+                train_size: 1_000,
+                samples_per_class: 3,
+                classifier_train_size: 2_000,
                 ..DiffusionConfig::quick_base()
             },
             lrs: vec![2e-4],
