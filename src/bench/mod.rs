@@ -61,6 +61,10 @@ pub struct Args {
     /// (`nn_core::kernels`), to measure what the kernels change.
     #[arg(long)]
     pub burn_convolutions: bool,
+    /// Run the models' batch norms through burn's own ops instead of our fused batch norm +
+    /// activation (`nn_core::kernels::norm`), to measure what it changes.
+    #[arg(long)]
+    pub burn_norms: bool,
     /// `time-to-accuracy`: epochs of the cosine schedule both sides train for.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
     pub tta_epochs: u64,
@@ -194,6 +198,7 @@ fn check_finite(name: &str, loss: f32) -> nn_core::Result<()> {
 
 pub fn run(args: Args) -> nn_core::Result<bool> {
     nn_core::kernels::set_enabled(!args.burn_convolutions);
+    nn_core::kernels::set_norm_enabled(!args.burn_norms);
     let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
     if args.list {
         let device = BackendKind::preferred().device()?;

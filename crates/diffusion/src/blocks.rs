@@ -12,7 +12,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{silu, softmax};
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
-use nn_core::models::conv_forward;
+use nn_core::models::{NormActivation, conv_forward, group_norm_act};
 
 /// Transformer-style sinusoids of the step index: `[n, dim]`, half sines and half
 /// cosines at frequencies 1 .. 1/10000 (Vaswani et al.; DDPM's time embedding).
@@ -85,12 +85,16 @@ impl ResBlock {
 
     /// `x`: `[b, input, h, w]`, `emb`: `[b, embedding]` -> `[b, output, h, w]`.
     pub fn forward(&self, x: Tensor<4>, emb: Tensor<2>) -> Tensor<4> {
-        let h = conv_forward(&self.conv1, silu(self.norm1.forward(x.clone())));
+        let h = conv_forward(
+            &self.conv1,
+            group_norm_act(&self.norm1, x.clone(), NormActivation::Silu),
+        );
         let [b, c, _, _] = h.dims();
         let h = h + self.embedding.forward(silu(emb)).reshape([b, c, 1, 1]);
         let h = conv_forward(
             &self.conv2,
-            self.dropout.forward(silu(self.norm2.forward(h))),
+            self.dropout
+                .forward(group_norm_act(&self.norm2, h, NormActivation::Silu)),
         );
         let skip = match &self.skip {
             Some(conv) => conv_forward(conv, x),
@@ -123,9 +127,7 @@ impl SelfAttention {
     /// `[b, c, h, w]` -> `[b, c, h, w]`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, c, h, w] = x.dims();
-        let tokens = self
-            .norm
-            .forward(x.clone())
+        let tokens = group_norm_act(&self.norm, x.clone(), NormActivation::Identity)
             .reshape([b, c, h * w])
             .swap_dims(1, 2);
         let qkv = self.qkv.forward(tokens);

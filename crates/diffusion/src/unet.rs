@@ -14,7 +14,7 @@ use burn::nn::{
 };
 use burn::prelude::*;
 use burn::tensor::activation::silu;
-use nn_core::models::conv_forward;
+use nn_core::models::{NormActivation, conv_forward, group_norm_act};
 
 /// The shape of a U-Net.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -200,6 +200,9 @@ impl UNet {
                 h = up.forward(h, [sh, sw]);
             }
         }
-        conv_forward(&self.conv_out, silu(self.norm_out.forward(h)))
+        conv_forward(
+            &self.conv_out,
+            group_norm_act(&self.norm_out, h, NormActivation::Silu),
+        )
     }
 }

@@ -6,8 +6,10 @@
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
-use burn::tensor::activation::{relu, tanh};
-use nn_core::models::{conv_forward, conv_transpose_forward, leaky_relu};
+use burn::tensor::activation::tanh;
+use nn_core::models::{
+    NormActivation, batch_norm_act, conv_forward, conv_transpose_forward, leaky_relu,
+};
 
 /// Noise `[b, latent]` -> images `[b, c, s, s]` in [-1, 1].
 pub trait Generator: Module + Clone {
@@ -173,9 +175,9 @@ impl Generator for DcGenerator {
     fn generate(&self, z: Tensor<2>) -> Tensor<4> {
         let [batch, _] = z.dims();
         let x = self.project.forward(z).reshape([batch, self.base, 4, 4]);
-        let mut x = relu(self.project_bn.forward(x));
+        let mut x = batch_norm_act(&self.project_bn, x, NormActivation::Relu);
         for (up, bn) in self.ups.iter().zip(&self.bns) {
-            x = relu(bn.forward(conv_transpose_forward(up, x)));
+            x = batch_norm_act(bn, conv_transpose_forward(up, x), NormActivation::Relu);
         }
         tanh(conv_transpose_forward(&self.last, x))
     }
@@ -219,7 +221,11 @@ impl Discriminator for DcDiscriminator {
     fn logits(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = leaky_relu(conv_forward(&self.first, images), SLOPE);
         for (down, bn) in self.downs.iter().zip(&self.bns) {
-            x = leaky_relu(bn.forward(conv_forward(down, x)), SLOPE);
+            x = batch_norm_act(
+                bn,
+                conv_forward(down, x),
+                NormActivation::LeakyRelu(SLOPE as f32),
+            );
         }
         self.out.forward(x.flatten::<2>(1, 3))
     }

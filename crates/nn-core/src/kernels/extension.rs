@@ -83,39 +83,12 @@ pub trait FastConvOps: Backend {
 
 #[cfg(feature = "flex")]
 mod flex {
+    use super::super::buffers::{data, dense, dims, tensor};
     use super::super::conv as k;
     use super::super::geometry::ConvGeom;
     use super::{ConvSetting, FastConvOps};
-    use burn::backend::flex::{FlexTensor, Layout};
-    use burn::backend::{Bytes, DType, Flex, Shape};
-
-    /// Contiguous and f32 (an `Arc` clone when it already is; gradients can arrive as
-    /// broadcast views, which are copied). The front-end only sends f32 tensors.
-    fn dense(t: FlexTensor, what: &str) -> FlexTensor {
-        assert_eq!(
-            t.dtype(),
-            DType::F32,
-            "fast convolution: {what} must be f32"
-        );
-        t.to_contiguous()
-    }
-
-    fn data(t: &FlexTensor) -> &[f32] {
-        t.as_slice::<f32>().expect("a contiguous f32 tensor")
-    }
-
-    fn dims<const D: usize>(t: &FlexTensor) -> [usize; D] {
-        t.layout().shape().dims::<D>()
-    }
-
-    /// A contiguous f32 tensor owning `data` (no copy).
-    fn tensor<const D: usize>(data: Vec<f32>, dims: [usize; D]) -> FlexTensor {
-        FlexTensor::new(
-            Bytes::from_elems(data),
-            Layout::contiguous(Shape::new(dims)),
-            DType::F32,
-        )
-    }
+    use burn::backend::Flex;
+    use burn::backend::flex::FlexTensor;
 
     fn forward(
         x: FlexTensor,

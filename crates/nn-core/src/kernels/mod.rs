@@ -13,12 +13,22 @@
 //! f32 tensors with dilation 1 and groups 1, and burn's own ops everywhere else (ndarray,
 //! wgpu), where the extension would panic. [`set_enabled`] turns the path off on the calling
 //! thread, for comparisons.
+//!
+//! Training-mode batch norm fused with its activation ([`norm`], [`norm_extension`]) enters
+//! the same way: [`fused_norm_takes`] says whether it can, [`channel_stats`] and
+//! [`batch_norm_act`] run it; [`crate::models::batch_norm_act`] is the one caller.
 
+pub mod activation;
+#[cfg(feature = "flex")]
+mod buffers;
 pub mod conv;
 pub mod extension;
 pub mod geometry;
+pub mod group_norm;
 mod im2col;
 mod matmul;
+pub mod norm;
+pub mod norm_extension;
 pub mod reference;
 
 use burn::backend::Dispatch;
@@ -26,10 +36,13 @@ use burn::prelude::*;
 use burn::tensor::DType;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use extension::{ConvSetting, FastConvOps};
+pub use norm::NormActivation;
+use norm_extension::FastNormOps;
 use std::cell::Cell;
 
 thread_local! {
     static ENABLED: Cell<bool> = const { Cell::new(true) };
+    static NORM_ENABLED: Cell<bool> = const { Cell::new(true) };
 }
 
 /// Turns our kernels on or off for the convolutions the calling thread builds (on by
@@ -42,6 +55,12 @@ pub fn set_enabled(enabled: bool) {
 /// Whether our kernels are on for the calling thread.
 pub fn enabled() -> bool {
     ENABLED.with(Cell::get)
+}
+
+/// Turns the fused batch norm alone on or off for the calling thread (on by default; the
+/// bench's `--burn-norms` measures what it changes). [`set_enabled`] turns off all kernels.
+pub fn set_norm_enabled(enabled: bool) {
+    NORM_ENABLED.with(|cell| cell.set(enabled));
 }
 
 /// Whether `device` is burn's `flex` backend, with or without autodiff.
@@ -169,5 +188,73 @@ pub fn conv2d_weight_grad(
         output_grad.into_dispatch(),
         [kh, kw],
         setting,
+    ))
+}
+
+/// Whether the fused batch-norm kernels take `x` and `gamma` (flex, f32, enabled on this
+/// thread by [`set_enabled`] and [`set_norm_enabled`], `x` of rank 2 or more).
+pub fn fused_norm_takes<const D: usize>(x: &Tensor<D>, gamma: &Tensor<1>) -> bool {
+    D >= 2 && NORM_ENABLED.with(Cell::get) && takes(&[key(x), key(gamma)])
+}
+
+/// Per-channel batch mean and biased variance of `x [n, c, ...]`, as `[2, c]` (no gradient).
+/// Only where [`fused_norm_takes`].
+pub fn channel_stats<const D: usize>(x: Tensor<D>) -> Tensor<2> {
+    Tensor::from_dispatch(<Dispatch as FastNormOps>::fn_channel_stats(
+        x.into_dispatch(),
+    ))
+}
+
+/// `act(gamma * (x - mean) / sqrt(var + eps) + beta)` for `x [n, c, ...]`, `stats [2, c]`
+/// (mean, then variance). Differentiable in `x`, `gamma` and `beta` through the batch
+/// statistics: `stats` must be [`channel_stats`] of this `x` when gradients are wanted.
+/// Only where [`fused_norm_takes`].
+pub fn batch_norm_act<const D: usize>(
+    x: Tensor<D>,
+    gamma: Tensor<1>,
+    beta: Tensor<1>,
+    stats: Tensor<2>,
+    epsilon: f64,
+    activation: NormActivation,
+) -> Tensor<D> {
+    Tensor::from_dispatch(<Dispatch as FastNormOps>::fn_batch_norm_act(
+        x.into_dispatch(),
+        gamma.into_dispatch(),
+        beta.into_dispatch(),
+        stats.into_dispatch(),
+        epsilon,
+        activation,
+    ))
+}
+
+/// Per sample and group mean and biased variance of `x [n, c, ...]`, `[2, n * groups]`
+/// (no gradient). Only where [`fused_norm_takes`].
+pub fn group_stats<const D: usize>(x: Tensor<D>, groups: usize) -> Tensor<2> {
+    Tensor::from_dispatch(<Dispatch as FastNormOps>::fn_group_stats(
+        x.into_dispatch(),
+        groups,
+    ))
+}
+
+/// `act(gamma_c * (x - mean_g) / sqrt(var_g + eps) + beta_c)` for `x [n, c, ...]`, with
+/// `stats` from [`group_stats`] of this `x` (the backward differentiates through them).
+/// Only where [`fused_norm_takes`].
+pub fn group_norm_act<const D: usize>(
+    x: Tensor<D>,
+    gamma: Tensor<1>,
+    beta: Tensor<1>,
+    stats: Tensor<2>,
+    groups: usize,
+    epsilon: f64,
+    activation: NormActivation,
+) -> Tensor<D> {
+    Tensor::from_dispatch(<Dispatch as FastNormOps>::fn_group_norm_act(
+        x.into_dispatch(),
+        gamma.into_dispatch(),
+        beta.into_dispatch(),
+        stats.into_dispatch(),
+        groups,
+        epsilon,
+        activation,
     ))
 }

@@ -18,7 +18,6 @@ use super::torch_import::KeyRules;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::prelude::*;
-use burn::tensor::activation::relu;
 use burn::tensor::module::{adaptive_avg_pool2d, avg_pool2d, interpolate, max_pool2d};
 use burn::tensor::ops::{AvgPoolOptions, InterpolateMode, InterpolateOptions, MaxPoolOptions};
 
@@ -63,7 +62,11 @@ impl BasicConv {
 
     /// `[n, c_in, h, w]` -> `[n, c_out, h', w']`.
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        relu(self.bn.forward(conv_forward(&self.conv, x)))
+        super::batch_norm_act(
+            &self.bn,
+            conv_forward(&self.conv, x),
+            super::NormActivation::Relu,
+        )
     }
 }
 

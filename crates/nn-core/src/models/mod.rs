@@ -5,10 +5,13 @@ mod activation;
 pub mod conv;
 pub mod inception_fid;
 mod mlp;
+pub mod norm;
 pub mod small_cnn;
 pub mod torch_import;
 
+pub use crate::kernels::NormActivation;
 pub use activation::leaky_relu;
 pub use conv::{conv_forward, conv_transpose_forward};
 pub use mlp::Mlp;
+pub use norm::{batch_norm_act, group_norm_act};
 pub use small_cnn::{CnnSpec, SmallCnn};

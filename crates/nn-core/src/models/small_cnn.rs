@@ -35,10 +35,10 @@ impl ConvBlock {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = super::conv_forward(&self.conv, x);
         let x = match &self.norm {
-            Some(norm) => norm.forward(x),
-            None => x,
+            Some(norm) => super::batch_norm_act(norm, x, super::NormActivation::Relu),
+            None => burn::tensor::activation::relu(x),
         };
-        self.pool.forward(burn::tensor::activation::relu(x))
+        self.pool.forward(x)
     }
 }
 

@@ -6,5 +6,6 @@ mod demo;
 mod fid;
 mod kernels;
 mod metrics;
+mod norm_kernels;
 mod resource_errors;
 mod viz;

@@ -14,7 +14,7 @@ use burn::nn::conv::Conv2d;
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use nn_core::models::conv_forward;
+use nn_core::models::{NormActivation, batch_norm_act, conv_forward};
 use nn_core::train::ImageClassifier;
 
 /// One block: `relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`, or without the
@@ -47,8 +47,16 @@ impl CifarBlock {
 
     /// `[n, c, h, w]` -> `[n, c, h, w]`, or `[n, 2c, h / 2, w / 2]` for a stage's first block.
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = relu(self.bn1.forward(conv_forward(&self.conv1, x.clone())));
-        let y = self.bn2.forward(conv_forward(&self.conv2, y));
+        let y = batch_norm_act(
+            &self.bn1,
+            conv_forward(&self.conv1, x.clone()),
+            NormActivation::Relu,
+        );
+        let y = batch_norm_act(
+            &self.bn2,
+            conv_forward(&self.conv2, y),
+            NormActivation::Identity,
+        );
         if !self.residual {
             return relu(y);
         }
@@ -120,7 +128,11 @@ impl CifarResNetConfig {
 impl ImageClassifier for CifarResNet {
     /// `[batch, 3, 32, 32]` -> `[batch, classes]`.
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = relu(self.stem_bn.forward(conv_forward(&self.stem, images)));
+        let x = batch_norm_act(
+            &self.stem_bn,
+            conv_forward(&self.stem, images),
+            NormActivation::Relu,
+        );
         let x = self.blocks.iter().fold(x, |x, block| block.forward(x));
         let [n, c, _, _] = x.dims();
         let pooled = burn::tensor::module::adaptive_avg_pool2d(x, [1, 1]).reshape([n, c]);

@@ -87,9 +87,10 @@ impl ConvBnRelu {
     /// `[batch, input, h, w]` -> `[batch, output, h', w']`, `h' = (h + 2 padding - k) /
     /// stride + 1`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        burn::tensor::activation::relu(
-            self.bn
-                .forward(nn_core::models::conv_forward(&self.conv, x)),
+        nn_core::models::batch_norm_act(
+            &self.bn,
+            nn_core::models::conv_forward(&self.conv, x),
+            nn_core::models::NormActivation::Relu,
         )
     }
 }

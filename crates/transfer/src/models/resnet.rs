@@ -7,7 +7,7 @@ use burn::nn::conv::Conv2d;
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
-use nn_core::models::conv_forward;
+use nn_core::models::{NormActivation, batch_norm_act, conv_forward};
 use nn_core::train::ImageClassifier;
 
 /// `out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`.
@@ -43,11 +43,22 @@ impl BasicBlock {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let relu = burn::tensor::activation::relu;
         let shortcut = match &self.downsample {
-            Some((conv, bn)) => bn.forward(conv_forward(conv, x.clone())),
+            Some((conv, bn)) => {
+                batch_norm_act(bn, conv_forward(conv, x.clone()), NormActivation::Identity)
+            }
             None => x.clone(),
         };
-        let y = relu(self.bn1.forward(conv_forward(&self.conv1, x)));
-        relu(self.bn2.forward(conv_forward(&self.conv2, y)) + shortcut)
+        let y = batch_norm_act(
+            &self.bn1,
+            conv_forward(&self.conv1, x),
+            NormActivation::Relu,
+        );
+        let y = batch_norm_act(
+            &self.bn2,
+            conv_forward(&self.conv2, y),
+            NormActivation::Identity,
+        );
+        relu(y + shortcut)
     }
 }
 

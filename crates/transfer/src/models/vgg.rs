@@ -116,10 +116,11 @@ impl Vgg {
         self.features.iter().fold(x, |x, unit| {
             let x = nn_core::models::conv_forward(&unit.conv, x);
             let x = match &unit.bn {
-                Some(bn) => bn.forward(x),
-                None => x,
+                Some(bn) => {
+                    nn_core::models::batch_norm_act(bn, x, nn_core::models::NormActivation::Relu)
+                }
+                None => burn::tensor::activation::relu(x),
             };
-            let x = burn::tensor::activation::relu(x);
             match &unit.pool {
                 Some(pool) => pool.forward(x),
                 None => x,

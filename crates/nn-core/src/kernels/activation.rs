@@ -1,0 +1,204 @@
+//! The activations the fused normalisations apply, element by element on f32, with their
+//! derivatives; and an `exp` that LLVM vectorises (libm's `expf` is a scalar call: 7% of
+//! the U-Net's step in `perf`, `bench/NOTES.md`).
+
+/// The activation after a normalisation's affine step, `y = act(gamma * x_hat + beta)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NormActivation {
+    Identity,
+    Relu,
+    /// Leaky ReLU with this slope below 0 (the gradient at exactly 0 is the slope, as
+    /// PyTorch's and [`crate::models::leaky_relu`]).
+    LeakyRelu(f32),
+    /// `z * sigmoid(z)` (the U-Net's).
+    Silu,
+}
+
+impl NormActivation {
+    pub fn apply(self, z: f32) -> f32 {
+        with_activation!(self, |act| act.apply(z))
+    }
+
+    /// `act'(z)`: ReLU's is 0 at 0 (PyTorch's), leaky ReLU's the slope.
+    pub fn derivative(self, z: f32) -> f32 {
+        with_activation!(self, |act| act.derivative(z))
+    }
+}
+
+/// One activation as a type, so that each kernel is compiled once per activation with the
+/// choice made outside its loops (a `match` inside them kept LLVM from vectorising).
+pub trait Activation: Copy + Send + Sync {
+    fn apply(self, z: f32) -> f32;
+    fn derivative(self, z: f32) -> f32;
+}
+
+#[derive(Clone, Copy)]
+pub struct Identity;
+#[derive(Clone, Copy)]
+pub struct Relu;
+#[derive(Clone, Copy)]
+pub struct LeakyRelu(pub f32);
+#[derive(Clone, Copy)]
+pub struct Silu;
+
+impl Activation for Identity {
+    #[inline(always)]
+    fn apply(self, z: f32) -> f32 {
+        z
+    }
+    #[inline(always)]
+    fn derivative(self, _: f32) -> f32 {
+        1.0
+    }
+}
+
+impl Activation for Relu {
+    #[inline(always)]
+    fn apply(self, z: f32) -> f32 {
+        if z > 0.0 { z } else { 0.0 }
+    }
+    #[inline(always)]
+    fn derivative(self, z: f32) -> f32 {
+        if z > 0.0 { 1.0 } else { 0.0 }
+    }
+}
+
+impl Activation for LeakyRelu {
+    #[inline(always)]
+    fn apply(self, z: f32) -> f32 {
+        if z > 0.0 { z } else { self.0 * z }
+    }
+    #[inline(always)]
+    fn derivative(self, z: f32) -> f32 {
+        if z > 0.0 { 1.0 } else { self.0 }
+    }
+}
+
+impl Activation for Silu {
+    #[inline(always)]
+    fn apply(self, z: f32) -> f32 {
+        z * sigmoid(z)
+    }
+    #[inline(always)]
+    fn derivative(self, z: f32) -> f32 {
+        let s = sigmoid(z);
+        s * (1.0 + z * (1.0 - s))
+    }
+}
+
+/// The value itself, choosing per call (tests, and the one-off calls outside the kernels).
+impl Activation for NormActivation {
+    fn apply(self, z: f32) -> f32 {
+        NormActivation::apply(self, z)
+    }
+    fn derivative(self, z: f32) -> f32 {
+        NormActivation::derivative(self, z)
+    }
+}
+
+/// `with_activation!(act, |a| body)`: `body` with `a` bound to the [`Activation`] type of
+/// the [`NormActivation`] value `act` (one monomorphised copy per activation).
+macro_rules! with_activation {
+    ($act:expr, |$a:ident| $body:expr) => {
+        match $act {
+            $crate::kernels::activation::NormActivation::Identity => {
+                let $a = $crate::kernels::activation::Identity;
+                $body
+            }
+            $crate::kernels::activation::NormActivation::Relu => {
+                let $a = $crate::kernels::activation::Relu;
+                $body
+            }
+            $crate::kernels::activation::NormActivation::LeakyRelu(slope) => {
+                let $a = $crate::kernels::activation::LeakyRelu(slope);
+                $body
+            }
+            $crate::kernels::activation::NormActivation::Silu => {
+                let $a = $crate::kernels::activation::Silu;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_activation;
+
+/// `1 / (1 + e^-z)` through [`exp`].
+#[inline(always)]
+pub fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + exp(-z))
+}
+
+/// `e^x` within 2 ulp on the f32 range (Cephes' `expf`: `x = n ln 2 + r`, a degree-6
+/// polynomial for `e^r` on `|r| <= ln 2 / 2`, `2^n` written into the exponent bits), without
+/// branches so that a loop over it vectorises. Saturates to 0 below -87.3 and to `f32::MAX *
+/// 2` (infinity) above 88.7; NaN stays NaN.
+#[inline(always)]
+pub fn exp(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    // Adding and subtracting 1.5 * 2^23 rounds to the nearest integer (ties to even) in
+    // plain SSE2: `round` and `floor` are libm calls at the baseline x86-64 target.
+    const ROUND: f32 = 12_582_912.0;
+    let x = x.clamp(-87.336_55, 88.722_83);
+    let n = (x * LOG2E + ROUND) - ROUND;
+    let r = x - n * LN2_HI - n * LN2_LO;
+    let p = 1.987_569_1e-4f32;
+    let p = p * r + 1.398_199_9e-3;
+    let p = p * r + 8.333_452e-3;
+    let p = p * r + 4.166_579_6e-2;
+    let p = p * r + 1.666_666_5e-1;
+    let p = p * r + 5e-1;
+    let e_r = p * r * r + r + 1.0;
+    // 2^n for n in [-126, 128], as 2^a * 2^b with a = floor(n / 2): each factor's exponent
+    // field stays in range at the ends.
+    let n = n as i32;
+    let a = n >> 1;
+    let scale_a = f32::from_bits(((a + 127) as u32) << 23);
+    let scale_b = f32::from_bits(((n - a + 127) as u32) << 23);
+    e_r * scale_a * scale_b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exp_matches_std_within_a_few_ulp() {
+        let mut worst = 0.0f64;
+        let mut x = -87.0f32;
+        while x < 88.5 {
+            let (ours, std) = (exp(x) as f64, (x as f64).exp());
+            worst = worst.max(((ours - std) / std).abs());
+            x += 0.0137;
+        }
+        assert!(worst < 4e-7, "worst relative error {worst}");
+        assert_eq!(exp(-200.0), 0.0);
+        assert!(exp(200.0).is_infinite() || exp(200.0) > 1e38);
+        assert!(exp(f32::NAN).is_nan());
+        assert_eq!(exp(0.0), 1.0);
+    }
+
+    #[test]
+    fn derivatives_match_finite_differences() {
+        for act in [
+            NormActivation::Identity,
+            NormActivation::Relu,
+            NormActivation::LeakyRelu(0.2),
+            NormActivation::Silu,
+        ] {
+            for z in [-3.0f32, -0.7, 0.4, 2.5] {
+                let h = 1e-3f64;
+                let f = |v: f64| act.apply(v as f32) as f64;
+                let numeric = (f(z as f64 + h) - f(z as f64 - h)) / (2.0 * h);
+                let analytic = act.derivative(z) as f64;
+                assert!(
+                    (numeric - analytic).abs() < 2e-3,
+                    "{act:?} at {z}: {analytic} vs {numeric}"
+                );
+            }
+        }
+        assert_eq!(NormActivation::Relu.derivative(0.0), 0.0);
+        assert_eq!(NormActivation::LeakyRelu(0.2).derivative(0.0), 0.2);
+    }
+}
