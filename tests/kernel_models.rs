@@ -1,6 +1,7 @@
 //! Every convolutional model family of the course trains 20 Adam steps with our kernels
-//! (`nn_core::kernels`) and with burn's own convolutions, from the same weights and
-//! batches: the losses agree within 1e-3 (relative) at every step. Small widths and batches
+//! (`nn_core::kernels`: convolutions, and batch norm / group norm fused with their
+//! activation) and with burn's own ops, from the same weights and batches: the losses agree
+//! within 1e-3 (relative) at every step. Small widths and batches
 //! keep it a test; the layers are the course's own. (The MLP has no convolution: nothing
 //! to compare.)
 
