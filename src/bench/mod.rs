@@ -61,8 +61,9 @@ pub struct Args {
     /// (`nn_core::kernels`), to measure what the kernels change.
     #[arg(long)]
     pub burn_convolutions: bool,
-    /// Run the models' batch norms through burn's own ops instead of our fused batch norm +
-    /// activation (`nn_core::kernels::norm`), to measure what it changes.
+    /// Run the models' batch norms, group norms and max pooling through burn's own ops
+    /// instead of our kernels (`nn_core::kernels::norm`, `group_norm`, `pool`), to measure
+    /// what they change.
     #[arg(long)]
     pub burn_norms: bool,
     /// `time-to-accuracy`: epochs of the cosine schedule both sides train for.
@@ -198,7 +199,7 @@ fn check_finite(name: &str, loss: f32) -> nn_core::Result<()> {
 
 pub fn run(args: Args) -> nn_core::Result<bool> {
     nn_core::kernels::set_enabled(!args.burn_convolutions);
-    nn_core::kernels::set_norm_enabled(!args.burn_norms);
+    nn_core::kernels::set_norm_pool_enabled(!args.burn_norms);
     let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
     if args.list {
         let device = BackendKind::preferred().device()?;

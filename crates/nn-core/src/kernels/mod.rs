@@ -29,6 +29,8 @@ mod im2col;
 mod matmul;
 pub mod norm;
 pub mod norm_extension;
+pub mod pool;
+pub mod pool_extension;
 pub mod reference;
 
 use burn::backend::Dispatch;
@@ -38,11 +40,12 @@ use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use extension::{ConvSetting, FastConvOps};
 pub use norm::NormActivation;
 use norm_extension::FastNormOps;
+use pool_extension::FastPoolOps;
 use std::cell::Cell;
 
 thread_local! {
     static ENABLED: Cell<bool> = const { Cell::new(true) };
-    static NORM_ENABLED: Cell<bool> = const { Cell::new(true) };
+    static NORM_POOL_ENABLED: Cell<bool> = const { Cell::new(true) };
 }
 
 /// Turns our kernels on or off for the convolutions the calling thread builds (on by
@@ -57,10 +60,11 @@ pub fn enabled() -> bool {
     ENABLED.with(Cell::get)
 }
 
-/// Turns the fused batch norm alone on or off for the calling thread (on by default; the
-/// bench's `--burn-norms` measures what it changes). [`set_enabled`] turns off all kernels.
-pub fn set_norm_enabled(enabled: bool) {
-    NORM_ENABLED.with(|cell| cell.set(enabled));
+/// Turns the fused batch norm / group norm and the max pooling alone on or off for the
+/// calling thread (on by default; the bench's `--burn-norms` measures what they change).
+/// [`set_enabled`] turns off all kernels.
+pub fn set_norm_pool_enabled(enabled: bool) {
+    NORM_POOL_ENABLED.with(|cell| cell.set(enabled));
 }
 
 /// Whether `device` is burn's `flex` backend, with or without autodiff.
@@ -192,9 +196,9 @@ pub fn conv2d_weight_grad(
 }
 
 /// Whether the fused batch-norm kernels take `x` and `gamma` (flex, f32, enabled on this
-/// thread by [`set_enabled`] and [`set_norm_enabled`], `x` of rank 2 or more).
+/// thread by [`set_enabled`] and [`set_norm_pool_enabled`], `x` of rank 2 or more).
 pub fn fused_norm_takes<const D: usize>(x: &Tensor<D>, gamma: &Tensor<1>) -> bool {
-    D >= 2 && NORM_ENABLED.with(Cell::get) && takes(&[key(x), key(gamma)])
+    D >= 2 && NORM_POOL_ENABLED.with(Cell::get) && takes(&[key(x), key(gamma)])
 }
 
 /// Per-channel batch mean and biased variance of `x [n, c, ...]`, as `[2, c]` (no gradient).
@@ -256,5 +260,23 @@ pub fn group_norm_act<const D: usize>(
         groups,
         epsilon,
         activation,
+    ))
+}
+
+/// Max pooling of `x [n, c, h, w]` with a `kernel` window every `stride`, no padding, through
+/// our kernels on flex (f32, enabled); `None` where they do not take it (the caller then runs
+/// burn's pooling).
+pub fn max_pool2d(
+    x: Tensor<4>,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+) -> Result<Tensor<4>, Tensor<4>> {
+    let [_, _, h, w] = x.dims();
+    let fits = h >= kernel[0] && w >= kernel[1] && stride[0] > 0 && stride[1] > 0;
+    if !(fits && NORM_POOL_ENABLED.with(Cell::get) && takes(&[key(&x)])) {
+        return Err(x);
+    }
+    Ok(Tensor::from_dispatch(
+        <Dispatch as FastPoolOps>::fp_max_pool2d(x.into_dispatch(), kernel, stride),
     ))
 }

@@ -6,6 +6,7 @@ pub mod conv;
 pub mod inception_fid;
 mod mlp;
 pub mod norm;
+pub mod pool;
 pub mod small_cnn;
 pub mod torch_import;
 
@@ -14,4 +15,5 @@ pub use activation::leaky_relu;
 pub use conv::{conv_forward, conv_transpose_forward};
 pub use mlp::Mlp;
 pub use norm::{batch_norm_act, group_norm_act};
+pub use pool::max_pool_forward;
 pub use small_cnn::{CnnSpec, SmallCnn};

@@ -38,7 +38,7 @@ impl ConvBlock {
             Some(norm) => super::batch_norm_act(norm, x, super::NormActivation::Relu),
             None => burn::tensor::activation::relu(x),
         };
-        self.pool.forward(x)
+        super::max_pool_forward(&self.pool, x)
     }
 }
 

@@ -7,5 +7,6 @@ mod fid;
 mod kernels;
 mod metrics;
 mod norm_kernels;
+mod pool_kernels;
 mod resource_errors;
 mod viz;

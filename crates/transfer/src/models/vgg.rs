@@ -122,7 +122,7 @@ impl Vgg {
                 None => burn::tensor::activation::relu(x),
             };
             match &unit.pool {
-                Some(pool) => pool.forward(x),
+                Some(pool) => nn_core::models::max_pool_forward(pool, x),
                 None => x,
             }
         })
