@@ -1,6 +1,7 @@
-//! Training-mode batch norm and group norm, each fused with its activation, as burn ops (the same backend-extension
-//! mechanism as [`super::extension`]): a statistics op without gradient, and a normalise +
-//! activate op whose hand-written backward takes two passes ([`super::norm`]).
+//! Batch norm and group norm, each fused with its activation, as burn ops (the
+//! backend-extension mechanism of [`super::extension`]): a statistics op without gradient,
+//! and a normalise + activate op whose hand-written backward takes two passes
+//! ([`super::norm`], [`super::group_norm`]).
 //!
 //! The backward treats the statistics as those of `x` itself (it differentiates through the
 //! mean and variance, as burn's `batch_norm_train_backward` and PyTorch do), so the

@@ -1,9 +1,10 @@
 //! The one way every batch norm and group norm of the course runs with its activation:
-//! [`batch_norm_act`], [`group_norm_act`]. On the CPU (`flex`) a training step normalises and activates in two
-//! passes over the activations and differentiates in two more ([`crate::kernels::norm`]);
-//! burn's `batch_norm_train` and its backward take about 25, and the activation two more
-//! (`bench/NOTES.md`, change 7). Elsewhere, and for a frozen layer on a training device,
-//! it is burn's `BatchNorm::forward` followed by the activation.
+//! [`batch_norm_act`], [`group_norm_act`]. On the CPU (`flex`) a training step normalises
+//! and activates in two passes over the activations and differentiates in two more
+//! ([`crate::kernels::norm`], [`crate::kernels::group_norm`]); burn's `batch_norm_train`
+//! and its backward take about 25, and the activation two more (`bench/NOTES.md`, change
+//! 7). Elsewhere, and for a frozen batch norm on a training device, it is burn's `forward`
+//! followed by the activation.
 
 use crate::kernels::{self, NormActivation};
 use burn::nn::{BatchNorm, GroupNorm};
