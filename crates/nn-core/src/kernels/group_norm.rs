@@ -223,10 +223,11 @@ pub fn group_norm_act_input_grad(
         .map(|g| {
             let (b, group) = (g / s.groups, g % s.groups);
             let (mut a, mut c) = (0.0f64, 0.0f64);
-            for ch in group * per_group..(group + 1) * per_group {
+            let channels = gamma.iter().enumerate().skip(group * per_group);
+            for (ch, &weight) in channels.take(per_group) {
                 let plane = b * s.channels + ch;
-                a += gamma[ch] as f64 * sums[plane] as f64;
-                c += gamma[ch] as f64 * sums[planes + plane] as f64;
+                a += weight as f64 * sums[plane] as f64;
+                c += weight as f64 * sums[planes + plane] as f64;
             }
             (a / m, c / m)
         })

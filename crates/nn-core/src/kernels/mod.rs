@@ -263,20 +263,20 @@ pub fn group_norm_act<const D: usize>(
     ))
 }
 
-/// Max pooling of `x [n, c, h, w]` with a `kernel` window every `stride`, no padding, through
-/// our kernels on flex (f32, enabled); `None` where they do not take it (the caller then runs
-/// burn's pooling).
-pub fn max_pool2d(
-    x: Tensor<4>,
-    kernel: [usize; 2],
-    stride: [usize; 2],
-) -> Result<Tensor<4>, Tensor<4>> {
+/// Whether our max-pooling kernel takes `x [n, c, h, w]` with a `kernel` window every
+/// `stride` (no padding): flex, f32, enabled, the window fits.
+pub fn max_pool_takes(x: &Tensor<4>, kernel: [usize; 2], stride: [usize; 2]) -> bool {
     let [_, _, h, w] = x.dims();
     let fits = h >= kernel[0] && w >= kernel[1] && stride[0] > 0 && stride[1] > 0;
-    if !(fits && NORM_POOL_ENABLED.with(Cell::get) && takes(&[key(&x)])) {
-        return Err(x);
-    }
-    Ok(Tensor::from_dispatch(
-        <Dispatch as FastPoolOps>::fp_max_pool2d(x.into_dispatch(), kernel, stride),
+    fits && NORM_POOL_ENABLED.with(Cell::get) && takes(&[key(x)])
+}
+
+/// Max pooling of `x [n, c, h, w]` with a `kernel` window every `stride`, no padding, through
+/// our kernels. Only where [`max_pool_takes`].
+pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2]) -> Tensor<4> {
+    Tensor::from_dispatch(<Dispatch as FastPoolOps>::fp_max_pool2d(
+        x.into_dispatch(),
+        kernel,
+        stride,
     ))
 }

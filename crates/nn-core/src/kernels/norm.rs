@@ -169,6 +169,7 @@ pub fn batch_norm_act_forward(
 
 /// Pass 1 of the backward: per channel `[sum(dz)..., sum(dz * x_hat)...]` (`[2, c]`) with
 /// `dz = dy * act'(z)`: the gradients of beta and gamma.
+#[allow(clippy::too_many_arguments)]
 pub fn batch_norm_act_param_grads(
     s: NormShape,
     x: &[f32],

@@ -17,11 +17,9 @@ pub fn max_pool_forward(pool: &MaxPool2d, x: Tensor<4>) -> Tensor<4> {
     let [sh, sw] = pool.stride;
     // With ceil mode the sizes agree only when the windows tile the map exactly.
     let exact = sh > 0 && sw > 0 && h >= kh && w >= kw && (h - kh) % sh == 0 && (w - kw) % sw == 0;
-    if no_padding && pool.dilation == [1, 1] && (!pool.ceil_mode || exact) {
-        match crate::kernels::max_pool2d(x, pool.kernel_size, pool.stride) {
-            Ok(y) => y,
-            Err(x) => pool.forward(x),
-        }
+    let plain = no_padding && pool.dilation == [1, 1] && (!pool.ceil_mode || exact);
+    if plain && crate::kernels::max_pool_takes(&x, pool.kernel_size, pool.stride) {
+        crate::kernels::max_pool2d(x, pool.kernel_size, pool.stride)
     } else {
         pool.forward(x)
     }
