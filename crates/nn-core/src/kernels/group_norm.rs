@@ -8,6 +8,7 @@
 //! Determinism as in [`super::norm`]: fixed lanes, sums in order, one writer per element.
 
 use super::activation::Activation;
+use super::norm::lane_sum;
 use rayon::prelude::*;
 
 /// `batch` samples of `channels` planes of `plane` values, in `groups` groups.
@@ -54,23 +55,6 @@ impl GroupShape {
     fn planes_per_task(&self) -> usize {
         4096usize.div_ceil(self.plane.max(1))
     }
-}
-
-/// Sum of `f(i)` over `0..len` in 16 fixed lanes (vectorised), then the lanes in order.
-#[inline(always)]
-fn lane_sum(len: usize, f: impl Fn(usize) -> f32) -> f64 {
-    const LANES: usize = 16;
-    let mut acc = [0.0f32; LANES];
-    let full = len / LANES * LANES;
-    for start in (0..full).step_by(LANES) {
-        for (l, a) in acc.iter_mut().enumerate() {
-            *a += f(start + l);
-        }
-    }
-    for (l, i) in (full..len).enumerate() {
-        acc[l] += f(i);
-    }
-    acc.iter().map(|&v| v as f64).sum()
 }
 
 /// `[mean..., variance...]` per (sample, group), `[2, n*G]`; each group's values are summed

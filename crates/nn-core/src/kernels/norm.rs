@@ -51,10 +51,10 @@ impl NormShape {
     }
 }
 
-/// Sums of `f(i)` for `i` in `0..len`, in 16 fixed lanes (so LLVM vectorises it), then
-/// the lanes in order: the same bits on every run.
+/// Sum of `f(i)` over `0..len` in 16 fixed lanes (so LLVM vectorises it), then the lanes
+/// in order in f64: the same bits on every run. Shared by the group norm.
 #[inline(always)]
-fn lane_sum(len: usize, f: impl Fn(usize) -> f32) -> f32 {
+pub(super) fn lane_sum(len: usize, f: impl Fn(usize) -> f32) -> f64 {
     const LANES: usize = 16;
     let mut acc = [0.0f32; LANES];
     let full = len / LANES * LANES;
@@ -66,7 +66,7 @@ fn lane_sum(len: usize, f: impl Fn(usize) -> f32) -> f32 {
     for (l, i) in (full..len).enumerate() {
         acc[l] += f(i);
     }
-    acc.iter().sum()
+    acc.iter().map(|&v| v as f64).sum()
 }
 
 /// Per-channel `[mean..., variance...]` (`[2, c]`, the variance biased). Sums are taken
@@ -86,8 +86,8 @@ pub fn channel_stats(s: NormShape, x: &[f32]) -> Vec<f32> {
             let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
             for b in 0..s.batch {
                 let p = &x[(b * c + ch) * plane..][..plane];
-                sum += lane_sum(plane, |i| p[i] - shift) as f64;
-                sum_sq += lane_sum(plane, |i| (p[i] - shift) * (p[i] - shift)) as f64;
+                sum += lane_sum(plane, |i| p[i] - shift);
+                sum_sq += lane_sum(plane, |i| (p[i] - shift) * (p[i] - shift));
             }
             let mean = sum / m;
             let var = (sum_sq / m - mean * mean).max(0.0);
@@ -197,8 +197,8 @@ pub fn batch_norm_act_param_grads(
                 let off = (b * c + ch) * plane;
                 let (xp, gp) = (&x[off..][..plane], &dy[off..][..plane]);
                 let dz = |i: usize| gp[i] * act.derivative(a.z(xp[i]));
-                sum_dz += lane_sum(plane, dz) as f64;
-                sum_dz_x += lane_sum(plane, |i| dz(i) * (xp[i] - a.mean)) as f64;
+                sum_dz += lane_sum(plane, dz);
+                sum_dz_x += lane_sum(plane, |i| dz(i) * (xp[i] - a.mean));
             }
             (sum_dz as f32, (sum_dz_x * a.inv_std as f64) as f32)
         })
