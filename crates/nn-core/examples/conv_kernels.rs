@@ -1,0 +1,66 @@
+//! Times our raw convolution kernels (forward, input gradient, weight gradient) on the
+//! shapes of `ngvm bench --workload conv-layers`, without burn around them: the quick loop
+//! for tuning `nn_core::kernels::conv`. `cargo run --release -p nn-core --example
+//! conv_kernels [-- REPEATS]`. Whole-step speed is `cargo xtask bench`'s job.
+
+use nn_core::kernels::conv::{conv2d_forward, conv2d_input_grad, conv2d_weight_grad};
+use nn_core::kernels::geometry::ConvGeom;
+use std::time::Instant;
+
+/// (name, channels in, channels out, size, batch): 3x3, stride 1, padding 1.
+const LAYERS: &[(&str, usize, usize, usize, usize)] = &[
+    ("cnn-fashion conv2", 32, 64, 14, 128),
+    ("cnn-fashion conv3", 64, 64, 7, 128),
+    ("vgg19 stage 1", 64, 64, 32, 32),
+    ("vgg19 stage 2", 128, 128, 16, 32),
+    ("vgg19 stage 3", 256, 256, 8, 32),
+    ("vgg19 stage 4", 512, 512, 4, 32),
+    ("vgg19 stage 5", 512, 512, 2, 32),
+];
+
+/// Median milliseconds of `repeats` calls after one warm-up call.
+fn median_ms(repeats: usize, mut f: impl FnMut() -> f32) -> f64 {
+    let mut sink = f();
+    let mut times: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let start = Instant::now();
+            sink += f();
+            start.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    std::hint::black_box(sink);
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn main() {
+    let repeats: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse().expect("REPEATS must be a whole number, e.g. 10"))
+        .unwrap_or(10);
+    println!("| layer | forward ms | input grad ms | weight grad ms | GFLOP/s (fwd, dx, dw) |");
+    println!("|---|---|---|---|---|");
+    for &(name, c, o, s, n) in LAYERS {
+        let g = ConvGeom::new([n, c, s, s], [o, c, 3, 3], [1, 1], [1, 1]);
+        let fill = |len: usize, seed: u32| -> Vec<f32> {
+            (0..len)
+                .map(|i| {
+                    ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) >> 8) as f32
+                        / (1u32 << 24) as f32
+                        - 0.5
+                })
+                .collect()
+        };
+        let (x, w, dy) = (fill(g.x_len(), 1), fill(g.w_len(), 2), fill(g.y_len(), 3));
+        let fwd = median_ms(repeats, || conv2d_forward(&g, &x, &w, None)[0]);
+        let dx = median_ms(repeats, || conv2d_input_grad(&g, &w, &dy)[0]);
+        let dw = median_ms(repeats, || conv2d_weight_grad(&g, &x, &dy)[0]);
+        let gflop = 2.0 * (c * 9 * o * s * s * n) as f64 / 1e9;
+        println!(
+            "| {name} | {fwd:.1} | {dx:.1} | {dw:.1} | {:.0}, {:.0}, {:.0} |",
+            gflop / fwd * 1e3,
+            gflop / dx * 1e3,
+            gflop / dw * 1e3
+        );
+    }
+}
