@@ -16,8 +16,8 @@
 //! shapes.
 
 use super::geometry::{ConvGeom, KernelConfig};
-use super::im2col::{col2im_add, cols_for_items, gather_items};
-use super::matmul::{Par, matmul};
+use super::im2col::{col2im_add, cols_for_items, gather_items, written_by};
+use super::matmul::{Par, matmul, matmul_into_uninit};
 use rayon::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -79,9 +79,13 @@ pub fn conv2d_forward_with(
         } else {
             let ld = nb * p;
             let cols = cols_for_items(g, x, b0, nb);
-            let mut tmp = vec![0.0f32; oc * ld];
             // tmp [oc, nb*P] = W [oc, K] * cols [K, nb*P]
-            matmul(oc, ld, k, &mut tmp, ld, w, k, 1, &cols, ld, 1, false, par);
+            // SAFETY: gemm without `accumulate` writes all of its `oc x nb*P` destination.
+            let tmp = unsafe {
+                written_by(oc * ld, |tmp| {
+                    matmul_into_uninit(oc, ld, k, tmp, w, k, 1, &cols, ld, 1, par)
+                })
+            };
             for i in 0..nb {
                 for o in 0..oc {
                     let dst = &mut ys[(i * oc + o) * p..(i * oc + o + 1) * p];
@@ -155,13 +159,18 @@ pub fn conv2d_input_grad_with(g: &ConvGeom, w: &[f32], dy: &[f32], cfg: &KernelC
             // dcols == dx_b: gemm straight into it.
             matmul(k, p, oc, dxs, p, w, 1, k, dyg, p, 1, false, par);
         } else {
-            let mut dcols = vec![0.0f32; k * ld];
             // dcols [K, nb*P] = W^T [K, oc] * dY [oc, nb*P]
-            matmul(k, ld, oc, &mut dcols, ld, w, 1, k, dyg, ld, 1, false, par);
+            // SAFETY: gemm without `accumulate` writes every element of its `K x nb*P`
+            // destination (row stride nb*P) and never reads it.
+            let mut dcols = unsafe {
+                written_by(k * ld, |dcols| {
+                    matmul_into_uninit(k, ld, oc, dcols, w, 1, k, dyg, ld, 1, par)
+                })
+            };
             for i in 0..nb {
                 col2im_add(
                     g,
-                    &dcols,
+                    &mut dcols,
                     ld,
                     i * p,
                     &mut dxs[i * item_len..(i + 1) * item_len],
@@ -355,6 +364,9 @@ mod tests {
         (2, 1, 2, 2, 1, 3, 3, 1, 1, 1, 1), // kernel as large as the padded map
         (2, 2, 7, 7, 2, 2, 2, 3, 3, 0, 0), // stride > kernel (skipped pixels)
         (3, 2, 3, 4, 2, 3, 3, 1, 1, 2, 2), // padding 2 > kernel half
+        (2, 3, 9, 5, 3, 5, 5, 1, 1, 2, 2), // 5x5 "same": the contiguous im2col / col2im
+        (2, 2, 6, 5, 3, 3, 3, 1, 1, 0, 1), // rows as wide as the input's, fewer rows
+        (2, 2, 4, 1, 2, 3, 3, 1, 1, 1, 1), // one column: only the middle tap is valid
         (7, 3, 2, 2, 4, 3, 3, 1, 1, 1, 1), // tiny maps, several items per group
     ];
 

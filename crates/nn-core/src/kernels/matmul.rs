@@ -1,6 +1,8 @@
 //! One matrix product on raw f32 slices through gemm 0.19 (the product burn-flex itself
 //! uses; it accumulates with `read_dst` and takes any strides, so no operand is copied).
 
+use std::mem::MaybeUninit;
+
 /// Whether one gemm call may use rayon threads itself. Chosen from shapes only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Par {
@@ -62,20 +64,116 @@ pub(super) fn matmul(
         rhs.len() > (k - 1) * rhs_rs + (n - 1) * rhs_cs,
         "matmul: rhs too short"
     );
+    // SAFETY: `dst` is a valid, exclusive `&mut` slice whose accessed range was asserted.
+    unsafe {
+        gemm_raw(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            dst_rs,
+            lhs,
+            lhs_rs,
+            lhs_cs,
+            rhs,
+            rhs_rs,
+            rhs_cs,
+            accumulate,
+            par,
+        )
+    }
+}
+
+/// `dst = lhs * rhs` into a contiguous `m x n` destination that may be uninitialised: gemm
+/// without `read_dst` stores every element and never loads one (gemm-common 0.19's
+/// microkernels store only when `alpha_status == 0`), so no zeroing pass is needed.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn matmul_into_uninit(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: &mut [MaybeUninit<f32>],
+    lhs: &[f32],
+    lhs_rs: usize,
+    lhs_cs: usize,
+    rhs: &[f32],
+    rhs_rs: usize,
+    rhs_cs: usize,
+    par: Par,
+) {
+    assert_eq!(dst.len(), m * n, "matmul: dst length");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        // Empty sum: zeros (gemm would not write them).
+        for v in dst {
+            v.write(0.0);
+        }
+        return;
+    }
+    assert!(
+        lhs.len() > (m - 1) * lhs_rs + (k - 1) * lhs_cs,
+        "matmul: lhs too short"
+    );
+    assert!(
+        rhs.len() > (k - 1) * rhs_rs + (n - 1) * rhs_cs,
+        "matmul: rhs too short"
+    );
+    // SAFETY: `dst` holds exactly `m * n` elements, written (not read) by gemm.
+    unsafe {
+        gemm_raw(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr().cast::<f32>(),
+            n,
+            lhs,
+            lhs_rs,
+            lhs_cs,
+            rhs,
+            rhs_rs,
+            rhs_cs,
+            false,
+            par,
+        )
+    }
+}
+
+/// The gemm call behind [`matmul`] and [`matmul_into_uninit`].
+///
+/// # Safety
+/// `dst` must be valid for `m x n` writes with row stride `dst_rs` (and reads when
+/// `accumulate`), not aliasing `lhs` or `rhs`, whose ranges the callers checked; `k > 0`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn gemm_raw(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut f32,
+    dst_rs: usize,
+    lhs: &[f32],
+    lhs_rs: usize,
+    lhs_cs: usize,
+    rhs: &[f32],
+    rhs_rs: usize,
+    rhs_cs: usize,
+    accumulate: bool,
+    par: Par,
+) {
     let parallelism = match par {
         Par::None => gemm::Parallelism::None,
         // Needs gemm's `rayon` feature (enabled by burn-flex's `rayon` feature, and by our own
         // Cargo.toml: `gemm = { version = "0.19", default-features = false, features = ["std", "rayon"] }`).
         Par::Gemm => gemm::Parallelism::Rayon(0),
     };
-    // SAFETY: the bounds of every accessed element were asserted above; the three slices come
-    // from distinct borrows (`dst` is `&mut`), so they don't alias.
+    // SAFETY: the callers' promise (see above).
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,               // dst_cs
             dst_rs as isize, // dst_rs
             accumulate,      // read_dst
