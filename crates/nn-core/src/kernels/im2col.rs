@@ -43,6 +43,9 @@ pub(super) fn im2col(
     let [ph, pw] = g.padding;
     let plane_len = g.h * g.w;
     let same_rows = g.stride == [1, 1] && ow == g.w;
+    if uses_phases(g) {
+        return im2col_phases(g, xb, cols, ld, off);
+    }
     for ci in 0..g.c_in {
         let plane = &xb[ci * plane_len..(ci + 1) * plane_len];
         for i in 0..g.kh {
@@ -81,6 +84,8 @@ pub(super) fn im2col(
                     let ix0 = ox0 * sw + j - pw;
                     if sw == 1 {
                         seg[ox0..ox1].write_copy_of_slice(&src[ix0..ix0 + (ox1 - ox0)]);
+                    } else if sw == 2 {
+                        copy_every_second(&mut seg[ox0..ox1], &src[ix0..]);
                     } else {
                         for (o, v) in seg[ox0..ox1].iter_mut().enumerate() {
                             v.write(src[ix0 + o * sw]);
@@ -89,6 +94,178 @@ pub(super) fn im2col(
                 }
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stride 2 through phase planes
+// ---------------------------------------------------------------------------------------------
+
+/// Whether a stride-2 convolution goes through phase planes: stride 2 both ways, even input
+/// sides, and output rows half as wide as the input's (the DCGAN's 4x4 padding-1 layers).
+/// Each input plane is split into its four phases (even/odd rows x even/odd columns,
+/// `[c, 2, 2, h/2, w/2]`); a kernel tap then reads one phase with stride 1, and its valid
+/// rows are one contiguous run of it, as on the stride-1 "same" path. Row by row, 4- to
+/// 32-wide, the gathers were a third of the DCGAN's step (`bench/NOTES.md`, change 12).
+fn uses_phases(g: &ConvGeom) -> bool {
+    g.stride == [2, 2] && g.h.is_multiple_of(2) && g.w.is_multiple_of(2) && g.out_w() == g.w / 2
+}
+
+/// Where tap `(i, j)`'s block starts in its phase plane: `(phase index, start offset)`, with
+/// `oy0`, `ox0` the first valid output row and column. The phase plane is `w/2` wide.
+#[inline]
+fn phase_start(g: &ConvGeom, ci: usize, iy0: usize, ix0: usize) -> (usize, usize) {
+    let (h2, w2) = (g.h / 2, g.w / 2);
+    let phase = (ci * 2 + iy0 % 2) * 2 + ix0 % 2;
+    (phase * h2 * w2, (iy0 / 2) * w2 + ix0 / 2)
+}
+
+/// [`im2col`] for [`uses_phases`] geometries.
+fn im2col_phases(g: &ConvGeom, xb: &[f32], cols: &mut [MaybeUninit<f32>], ld: usize, off: usize) {
+    let (oh, ow) = (g.out_h(), g.out_w());
+    let [ph, pw] = g.padding;
+    let (h2, w2) = (g.h / 2, g.w / 2);
+    // SAFETY: every row `y` of every channel fills `w/2` elements of both of its phases.
+    let phases = unsafe {
+        written_by(xb.len(), |out| {
+            for ci in 0..g.c_in {
+                for y in 0..g.h {
+                    let row = &xb[(ci * g.h + y) * g.w..][..g.w];
+                    for rx in 0..2 {
+                        let phase = (ci * 2 + y % 2) * 2 + rx;
+                        let dst = &mut out[phase * h2 * w2 + (y / 2) * w2..][..w2];
+                        copy_every_second(dst, &row[rx..]);
+                    }
+                }
+            }
+        })
+    };
+    for ci in 0..g.c_in {
+        for i in 0..g.kh {
+            let (oy0, oy1) = valid_range(i, ph, 2, g.h, oh);
+            for j in 0..g.kw {
+                let (ox0, ox1) = valid_range(j, pw, 2, g.w, ow);
+                let r = (ci * g.kh + i) * g.kw + j;
+                let row = &mut cols[r * ld + off..r * ld + off + oh * ow];
+                zero(&mut row[..oy0 * ow]);
+                zero(&mut row[oy1 * ow..]);
+                if ox0 >= ox1 || oy0 >= oy1 {
+                    zero(&mut row[oy0 * ow..oy1 * ow]);
+                    continue;
+                }
+                let (base, start) = phase_start(g, ci, 2 * oy0 + i - ph, 2 * ox0 + j - pw);
+                let (first, last) = (oy0 * ow + ox0, (oy1 - 1) * ow + ox1);
+                row[first..last].write_copy_of_slice(&phases[base + start..][..last - first]);
+                for seg in row[oy0 * ow..oy1 * ow].chunks_mut(ow) {
+                    zero(&mut seg[..ox0]);
+                    zero(&mut seg[ox1..]);
+                }
+            }
+        }
+    }
+}
+
+/// [`col2im_add`] for [`uses_phases`] geometries: the taps add into phase planes (in the
+/// same order as the direct loop, so the same sums), which are then added onto `dxb`.
+fn col2im_add_phases(g: &ConvGeom, dcols: &mut [f32], ld: usize, off: usize, dxb: &mut [f32]) {
+    let (oh, ow) = (g.out_h(), g.out_w());
+    let [ph, pw] = g.padding;
+    let (h2, w2) = (g.h / 2, g.w / 2);
+    let mut phases = vec![0.0f32; dxb.len()];
+    for ci in 0..g.c_in {
+        for i in 0..g.kh {
+            let (oy0, oy1) = valid_range(i, ph, 2, g.h, oh);
+            for j in 0..g.kw {
+                let (ox0, ox1) = valid_range(j, pw, 2, g.w, ow);
+                if ox0 >= ox1 || oy0 >= oy1 {
+                    continue;
+                }
+                let r = (ci * g.kh + i) * g.kw + j;
+                let row = &mut dcols[r * ld + off..r * ld + off + oh * ow];
+                for seg in row[oy0 * ow..oy1 * ow].chunks_mut(ow) {
+                    seg[..ox0].fill(0.0);
+                    seg[ox1..].fill(0.0);
+                }
+                let (base, start) = phase_start(g, ci, 2 * oy0 + i - ph, 2 * ox0 + j - pw);
+                let (first, last) = (oy0 * ow + ox0, (oy1 - 1) * ow + ox1);
+                let dst = &mut phases[base + start..][..last - first];
+                for (d, s) in dst.iter_mut().zip(&row[first..last]) {
+                    *d += *s;
+                }
+            }
+        }
+    }
+    for ci in 0..g.c_in {
+        for y in 0..g.h {
+            let row = &mut dxb[(ci * g.h + y) * g.w..][..g.w];
+            for rx in 0..2 {
+                let phase = (ci * 2 + y % 2) * 2 + rx;
+                add_to_every_second(
+                    &mut row[rx..],
+                    &phases[phase * h2 * w2 + (y / 2) * w2..][..w2],
+                );
+            }
+        }
+    }
+}
+
+/// `dst[o] = src[2 * o]`: stride-2 im2col rows (the DCGAN's discriminator, and the backward
+/// of its generator's transposed convolutions), four at a time with SSE2 (the scalar gather
+/// made im2col a quarter of the DCGAN's step). `src` holds at least `2 * dst.len() - 1`.
+#[inline]
+fn copy_every_second(dst: &mut [MaybeUninit<f32>], src: &[f32]) {
+    let n = dst.len();
+    #[cfg(not(target_arch = "x86_64"))]
+    let done = 0;
+    #[cfg(target_arch = "x86_64")]
+    let done = {
+        use std::arch::x86_64::*;
+        // Four outputs read eight inputs: quads while `src` has them.
+        let quads = (n / 4).min(src.len() / 8);
+        // SAFETY: SSE2 is part of x86-64; quad `q` reads src[8q..8q+8] and writes
+        // dst[4q..4q+4], inside both slices by the bound on `quads`.
+        unsafe {
+            for q in 0..quads {
+                let lo = _mm_loadu_ps(src.as_ptr().add(8 * q));
+                let hi = _mm_loadu_ps(src.as_ptr().add(8 * q + 4));
+                let even = _mm_shuffle_ps::<0b10_00_10_00>(lo, hi);
+                _mm_storeu_ps(dst.as_mut_ptr().add(4 * q).cast::<f32>(), even);
+            }
+        }
+        4 * quads
+    };
+    for (o, v) in dst.iter_mut().enumerate().skip(done) {
+        v.write(src[2 * o]);
+    }
+}
+
+/// `dst[2 * o] += src[o]`: stride-2 col2im rows, four at a time with SSE2 (the odd elements
+/// get `+ 0.0`, which leaves them as they are but for the sign of a zero). `dst` holds at
+/// least `2 * src.len() - 1`.
+#[inline]
+fn add_to_every_second(dst: &mut [f32], src: &[f32]) {
+    let n = src.len();
+    #[cfg(not(target_arch = "x86_64"))]
+    let done = 0;
+    #[cfg(target_arch = "x86_64")]
+    let done = {
+        use std::arch::x86_64::*;
+        let quads = (n / 4).min(dst.len() / 8);
+        // SAFETY: SSE2 is part of x86-64; quad `q` reads src[4q..4q+4] and reads and writes
+        // dst[8q..8q+8], inside both slices by the bound on `quads`.
+        unsafe {
+            let zero = _mm_setzero_ps();
+            for q in 0..quads {
+                let add = _mm_loadu_ps(src.as_ptr().add(4 * q));
+                let (lo, hi) = (dst.as_mut_ptr().add(8 * q), dst.as_mut_ptr().add(8 * q + 4));
+                _mm_storeu_ps(lo, _mm_add_ps(_mm_loadu_ps(lo), _mm_unpacklo_ps(add, zero)));
+                _mm_storeu_ps(hi, _mm_add_ps(_mm_loadu_ps(hi), _mm_unpackhi_ps(add, zero)));
+            }
+        }
+        4 * quads
+    };
+    for (o, s) in src.iter().enumerate().skip(done) {
+        dst[2 * o] += *s;
     }
 }
 
@@ -109,6 +286,9 @@ pub(super) fn col2im_add(g: &ConvGeom, dcols: &mut [f32], ld: usize, off: usize,
     let [ph, pw] = g.padding;
     let plane_len = g.h * g.w;
     let same_rows = g.stride == [1, 1] && ow == g.w;
+    if uses_phases(g) {
+        return col2im_add_phases(g, dcols, ld, off, dxb);
+    }
     for ci in 0..g.c_in {
         let plane = &mut dxb[ci * plane_len..(ci + 1) * plane_len];
         for i in 0..g.kh {
@@ -145,6 +325,8 @@ pub(super) fn col2im_add(g: &ConvGeom, dcols: &mut [f32], ld: usize, off: usize,
                         for (d, s) in dst[ix0..ix0 + src.len()].iter_mut().zip(src) {
                             *d += *s;
                         }
+                    } else if sw == 2 {
+                        add_to_every_second(&mut dst[ix0..], src);
                     } else {
                         for (o, s) in src.iter().enumerate() {
                             dst[ix0 + o * sw] += *s;
