@@ -16,9 +16,11 @@
 //! shapes.
 
 use super::geometry::{ConvGeom, KernelConfig};
-use super::im2col::{col2im_add, cols_for_items, gather_items, written_by};
+use super::im2col::{col2im_add, cols_for_items, gather_items};
 use super::matmul::{Par, matmul, matmul_into_uninit};
+use super::uninit::written_by;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 // ---------------------------------------------------------------------------------------------
 // Forward
@@ -41,9 +43,9 @@ pub fn conv2d_forward_with(
     if let Some(b) = bias {
         assert_eq!(b.len(), g.c_out, "conv forward: bias length");
     }
-    let mut y = vec![0.0f32; g.y_len()];
     if g.is_empty() {
         // e.g. c_in == 0: the output is the bias alone.
+        let mut y = vec![0.0f32; g.y_len()];
         if let (Some(b), false) = (bias, y.is_empty()) {
             fill_bias(g, &mut y, b);
         }
@@ -54,16 +56,10 @@ pub fn conv2d_forward_with(
     let n_groups = g.batch.div_ceil(nb_max);
     let par = if n_groups > 1 { Par::None } else { Par::Gemm };
 
-    let run = |gi: usize, ys: &mut [f32]| {
+    // Writes every element of its group's `ys` (the output starts uninitialised).
+    let run = |gi: usize, ys: &mut [MaybeUninit<f32>]| {
         let b0 = gi * nb_max;
         let nb = ys.len() / (oc * p);
-        if let Some(b) = bias {
-            for i in 0..nb {
-                for o in 0..oc {
-                    ys[(i * oc + o) * p..(i * oc + o + 1) * p].fill(b[o]);
-                }
-            }
-        }
         if nb == 1 {
             // Y_b [oc, P] is contiguous: gemm straight into it (accumulating onto the bias).
             let item_len = g.c_in * g.h * g.w;
@@ -74,8 +70,20 @@ pub fn conv2d_forward_with(
                 owned = cols_for_items(g, x, b0, 1);
                 &owned
             };
-            // Y_b = W [oc, K] * cols [K, P]
-            matmul(oc, p, k, ys, p, w, k, 1, cols, p, 1, bias.is_some(), par);
+            if let Some(b) = bias {
+                for (o, row) in ys.chunks_mut(p).enumerate() {
+                    for v in row {
+                        v.write(b[o]);
+                    }
+                }
+                // SAFETY: every element was just written.
+                let ys = unsafe { &mut *(ys as *mut [MaybeUninit<f32>] as *mut [f32]) };
+                // Y_b = W [oc, K] * cols [K, P] + bias
+                matmul(oc, p, k, ys, p, w, k, 1, cols, p, 1, true, par);
+            } else {
+                // Y_b = W [oc, K] * cols [K, P]
+                matmul_into_uninit(oc, p, k, ys, w, k, 1, cols, p, 1, par);
+            }
         } else {
             let ld = nb * p;
             let cols = cols_for_items(g, x, b0, nb);
@@ -90,8 +98,9 @@ pub fn conv2d_forward_with(
                 for o in 0..oc {
                     let dst = &mut ys[(i * oc + o) * p..(i * oc + o + 1) * p];
                     let src = &tmp[o * ld + i * p..o * ld + (i + 1) * p];
+                    let b = bias.map_or(0.0, |b| b[o]);
                     for (d, s) in dst.iter_mut().zip(src) {
-                        *d += *s; // onto the bias (or the zeros)
+                        d.write(b + *s); // the bias first, as gemm's accumulation does
                     }
                 }
             }
@@ -99,16 +108,20 @@ pub fn conv2d_forward_with(
     };
 
     let chunk = nb_max * oc * p;
-    if n_groups > 1 {
-        y.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(gi, ys)| run(gi, ys));
-    } else {
-        y.chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(gi, ys)| run(gi, ys));
+    // SAFETY: the groups' chunks tile the output and `run` writes all of each.
+    unsafe {
+        written_by(g.y_len(), |y| {
+            if n_groups > 1 {
+                y.par_chunks_mut(chunk)
+                    .enumerate()
+                    .for_each(|(gi, ys)| run(gi, ys));
+            } else {
+                y.chunks_mut(chunk)
+                    .enumerate()
+                    .for_each(|(gi, ys)| run(gi, ys));
+            }
+        })
     }
-    y
 }
 
 /// `y` non-empty, so `c_out > 0` and `P > 0` (chunk sizes non-zero).

@@ -9,6 +9,7 @@
 
 use super::activation::Activation;
 use super::norm::lane_sum;
+use super::uninit::written_by;
 use rayon::prelude::*;
 
 /// `batch` samples of `channels` planes of `plane` values, in `groups` groups.
@@ -113,22 +114,25 @@ pub fn group_norm_act_forward(
     assert_eq!(beta.len(), s.channels, "group norm: beta length");
     let count = s.batch * s.groups;
     let inv_std = inverse_std(stats, count, eps);
-    let mut y = vec![0.0f32; x.len()];
-    if y.is_empty() {
-        return y;
+    if x.is_empty() {
+        return Vec::new();
     }
-    y.par_chunks_mut(s.plane)
-        .zip(x.par_chunks(s.plane))
-        .enumerate()
-        .with_min_len(s.planes_per_task())
-        .for_each(|(i, (yp, xp))| {
-            let (ch, g) = (i % s.channels, s.group_of_plane(i));
-            let (mean, scale, beta) = (stats[g], gamma[ch] * inv_std[g], beta[ch]);
-            for (y, &x) in yp.iter_mut().zip(xp) {
-                *y = act.apply(scale * (x - mean) + beta);
-            }
-        });
-    y
+    // SAFETY: the planes tile the output and every element of each is written.
+    unsafe {
+        written_by(x.len(), |y| {
+            y.par_chunks_mut(s.plane)
+                .zip(x.par_chunks(s.plane))
+                .enumerate()
+                .with_min_len(s.planes_per_task())
+                .for_each(|(i, (yp, xp))| {
+                    let (ch, g) = (i % s.channels, s.group_of_plane(i));
+                    let (mean, scale, beta) = (stats[g], gamma[ch] * inv_std[g], beta[ch]);
+                    for (y, &x) in yp.iter_mut().zip(xp) {
+                        y.write(act.apply(scale * (x - mean) + beta));
+                    }
+                })
+        })
+    }
 }
 
 /// Pass 1 of the backward: per (sample, channel) `[sum(dz)..., sum(dz * x_hat)...]`,
@@ -216,29 +220,32 @@ pub fn group_norm_act_input_grad(
             (a / m, c / m)
         })
         .collect();
-    let mut dx = vec![0.0f32; x.len()];
-    if dx.is_empty() {
-        return dx;
+    if x.is_empty() {
+        return Vec::new();
     }
-    dx.par_chunks_mut(s.plane)
-        .zip(x.par_chunks(s.plane).zip(dy.par_chunks(s.plane)))
-        .enumerate()
-        .with_min_len(s.planes_per_task())
-        .for_each(|(i, (dxp, (xp, gp)))| {
-            let (ch, g) = (i % s.channels, s.group_of_plane(i));
-            let (mean, istd) = (stats[g], inv_std[g] as f64);
-            let (scale, beta) = (gamma[ch] * istd as f32, beta[ch]);
-            let (mean_dxhat, mean_dxhat_xhat) = means[g];
-            let k_dz = (istd * gamma[ch] as f64) as f32;
-            let k_x = (-istd * istd * mean_dxhat_xhat) as f32;
-            let k_0 = (-istd * mean_dxhat) as f32;
-            for ((d, &x), &g) in dxp.iter_mut().zip(xp).zip(gp) {
-                let centred = x - mean;
-                let dz = g * act.derivative(scale * centred + beta);
-                *d = k_dz * dz + k_x * centred + k_0;
-            }
-        });
-    dx
+    // SAFETY: the planes tile the output and every element of each is written.
+    unsafe {
+        written_by(x.len(), |dx| {
+            dx.par_chunks_mut(s.plane)
+                .zip(x.par_chunks(s.plane).zip(dy.par_chunks(s.plane)))
+                .enumerate()
+                .with_min_len(s.planes_per_task())
+                .for_each(|(i, (dxp, (xp, gp)))| {
+                    let (ch, g) = (i % s.channels, s.group_of_plane(i));
+                    let (mean, istd) = (stats[g], inv_std[g] as f64);
+                    let (scale, beta) = (gamma[ch] * istd as f32, beta[ch]);
+                    let (mean_dxhat, mean_dxhat_xhat) = means[g];
+                    let k_dz = (istd * gamma[ch] as f64) as f32;
+                    let k_x = (-istd * istd * mean_dxhat_xhat) as f32;
+                    let k_0 = (-istd * mean_dxhat) as f32;
+                    for ((d, &x), &g) in dxp.iter_mut().zip(xp).zip(gp) {
+                        let centred = x - mean;
+                        let dz = g * act.derivative(scale * centred + beta);
+                        d.write(k_dz * dz + k_x * centred + k_0);
+                    }
+                })
+        })
+    }
 }
 
 #[cfg(test)]

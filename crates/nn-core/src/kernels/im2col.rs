@@ -2,6 +2,7 @@
 //! col2im, straight from and to NCHW, with zero padding and any stride.
 
 use super::geometry::ConvGeom;
+use super::uninit::written_by;
 use std::mem::MaybeUninit;
 
 /// The output indices `o` in `[lo, hi)` for which `o*stride + tap - pad` lies in
@@ -371,19 +372,4 @@ pub(super) fn cols_for_items(g: &ConvGeom, x: &[f32], b0: usize, nb: usize) -> V
             }
         })
     }
-}
-
-/// A `len`-long vector whose elements `write` writes, without zeroing it first.
-///
-/// # Safety
-/// `write` must write every element of the slice it gets.
-pub(super) unsafe fn written_by(
-    len: usize,
-    write: impl FnOnce(&mut [MaybeUninit<f32>]),
-) -> Vec<f32> {
-    let mut v = Vec::with_capacity(len);
-    write(&mut v.spare_capacity_mut()[..len]);
-    // SAFETY: the caller's promise: all `len` elements were written.
-    unsafe { v.set_len(len) };
-    v
 }

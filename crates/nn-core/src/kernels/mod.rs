@@ -32,6 +32,7 @@ pub mod norm_extension;
 pub mod pool;
 pub mod pool_extension;
 pub mod reference;
+mod uninit;
 
 use burn::backend::Dispatch;
 use burn::prelude::*;

@@ -15,6 +15,7 @@
 
 use super::activation::Activation;
 pub use super::activation::NormActivation;
+use super::uninit::written_by;
 use rayon::prelude::*;
 
 /// The shape of one normalisation: `batch` images of `channels` planes of `plane` values.
@@ -149,22 +150,25 @@ pub fn batch_norm_act_forward(
 ) -> Vec<f32> {
     assert_eq!(x.len(), s.len(), "batch norm: x length");
     let coef = affine(gamma, beta, stats, eps);
-    let mut y = vec![0.0f32; x.len()];
-    if y.is_empty() {
-        return y;
+    if x.is_empty() {
+        return Vec::new();
     }
     let plane = s.plane;
-    y.par_chunks_mut(plane)
-        .zip(x.par_chunks(plane))
-        .enumerate()
-        .with_min_len(s.planes_per_task())
-        .for_each(|(i, (yp, xp))| {
-            let a = coef[i % s.channels];
-            for (y, &x) in yp.iter_mut().zip(xp) {
-                *y = act.apply(a.z(x));
-            }
-        });
-    y
+    // SAFETY: the planes tile the output and every element of each is written.
+    unsafe {
+        written_by(x.len(), |y| {
+            y.par_chunks_mut(plane)
+                .zip(x.par_chunks(plane))
+                .enumerate()
+                .with_min_len(s.planes_per_task())
+                .for_each(|(i, (yp, xp))| {
+                    let a = coef[i % s.channels];
+                    for (y, &x) in yp.iter_mut().zip(xp) {
+                        y.write(act.apply(a.z(x)));
+                    }
+                })
+        })
+    }
 }
 
 /// Pass 1 of the backward: per channel `[sum(dz)..., sum(dz * x_hat)...]` (`[2, c]`) with
@@ -246,25 +250,28 @@ pub fn batch_norm_act_input_grad(
             (k_dz as f32, k_x as f32, k_0 as f32)
         })
         .collect();
-    let mut dx = vec![0.0f32; x.len()];
-    if dx.is_empty() {
-        return dx;
+    if x.is_empty() {
+        return Vec::new();
     }
     let plane = s.plane;
-    dx.par_chunks_mut(plane)
-        .zip(x.par_chunks(plane).zip(dy.par_chunks(plane)))
-        .enumerate()
-        .with_min_len(s.planes_per_task())
-        .for_each(|(i, (dxp, (xp, gp)))| {
-            let ch = i % c;
-            let a = coef[ch];
-            let (k_dz, k_x, k_0) = k[ch];
-            for ((d, &x), &g) in dxp.iter_mut().zip(xp).zip(gp) {
-                let dz = g * act.derivative(a.z(x));
-                *d = k_dz * dz + k_x * (x - a.mean) + k_0;
-            }
-        });
-    dx
+    // SAFETY: the planes tile the output and every element of each is written.
+    unsafe {
+        written_by(x.len(), |dx| {
+            dx.par_chunks_mut(plane)
+                .zip(x.par_chunks(plane).zip(dy.par_chunks(plane)))
+                .enumerate()
+                .with_min_len(s.planes_per_task())
+                .for_each(|(i, (dxp, (xp, gp)))| {
+                    let ch = i % c;
+                    let a = coef[ch];
+                    let (k_dz, k_x, k_0) = k[ch];
+                    for ((d, &x), &g) in dxp.iter_mut().zip(xp).zip(gp) {
+                        let dz = g * act.derivative(a.z(x));
+                        d.write(k_dz * dz + k_x * (x - a.mean) + k_0);
+                    }
+                })
+        })
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! choice as burn's: the first largest value in row-major order, a NaN wins) and writes the
 //! gradient there, one plane per task.
 
+use super::uninit::written_by;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// One max pooling: `batch * channels` planes of `h x w`, a `kernel` window every `stride`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,30 +72,33 @@ impl PoolShape {
 pub fn max_pool_forward(s: PoolShape, x: &[f32]) -> Vec<f32> {
     let (hw, ohw) = (s.h * s.w, s.out_h() * s.out_w());
     assert_eq!(x.len(), s.planes * hw, "max pool: x length");
-    let mut y = vec![0.0f32; s.planes * ohw];
-    if y.is_empty() {
-        return y;
+    if s.planes * ohw == 0 {
+        return Vec::new();
     }
     let ow = s.out_w();
-    y.par_chunks_mut(ohw)
-        .zip(x.par_chunks(hw))
-        .with_min_len(s.planes_per_task())
-        .for_each(|(yp, xp)| {
-            if s.kernel == [2, 2] && s.stride == [2, 2] {
-                forward_2x2_plane(s.w, ow, yp, xp);
-            } else {
-                for (o, out) in yp.iter_mut().enumerate() {
-                    *out = xp[s.argmax(xp, o / ow, o % ow)];
-                }
-            }
-        });
-    y
+    // SAFETY: the planes tile the output, and each window writes its output element.
+    unsafe {
+        written_by(s.planes * ohw, |y| {
+            y.par_chunks_mut(ohw)
+                .zip(x.par_chunks(hw))
+                .with_min_len(s.planes_per_task())
+                .for_each(|(yp, xp)| {
+                    if s.kernel == [2, 2] && s.stride == [2, 2] {
+                        forward_2x2_plane(s.w, ow, yp, xp);
+                    } else {
+                        for (o, out) in yp.iter_mut().enumerate() {
+                            out.write(xp[s.argmax(xp, o / ow, o % ow)]);
+                        }
+                    }
+                })
+        })
+    }
 }
 
 /// The CNNs' 2x2 windows with stride 2 on one plane: two rows at a time, no index
 /// bookkeeping. Not inlined, so that `perf` names it.
 #[inline(never)]
-fn forward_2x2_plane(w: usize, ow: usize, yp: &mut [f32], xp: &[f32]) {
+fn forward_2x2_plane(w: usize, ow: usize, yp: &mut [MaybeUninit<f32>], xp: &[f32]) {
     for (oy, yr) in yp.chunks_mut(ow).enumerate() {
         let (top, bottom) = (
             &xp[2 * oy * w..][..2 * ow],
@@ -102,7 +107,7 @@ fn forward_2x2_plane(w: usize, ow: usize, yp: &mut [f32], xp: &[f32]) {
         for (ox, out) in yr.iter_mut().enumerate() {
             let (a, b) = (top[2 * ox], top[2 * ox + 1]);
             let (c, d) = (bottom[2 * ox], bottom[2 * ox + 1]);
-            *out = max_first(max_first(max_first(a, b), c), d);
+            out.write(max_first(max_first(max_first(a, b), c), d));
         }
     }
 }
