@@ -8,7 +8,7 @@
 //! Determinism as in [`super::norm`]: fixed lanes, sums in order, one writer per element.
 
 use super::activation::Activation;
-use super::norm::lane_sum;
+use super::norm::lane_sums;
 use super::uninit::written_by;
 use rayon::prelude::*;
 
@@ -75,8 +75,12 @@ pub fn group_stats(s: GroupShape, x: &[f32]) -> Vec<f32> {
             let shift = values[0];
             let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
             for part in values.chunks(chunk) {
-                sum += lane_sum(part.len(), |j| part[j] - shift);
-                sum_sq += lane_sum(part.len(), |j| (part[j] - shift) * (part[j] - shift));
+                let (part_sum, part_sum_sq) = lane_sums(part.len(), |j| {
+                    let centred = part[j] - shift;
+                    (centred, centred * centred)
+                });
+                sum += part_sum;
+                sum_sq += part_sum_sq;
             }
             let mean = sum / len as f64;
             let var = (sum_sq / len as f64 - mean * mean).max(0.0);
@@ -167,9 +171,10 @@ pub fn group_norm_act_plane_sums(
             let (scale, beta) = (gamma[ch] * istd, beta[ch]);
             let xp = &x[i * s.plane..][..s.plane];
             let gp = &dy[i * s.plane..][..s.plane];
-            let dz = |j: usize| gp[j] * act.derivative(scale * (xp[j] - mean) + beta);
-            let sum_dz = lane_sum(s.plane, dz);
-            let sum_dz_x = lane_sum(s.plane, |j| dz(j) * (xp[j] - mean));
+            let (sum_dz, sum_dz_x) = lane_sums(s.plane, |j| {
+                let dz = gp[j] * act.derivative(scale * (xp[j] - mean) + beta);
+                (dz, dz * (xp[j] - mean))
+            });
             (sum_dz as f32, (sum_dz_x * istd as f64) as f32)
         })
         .collect();

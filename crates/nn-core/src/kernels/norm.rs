@@ -52,22 +52,30 @@ impl NormShape {
     }
 }
 
-/// Sum of `f(i)` over `0..len` in 16 fixed lanes (so LLVM vectorises it), then the lanes
-/// in order in f64: the same bits on every run. Shared by the group norm.
+/// Two sums of `f(i) = (a, b)` over `0..len`, each in 16 fixed lanes (so LLVM vectorises
+/// them), then the lanes in order in f64: the same bits on every run. One pass, so that `f`
+/// (which may hold an `exp`, as SiLU's derivative does) runs once per element: two
+/// one-sum passes computed the group norm's `dz` twice, 19% of the U-Net's step
+/// (`bench/NOTES.md`, change 14). Shared by the group norm.
 #[inline(always)]
-pub(super) fn lane_sum(len: usize, f: impl Fn(usize) -> f32) -> f64 {
+pub(super) fn lane_sums(len: usize, f: impl Fn(usize) -> (f32, f32)) -> (f64, f64) {
     const LANES: usize = 16;
-    let mut acc = [0.0f32; LANES];
+    let (mut acc_a, mut acc_b) = ([0.0f32; LANES], [0.0f32; LANES]);
     let full = len / LANES * LANES;
     for start in (0..full).step_by(LANES) {
-        for (l, a) in acc.iter_mut().enumerate() {
-            *a += f(start + l);
+        for l in 0..LANES {
+            let (a, b) = f(start + l);
+            acc_a[l] += a;
+            acc_b[l] += b;
         }
     }
     for (l, i) in (full..len).enumerate() {
-        acc[l] += f(i);
+        let (a, b) = f(i);
+        acc_a[l] += a;
+        acc_b[l] += b;
     }
-    acc.iter().map(|&v| v as f64).sum()
+    let in_f64 = |acc: [f32; LANES]| acc.iter().map(|&v| v as f64).sum::<f64>();
+    (in_f64(acc_a), in_f64(acc_b))
 }
 
 /// Per-channel `[mean..., variance...]` (`[2, c]`, the variance biased). Sums are taken
@@ -87,8 +95,12 @@ pub fn channel_stats(s: NormShape, x: &[f32]) -> Vec<f32> {
             let (mut sum, mut sum_sq) = (0.0f64, 0.0f64);
             for b in 0..s.batch {
                 let p = &x[(b * c + ch) * plane..][..plane];
-                sum += lane_sum(plane, |i| p[i] - shift);
-                sum_sq += lane_sum(plane, |i| (p[i] - shift) * (p[i] - shift));
+                let (plane_sum, plane_sum_sq) = lane_sums(plane, |i| {
+                    let centred = p[i] - shift;
+                    (centred, centred * centred)
+                });
+                sum += plane_sum;
+                sum_sq += plane_sum_sq;
             }
             let mean = sum / m;
             let var = (sum_sq / m - mean * mean).max(0.0);
@@ -200,9 +212,12 @@ pub fn batch_norm_act_param_grads(
             for b in 0..s.batch {
                 let off = (b * c + ch) * plane;
                 let (xp, gp) = (&x[off..][..plane], &dy[off..][..plane]);
-                let dz = |i: usize| gp[i] * act.derivative(a.z(xp[i]));
-                sum_dz += lane_sum(plane, dz);
-                sum_dz_x += lane_sum(plane, |i| dz(i) * (xp[i] - a.mean));
+                let (plane_dz, plane_dz_x) = lane_sums(plane, |i| {
+                    let dz = gp[i] * act.derivative(a.z(xp[i]));
+                    (dz, dz * (xp[i] - a.mean))
+                });
+                sum_dz += plane_dz;
+                sum_dz_x += plane_dz_x;
             }
             (sum_dz as f32, (sum_dz_x * a.inv_std as f64) as f32)
         })
