@@ -380,6 +380,7 @@ mod tests {
         (2, 3, 9, 5, 3, 5, 5, 1, 1, 2, 2), // 5x5 "same": the contiguous im2col / col2im
         (2, 2, 6, 5, 3, 3, 3, 1, 1, 0, 1), // rows as wide as the input's, fewer rows
         (2, 2, 4, 1, 2, 3, 3, 1, 1, 1, 1), // one column: only the middle tap is valid
+        (2, 3, 1, 1, 2, 3, 3, 1, 1, 1, 1), // a 1x1 map: taps with no valid row at all
         (2, 3, 21, 19, 4, 4, 4, 2, 2, 1, 1), // the DCGAN's 4x4 stride 2, odd maps
         (2, 2, 16, 16, 3, 4, 4, 2, 2, 1, 1), // the same on an even map: phase planes
         (2, 3, 6, 8, 2, 1, 1, 2, 2, 0, 0), // ResNet's 1x1 stride-2 shortcut: phase planes

@@ -57,7 +57,8 @@ pub(super) fn im2col(
                 let row = &mut cols[r * ld + off..r * ld + off + oh * ow];
                 zero(&mut row[..oy0 * ow]);
                 zero(&mut row[oy1 * ow..]);
-                if ox0 >= ox1 {
+                if ox0 >= ox1 || oy0 >= oy1 {
+                    // No valid position (a tap beyond a 1x1 or 2x2 map's padding).
                     zero(&mut row[oy0 * ow..oy1 * ow]);
                     continue;
                 }
