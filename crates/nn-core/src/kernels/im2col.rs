@@ -32,6 +32,11 @@ pub(super) fn valid_range(
 /// Writes the `[K, P]` cols block of one item `xb` (`[c, h, w]`) into `cols`, at column offset
 /// `off` of a matrix with row stride `ld`. Every element of the block is written, so `cols`
 /// may start uninitialised (no zeroing pass: `calloc`'s memset was 10% of a CNN step).
+///
+/// Where each tap's valid rows are one contiguous run of a plane ([`RunSource`]: stride 1
+/// with rows as wide as the input's, or stride 2 through phase planes), the run is copied in
+/// one go (a `memcpy` per 4- to 32-wide row cost more than the copy) and the 1-2 edge
+/// columns, which picked up the neighbouring rows' ends, zeroed after; otherwise row by row.
 pub(super) fn im2col(
     g: &ConvGeom,
     xb: &[f32],
@@ -43,10 +48,8 @@ pub(super) fn im2col(
     let [sh, sw] = g.stride;
     let [ph, pw] = g.padding;
     let plane_len = g.h * g.w;
-    let same_rows = g.stride == [1, 1] && ow == g.w;
-    if uses_phases(g) {
-        return im2col_phases(g, xb, cols, ld, off);
-    }
+    let source = RunSource::of(g);
+    let phases = (source == RunSource::Phases).then(|| split_phases(g, xb));
     for ci in 0..g.c_in {
         let plane = &xb[ci * plane_len..(ci + 1) * plane_len];
         for i in 0..g.kh {
@@ -62,15 +65,16 @@ pub(super) fn im2col(
                     zero(&mut row[oy0 * ow..oy1 * ow]);
                     continue;
                 }
-                if same_rows {
-                    // Stride 1 and rows as wide as the input's: the valid rows are one
-                    // contiguous run of the plane, shifted. Copy it in one go (a `memcpy` per
-                    // 7- or 14-wide row cost more than the copy), then zero the 1-2 edge
-                    // columns, which picked up the neighbouring rows' ends.
-                    let first = oy0 * ow + ox0; // the first valid element of the block
-                    let last = (oy1 - 1) * ow + ox1; // one past the last valid one
-                    let src0 = (oy0 + i - ph) * g.w + ox0 + j - pw;
-                    row[first..last].write_copy_of_slice(&plane[src0..src0 + (last - first)]);
+                // The first valid input position of this tap.
+                let (iy0, ix0) = (oy0 * sh + i - ph, ox0 * sw + j - pw);
+                let run = match (&phases, source) {
+                    (Some(phases), _) => Some(&phases[phase_offset(g, ci, iy0, ix0)..]),
+                    (None, RunSource::Plane) => Some(&plane[iy0 * g.w + ix0..]),
+                    (None, _) => None,
+                };
+                if let Some(src) = run {
+                    let (first, last) = (oy0 * ow + ox0, (oy1 - 1) * ow + ox1);
+                    row[first..last].write_copy_of_slice(&src[..last - first]);
                     for seg in row[oy0 * ow..oy1 * ow].chunks_mut(ow) {
                         zero(&mut seg[..ox0]);
                         zero(&mut seg[ox1..]);
@@ -83,7 +87,6 @@ pub(super) fn im2col(
                     let seg = &mut row[oy * ow..(oy + 1) * ow];
                     zero(&mut seg[..ox0]);
                     zero(&mut seg[ox1..]);
-                    let ix0 = ox0 * sw + j - pw;
                     if sw == 1 {
                         seg[ox0..ox1].write_copy_of_slice(&src[ix0..ix0 + (ox1 - ox0)]);
                     } else if sw == 2 {
@@ -99,113 +102,141 @@ pub(super) fn im2col(
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Stride 2 through phase planes
-// ---------------------------------------------------------------------------------------------
-
-/// Whether a stride-2 convolution goes through phase planes: stride 2 both ways, even input
-/// sides, and output rows half as wide as the input's (the DCGAN's 4x4 padding-1 layers).
-/// Each input plane is split into its four phases (even/odd rows x even/odd columns,
-/// `[c, 2, 2, h/2, w/2]`); a kernel tap then reads one phase with stride 1, and its valid
-/// rows are one contiguous run of it, as on the stride-1 "same" path. Row by row, 4- to
-/// 32-wide, the gathers were a third of the DCGAN's step (`bench/NOTES.md`, change 12).
-fn uses_phases(g: &ConvGeom) -> bool {
-    g.stride == [2, 2] && g.h.is_multiple_of(2) && g.w.is_multiple_of(2) && g.out_w() == g.w / 2
-}
-
-/// Where tap `(i, j)`'s block starts in its phase plane: `(phase index, start offset)`, with
-/// `oy0`, `ox0` the first valid output row and column. The phase plane is `w/2` wide.
-#[inline]
-fn phase_start(g: &ConvGeom, ci: usize, iy0: usize, ix0: usize) -> (usize, usize) {
-    let (h2, w2) = (g.h / 2, g.w / 2);
-    let phase = (ci * 2 + iy0 % 2) * 2 + ix0 % 2;
-    (phase * h2 * w2, (iy0 / 2) * w2 + ix0 / 2)
-}
-
-/// [`im2col`] for [`uses_phases`] geometries.
-fn im2col_phases(g: &ConvGeom, xb: &[f32], cols: &mut [MaybeUninit<f32>], ld: usize, off: usize) {
+/// Adds the `[K, P]` block of `dcols` (row stride `ld`, column offset `off`) back onto the item
+/// gradient `dxb` (`[c, h, w]`). Fixed loop order, so the sums are deterministic. `dcols` is
+/// scratch: on the contiguous-run path ([`RunSource`]) its edge columns are zeroed first, so
+/// that they add nothing to the neighbouring rows' ends; through phase planes the taps add
+/// into the planes in the same order (the same sums), which are then added onto `dxb`.
+pub(super) fn col2im_add(g: &ConvGeom, dcols: &mut [f32], ld: usize, off: usize, dxb: &mut [f32]) {
     let (oh, ow) = (g.out_h(), g.out_w());
+    let [sh, sw] = g.stride;
     let [ph, pw] = g.padding;
-    let (h2, w2) = (g.h / 2, g.w / 2);
-    // SAFETY: every row `y` of every channel fills `w/2` elements of both of its phases.
-    let phases = unsafe {
-        written_by(xb.len(), |out| {
-            for ci in 0..g.c_in {
-                for y in 0..g.h {
-                    let row = &xb[(ci * g.h + y) * g.w..][..g.w];
-                    for rx in 0..2 {
-                        let phase = (ci * 2 + y % 2) * 2 + rx;
-                        let dst = &mut out[phase * h2 * w2 + (y / 2) * w2..][..w2];
-                        copy_every_second(dst, &row[rx..]);
-                    }
-                }
-            }
-        })
-    };
+    let plane_len = g.h * g.w;
+    let source = RunSource::of(g);
+    let mut phases = (source == RunSource::Phases).then(|| vec![0.0f32; dxb.len()]);
     for ci in 0..g.c_in {
+        let plane = &mut dxb[ci * plane_len..(ci + 1) * plane_len];
         for i in 0..g.kh {
-            let (oy0, oy1) = valid_range(i, ph, 2, g.h, oh);
+            let (oy0, oy1) = valid_range(i, ph, sh, g.h, oh);
             for j in 0..g.kw {
-                let (ox0, ox1) = valid_range(j, pw, 2, g.w, ow);
-                let r = (ci * g.kh + i) * g.kw + j;
-                let row = &mut cols[r * ld + off..r * ld + off + oh * ow];
-                zero(&mut row[..oy0 * ow]);
-                zero(&mut row[oy1 * ow..]);
-                if ox0 >= ox1 || oy0 >= oy1 {
-                    zero(&mut row[oy0 * ow..oy1 * ow]);
-                    continue;
-                }
-                let (base, start) = phase_start(g, ci, 2 * oy0 + i - ph, 2 * ox0 + j - pw);
-                let (first, last) = (oy0 * ow + ox0, (oy1 - 1) * ow + ox1);
-                row[first..last].write_copy_of_slice(&phases[base + start..][..last - first]);
-                for seg in row[oy0 * ow..oy1 * ow].chunks_mut(ow) {
-                    zero(&mut seg[..ox0]);
-                    zero(&mut seg[ox1..]);
-                }
-            }
-        }
-    }
-}
-
-/// [`col2im_add`] for [`uses_phases`] geometries: the taps add into phase planes (in the
-/// same order as the direct loop, so the same sums), which are then added onto `dxb`.
-fn col2im_add_phases(g: &ConvGeom, dcols: &mut [f32], ld: usize, off: usize, dxb: &mut [f32]) {
-    let (oh, ow) = (g.out_h(), g.out_w());
-    let [ph, pw] = g.padding;
-    let (h2, w2) = (g.h / 2, g.w / 2);
-    let mut phases = vec![0.0f32; dxb.len()];
-    for ci in 0..g.c_in {
-        for i in 0..g.kh {
-            let (oy0, oy1) = valid_range(i, ph, 2, g.h, oh);
-            for j in 0..g.kw {
-                let (ox0, ox1) = valid_range(j, pw, 2, g.w, ow);
+                let (ox0, ox1) = valid_range(j, pw, sw, g.w, ow);
                 if ox0 >= ox1 || oy0 >= oy1 {
                     continue;
                 }
                 let r = (ci * g.kh + i) * g.kw + j;
                 let row = &mut dcols[r * ld + off..r * ld + off + oh * ow];
-                for seg in row[oy0 * ow..oy1 * ow].chunks_mut(ow) {
-                    seg[..ox0].fill(0.0);
-                    seg[ox1..].fill(0.0);
+                let (iy0, ix0) = (oy0 * sh + i - ph, ox0 * sw + j - pw);
+                let run = match (&mut phases, source) {
+                    (Some(phases), _) => Some(&mut phases[phase_offset(g, ci, iy0, ix0)..]),
+                    (None, RunSource::Plane) => Some(&mut plane[iy0 * g.w + ix0..]),
+                    (None, _) => None,
+                };
+                if let Some(dst) = run {
+                    for seg in row[oy0 * ow..oy1 * ow].chunks_mut(ow) {
+                        seg[..ox0].fill(0.0);
+                        seg[ox1..].fill(0.0);
+                    }
+                    let (first, last) = (oy0 * ow + ox0, (oy1 - 1) * ow + ox1);
+                    for (d, s) in dst.iter_mut().zip(&row[first..last]) {
+                        *d += *s;
+                    }
+                    continue;
                 }
-                let (base, start) = phase_start(g, ci, 2 * oy0 + i - ph, 2 * ox0 + j - pw);
-                let (first, last) = (oy0 * ow + ox0, (oy1 - 1) * ow + ox1);
-                let dst = &mut phases[base + start..][..last - first];
-                for (d, s) in dst.iter_mut().zip(&row[first..last]) {
-                    *d += *s;
+                for oy in oy0..oy1 {
+                    let iy = oy * sh + i - ph;
+                    let dst = &mut plane[iy * g.w..(iy + 1) * g.w];
+                    let src = &row[oy * ow + ox0..oy * ow + ox1];
+                    if sw == 1 {
+                        for (d, s) in dst[ix0..ix0 + src.len()].iter_mut().zip(src) {
+                            *d += *s;
+                        }
+                    } else if sw == 2 {
+                        add_to_every_second(&mut dst[ix0..], src);
+                    } else {
+                        for (o, s) in src.iter().enumerate() {
+                            dst[ix0 + o * sw] += *s;
+                        }
+                    }
                 }
             }
         }
     }
+    if let Some(phases) = phases {
+        add_phases(g, &phases, dxb);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contiguous runs: stride 1 on the plane, stride 2 through phase planes
+// ---------------------------------------------------------------------------------------------
+
+/// Where a tap's valid rows are one contiguous run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RunSource {
+    /// Stride 1 and output rows as wide as the input's (every 3x3 padding-1 layer): a run of
+    /// the input plane itself.
+    Plane,
+    /// Stride 2 both ways, even input sides, output rows half as wide (the DCGAN's 4x4
+    /// padding-1 layers, ResNet's stride-2 ones): each plane split into its four phases
+    /// (even/odd rows x even/odd columns, `[c, 2, 2, h/2, w/2]`), a tap reads one phase
+    /// with stride 1. Row by row, the gathers were a third of the DCGAN's step
+    /// (`bench/NOTES.md`, change 12).
+    Phases,
+    /// Row by row.
+    None,
+}
+
+impl RunSource {
+    fn of(g: &ConvGeom) -> Self {
+        let ow = g.out_w();
+        if g.stride == [1, 1] && ow == g.w {
+            Self::Plane
+        } else if g.stride == [2, 2]
+            && g.h.is_multiple_of(2)
+            && g.w.is_multiple_of(2)
+            && ow == g.w / 2
+        {
+            Self::Phases
+        } else {
+            Self::None
+        }
+    }
+}
+
+/// The offset in the phase planes of input position `(iy, ix)` of channel `ci`.
+#[inline]
+fn phase_offset(g: &ConvGeom, ci: usize, iy: usize, ix: usize) -> usize {
+    let (h2, w2) = (g.h / 2, g.w / 2);
+    let phase = (ci * 2 + iy % 2) * 2 + ix % 2;
+    phase * h2 * w2 + (iy / 2) * w2 + ix / 2
+}
+
+/// One item `[c, h, w]` as its phase planes `[c, 2, 2, h/2, w/2]`.
+fn split_phases(g: &ConvGeom, xb: &[f32]) -> Vec<f32> {
+    // SAFETY: every row `y` of every channel fills `w/2` elements of both of its phases.
+    unsafe {
+        written_by(xb.len(), |out| {
+            for ci in 0..g.c_in {
+                for y in 0..g.h {
+                    let row = &xb[(ci * g.h + y) * g.w..][..g.w];
+                    for rx in 0..2 {
+                        let dst = &mut out[phase_offset(g, ci, y, rx)..][..g.w / 2];
+                        copy_every_second(dst, &row[rx..]);
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// Adds phase planes `[c, 2, 2, h/2, w/2]` back onto the item `dxb` `[c, h, w]`.
+fn add_phases(g: &ConvGeom, phases: &[f32], dxb: &mut [f32]) {
     for ci in 0..g.c_in {
         for y in 0..g.h {
             let row = &mut dxb[(ci * g.h + y) * g.w..][..g.w];
             for rx in 0..2 {
-                let phase = (ci * 2 + y % 2) * 2 + rx;
-                add_to_every_second(
-                    &mut row[rx..],
-                    &phases[phase * h2 * w2 + (y / 2) * w2..][..w2],
-                );
+                let src = &phases[phase_offset(g, ci, y, rx)..][..g.w / 2];
+                add_to_every_second(&mut row[rx..], src);
             }
         }
     }
@@ -276,67 +307,6 @@ fn add_to_every_second(dst: &mut [f32], src: &[f32]) {
 fn zero(s: &mut [MaybeUninit<f32>]) {
     for v in s {
         v.write(0.0);
-    }
-}
-
-/// Adds the `[K, P]` block of `dcols` (row stride `ld`, column offset `off`) back onto the item
-/// gradient `dxb` (`[c, h, w]`). Fixed loop order, so the sums are deterministic. `dcols` is
-/// scratch: on the contiguous path its edge columns are zeroed first.
-pub(super) fn col2im_add(g: &ConvGeom, dcols: &mut [f32], ld: usize, off: usize, dxb: &mut [f32]) {
-    let (oh, ow) = (g.out_h(), g.out_w());
-    let [sh, sw] = g.stride;
-    let [ph, pw] = g.padding;
-    let plane_len = g.h * g.w;
-    let same_rows = g.stride == [1, 1] && ow == g.w;
-    if uses_phases(g) {
-        return col2im_add_phases(g, dcols, ld, off, dxb);
-    }
-    for ci in 0..g.c_in {
-        let plane = &mut dxb[ci * plane_len..(ci + 1) * plane_len];
-        for i in 0..g.kh {
-            let (oy0, oy1) = valid_range(i, ph, sh, g.h, oh);
-            for j in 0..g.kw {
-                let (ox0, ox1) = valid_range(j, pw, sw, g.w, ow);
-                if ox0 >= ox1 || oy0 >= oy1 {
-                    continue;
-                }
-                let r = (ci * g.kh + i) * g.kw + j;
-                let row = &mut dcols[r * ld + off..r * ld + off + oh * ow];
-                if same_rows {
-                    // As in `im2col`: one contiguous run; the edge columns, which would land
-                    // on the neighbouring rows' ends, are zeroed first so they add nothing.
-                    for seg in row[oy0 * ow..oy1 * ow].chunks_mut(ow) {
-                        seg[..ox0].fill(0.0);
-                        seg[ox1..].fill(0.0);
-                    }
-                    let first = oy0 * ow + ox0;
-                    let last = (oy1 - 1) * ow + ox1;
-                    let dst0 = (oy0 + i - ph) * g.w + ox0 + j - pw;
-                    let dst = &mut plane[dst0..dst0 + (last - first)];
-                    for (d, s) in dst.iter_mut().zip(&row[first..last]) {
-                        *d += *s;
-                    }
-                    continue;
-                }
-                for oy in oy0..oy1 {
-                    let iy = oy * sh + i - ph;
-                    let dst = &mut plane[iy * g.w..(iy + 1) * g.w];
-                    let src = &row[oy * ow + ox0..oy * ow + ox1];
-                    let ix0 = ox0 * sw + j - pw;
-                    if sw == 1 {
-                        for (d, s) in dst[ix0..ix0 + src.len()].iter_mut().zip(src) {
-                            *d += *s;
-                        }
-                    } else if sw == 2 {
-                        add_to_every_second(&mut dst[ix0..], src);
-                    } else {
-                        for (o, s) in src.iter().enumerate() {
-                            dst[ix0 + o * sw] += *s;
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 

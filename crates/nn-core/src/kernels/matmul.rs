@@ -56,14 +56,6 @@ pub(super) fn matmul(
         }
         return;
     }
-    assert!(
-        lhs.len() > (m - 1) * lhs_rs + (k - 1) * lhs_cs,
-        "matmul: lhs too short"
-    );
-    assert!(
-        rhs.len() > (k - 1) * rhs_rs + (n - 1) * rhs_cs,
-        "matmul: rhs too short"
-    );
     // SAFETY: `dst` is a valid, exclusive `&mut` slice whose accessed range was asserted.
     unsafe {
         gemm_raw(
@@ -112,14 +104,6 @@ pub(super) fn matmul_into_uninit(
         }
         return;
     }
-    assert!(
-        lhs.len() > (m - 1) * lhs_rs + (k - 1) * lhs_cs,
-        "matmul: lhs too short"
-    );
-    assert!(
-        rhs.len() > (k - 1) * rhs_rs + (n - 1) * rhs_cs,
-        "matmul: rhs too short"
-    );
     // SAFETY: `dst` holds exactly `m * n` elements, written (not read) by gemm.
     unsafe {
         gemm_raw(
@@ -142,9 +126,11 @@ pub(super) fn matmul_into_uninit(
 
 /// The gemm call behind [`matmul`] and [`matmul_into_uninit`].
 ///
+/// Checks that `lhs` and `rhs` hold every element the product reads.
+///
 /// # Safety
 /// `dst` must be valid for `m x n` writes with row stride `dst_rs` (and reads when
-/// `accumulate`), not aliasing `lhs` or `rhs`, whose ranges the callers checked; `k > 0`.
+/// `accumulate`), not aliasing `lhs` or `rhs`; `m`, `n` and `k` are non-zero.
 #[allow(clippy::too_many_arguments)]
 unsafe fn gemm_raw(
     m: usize,
@@ -161,13 +147,21 @@ unsafe fn gemm_raw(
     accumulate: bool,
     par: Par,
 ) {
+    assert!(
+        lhs.len() > (m - 1) * lhs_rs + (k - 1) * lhs_cs,
+        "matmul: lhs too short"
+    );
+    assert!(
+        rhs.len() > (k - 1) * rhs_rs + (n - 1) * rhs_cs,
+        "matmul: rhs too short"
+    );
     let parallelism = match par {
         Par::None => gemm::Parallelism::None,
         // Needs gemm's `rayon` feature (enabled by burn-flex's `rayon` feature, and by our own
         // Cargo.toml: `gemm = { version = "0.19", default-features = false, features = ["std", "rayon"] }`).
         Par::Gemm => gemm::Parallelism::Rayon(0),
     };
-    // SAFETY: the callers' promise (see above).
+    // SAFETY: the caller's promise for `dst`; `lhs` and `rhs` were checked above.
     unsafe {
         gemm::gemm(
             m,

@@ -115,14 +115,7 @@ fn forward_2x2_plane(w: usize, ow: usize, yp: &mut [MaybeUninit<f32>], xp: &[f32
 /// `b` when it is larger than `a` or NaN, else `a` (burn's order of preference).
 #[inline(always)]
 fn max_first(a: f32, b: f32) -> f32 {
-    pick((b > a) | b.is_nan(), b, a)
-}
-
-/// `yes` when `take`, else `no`, with bit masks instead of a branch.
-#[inline(always)]
-fn pick(take: bool, yes: f32, no: f32) -> f32 {
-    let mask = (take as u32).wrapping_neg();
-    f32::from_bits((yes.to_bits() & mask) | (no.to_bits() & !mask))
+    if (b > a) | b.is_nan() { b } else { a }
 }
 
 /// `dx [planes, h, w]`: each window's output gradient added at its maximum.
