@@ -1,7 +1,7 @@
 //! Times our raw convolution kernels (forward, input gradient, weight gradient) on the
 //! shapes of `ngvm bench --workload conv-layers`, without burn around them: the quick loop
 //! for tuning `nn_core::kernels::conv`. `cargo run --release -p nn-core --example
-//! conv_kernels [-- REPEATS]`. Whole-step speed is `cargo xtask bench`'s job.
+//! conv_kernels [-- REPEATS [NAME]]`. Whole-step speed is `cargo xtask bench`'s job.
 
 use nn_core::kernels::conv::{conv2d_forward, conv2d_input_grad, conv2d_weight_grad};
 use nn_core::kernels::geometry::ConvGeom;
@@ -40,7 +40,12 @@ fn main() {
         .unwrap_or(10);
     println!("| layer | forward ms | input grad ms | weight grad ms | GFLOP/s (fwd, dx, dw) |");
     println!("|---|---|---|---|---|");
+    let only = std::env::args().nth(2);
     for &(name, c, o, s, n) in LAYERS {
+        // `conv_kernels REPEATS NAME` times only the layers whose name contains NAME.
+        if only.as_ref().is_some_and(|f| !name.contains(f.as_str())) {
+            continue;
+        }
         let g = ConvGeom::new([n, c, s, s], [o, c, 3, 3], [1, 1], [1, 1]);
         let fill = |len: usize, seed: u32| -> Vec<f32> {
             (0..len)

@@ -19,6 +19,7 @@ use super::geometry::{ConvGeom, KernelConfig};
 use super::im2col::{col2im_add, cols_for_items, gather_items};
 use super::matmul::{Par, matmul, matmul_into_uninit};
 use super::uninit::written_by;
+pub use super::weight_grad::{conv2d_weight_grad, conv2d_weight_grad_with};
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
 
@@ -206,99 +207,6 @@ pub fn conv2d_input_grad_with(g: &ConvGeom, w: &[f32], dy: &[f32], cfg: &KernelC
 }
 
 // ---------------------------------------------------------------------------------------------
-// Weight gradient
-// ---------------------------------------------------------------------------------------------
-
-/// `dW [oc, c, kh, kw] = sum_b dY_b [oc, P] * cols_b [K, P]^T`.
-///
-/// The batch groups are split into `n_chunks` contiguous ranges (a function of the shapes and
-/// `cfg` only). Each chunk accumulates its groups, in order, into a private `[oc, K]` buffer;
-/// the buffers are then added in chunk order. Bit-identical for any rayon thread count.
-pub fn conv2d_weight_grad(g: &ConvGeom, x: &[f32], dy: &[f32]) -> Vec<f32> {
-    conv2d_weight_grad_with(g, x, dy, &KernelConfig::default())
-}
-
-pub fn conv2d_weight_grad_with(
-    g: &ConvGeom,
-    x: &[f32],
-    dy: &[f32],
-    cfg: &KernelConfig,
-) -> Vec<f32> {
-    assert_eq!(x.len(), g.x_len(), "conv weight grad: x length");
-    assert_eq!(dy.len(), g.y_len(), "conv weight grad: output-grad length");
-    let (oc, p, k) = (g.c_out, g.positions(), g.col_rows());
-    if g.is_empty() {
-        return vec![0.0f32; g.w_len()];
-    }
-    let item_len = g.c_in * g.h * g.w;
-    let nb_max = g.group_items(cfg);
-    let n_groups = g.batch.div_ceil(nb_max);
-    let acc_len = oc * k;
-    let n_chunks = n_groups
-        .min(cfg.wgrad_max_chunks.max(1))
-        .min((cfg.wgrad_acc_budget / acc_len.max(1)).max(1));
-    let par = if n_chunks > 1 { Par::None } else { Par::Gemm };
-
-    // Chunk `ci` owns groups [ci*n_groups/n_chunks, (ci+1)*n_groups/n_chunks).
-    let chunk_partial = |ci: usize| -> Vec<f32> {
-        let g_lo = ci * n_groups / n_chunks;
-        let g_hi = (ci + 1) * n_groups / n_chunks;
-        let mut acc = vec![0.0f32; acc_len];
-        for (step, gi) in (g_lo..g_hi).enumerate() {
-            let b0 = gi * nb_max;
-            let nb = nb_max.min(g.batch - b0);
-            let ld = nb * p;
-            let owned_dy;
-            let dyg: &[f32] = if nb == 1 {
-                &dy[b0 * oc * p..(b0 + 1) * oc * p]
-            } else {
-                owned_dy = gather_items(g, dy, b0, nb);
-                &owned_dy
-            };
-            let owned_cols;
-            let cols: &[f32] = if nb == 1 && g.is_pointwise() {
-                &x[b0 * item_len..(b0 + 1) * item_len]
-            } else {
-                owned_cols = cols_for_items(g, x, b0, nb);
-                &owned_cols
-            };
-            // acc [oc, K] (+)= dY [oc, nb*P] * cols^T [nb*P, K]; cols^T(j, r) = cols[r*ld + j].
-            matmul(
-                oc,
-                k,
-                ld,
-                &mut acc,
-                k,
-                dyg,
-                ld,
-                1,
-                cols,
-                1,
-                ld,
-                step > 0,
-                par,
-            );
-        }
-        acc
-    };
-
-    let partials: Vec<Vec<f32>> = if n_chunks > 1 {
-        // `collect` on an indexed parallel iterator keeps index order.
-        (0..n_chunks).into_par_iter().map(chunk_partial).collect()
-    } else {
-        vec![chunk_partial(0)]
-    };
-    let mut partials = partials.into_iter();
-    let mut dw = partials.next().expect("at least one chunk");
-    for part in partials {
-        for (d, s) in dw.iter_mut().zip(&part) {
-            *d += *s;
-        }
-    }
-    dw
-}
-
-// ---------------------------------------------------------------------------------------------
 // Bias gradient
 // ---------------------------------------------------------------------------------------------
 
@@ -400,11 +308,16 @@ mod tests {
         }
     }
 
-    /// Configs: the default, one that forces several groups and chunks on tiny shapes, and one
-    /// that forces one item per group.
-    fn configs() -> [KernelConfig; 3] {
+    /// Configs: the default, the default with the channels-last weight gradient on every
+    /// shape, one that forces several groups and chunks on tiny shapes (channels-last), and
+    /// one that forces one item per group (NCHW weight gradient).
+    fn configs() -> [KernelConfig; 4] {
         [
             KernelConfig::default(),
+            KernelConfig {
+                wgrad_channels_last_min_columns: 0,
+                ..KernelConfig::default()
+            },
             // 8 columns per group: 2 items of a 2x2 map per group, several groups, 3 chunks
             KernelConfig {
                 target_cols: 8,
@@ -412,6 +325,7 @@ mod tests {
                 col_budget: 1 << 20,
                 wgrad_max_chunks: 3,
                 wgrad_acc_budget: 1 << 20,
+                wgrad_channels_last_min_columns: 0,
             },
             KernelConfig {
                 target_cols: 1,
@@ -419,6 +333,7 @@ mod tests {
                 col_budget: 1,
                 wgrad_max_chunks: 1,
                 wgrad_acc_budget: 1,
+                wgrad_channels_last_min_columns: usize::MAX,
             },
         ]
     }
@@ -555,11 +470,20 @@ mod tests {
     fn weight_grad_is_deterministic_across_thread_counts() {
         let mut rng = Lcg(6);
         let cases = [
-            // 64 columns per group = one 8x8 item per group: 9 groups in 4 weight-grad chunks
+            // 64 columns per group = one 8x8 item per group: 9 groups in 4 weight-grad chunks,
+            // NCHW and channels-last
             (
                 ConvGeom::new([9, 8, 8, 8], [16, 8, 3, 3], [1, 1], [1, 1]),
                 KernelConfig {
                     target_cols: 64,
+                    ..KernelConfig::default()
+                },
+            ),
+            (
+                ConvGeom::new([9, 8, 8, 8], [16, 8, 3, 3], [1, 1], [1, 1]),
+                KernelConfig {
+                    target_cols: 64,
+                    wgrad_channels_last_min_columns: 0,
                     ..KernelConfig::default()
                 },
             ),

@@ -17,6 +17,9 @@ pub struct KernelConfig {
     pub wgrad_max_chunks: usize,
     /// Weight gradient: at most this many f32 in all private accumulators together.
     pub wgrad_acc_budget: usize,
+    /// Weight gradient: turn the operands channels-last when each group's product sums over
+    /// at least this many positions (`nb * P`); below, keep them NCHW (`weight_grad`).
+    pub wgrad_channels_last_min_columns: usize,
 }
 
 impl Default for KernelConfig {
@@ -27,6 +30,7 @@ impl Default for KernelConfig {
             col_budget: 2 * 1024 * 1024,
             wgrad_max_chunks: 4,
             wgrad_acc_budget: 16 * 1024 * 1024,
+            wgrad_channels_last_min_columns: 256,
         }
     }
 }

@@ -32,7 +32,9 @@ pub mod norm_extension;
 pub mod pool;
 pub mod pool_extension;
 pub mod reference;
+mod transpose;
 mod uninit;
+pub mod weight_grad;
 
 use burn::backend::Dispatch;
 use burn::prelude::*;
