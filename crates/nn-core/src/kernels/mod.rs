@@ -19,6 +19,8 @@
 //! [`batch_norm_act`] run it; [`crate::models::batch_norm_act`] is the one caller.
 
 pub mod activation;
+pub mod adam;
+pub mod adam_extension;
 #[cfg(feature = "flex")]
 mod buffers;
 pub mod conv;
@@ -36,6 +38,7 @@ mod transpose;
 mod uninit;
 pub mod weight_grad;
 
+use adam_extension::FastAdamOps;
 use burn::backend::Dispatch;
 use burn::prelude::*;
 use burn::tensor::DType;
@@ -282,4 +285,39 @@ pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2]) -> Tenso
         kernel,
         stride,
     ))
+}
+
+/// Whether [`adam_step`] can take a parameter and its gradient: Flex, f32, kernels on.
+pub fn adam_takes<const D: usize>(param: &Tensor<D>, grad: &Tensor<D>) -> bool {
+    takes(&[key(param), key(grad)])
+}
+
+/// One Adam step in one pass ([`adam`]): the new (parameter, first moment, second moment).
+/// Only where [`adam_takes`].
+pub fn adam_step<const D: usize>(
+    param: Tensor<D>,
+    grad: Tensor<D>,
+    moment_1: Tensor<D>,
+    moment_2: Tensor<D>,
+    step: &adam::AdamStep,
+) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
+    let packed = [
+        step.beta_1,
+        step.beta_2,
+        step.combined_factor,
+        step.epsilon_term,
+        step.lr,
+    ];
+    let (p, m1, m2) = <Dispatch as FastAdamOps>::fa_adam_step(
+        param.into_dispatch(),
+        grad.into_dispatch(),
+        moment_1.into_dispatch(),
+        moment_2.into_dispatch(),
+        packed,
+    );
+    (
+        Tensor::from_dispatch(p),
+        Tensor::from_dispatch(m1),
+        Tensor::from_dispatch(m2),
+    )
 }

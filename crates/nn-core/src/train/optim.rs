@@ -1,6 +1,6 @@
 //! The optimisers a config can name.
 
-use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig, momentum::MomentumConfig};
+use burn::optim::{ModuleOptimizer, SgdConfig, momentum::MomentumConfig};
 use serde::{Deserialize, Serialize};
 
 /// An optimiser choice, as it appears in configs (`optimizer = "adam"`).
@@ -20,7 +20,7 @@ impl OptimizerKind {
     /// A fresh optimiser of this kind.
     pub fn init(self) -> ModuleOptimizer {
         match self {
-            Self::Adam => AdamConfig::new().with_epsilon(1e-8).init(),
+            Self::Adam => adam(0.9, 0.999),
             Self::Sgd => SgdConfig::new().init(),
             Self::SgdMomentum => sgd(0.9),
         }
@@ -42,11 +42,8 @@ pub fn sgd(momentum: f64) -> ModuleOptimizer {
     }
 }
 
-/// Adam with the given betas and PyTorch's epsilon (GANs use beta_1 = 0.5).
+/// Adam with the given betas and PyTorch's epsilon (GANs use beta_1 = 0.5): burn's Adam,
+/// updated in one pass per parameter on `flex` ([`super::FusedAdam`]).
 pub fn adam(beta_1: f64, beta_2: f64) -> ModuleOptimizer {
-    AdamConfig::new()
-        .with_beta_1(beta_1 as f32)
-        .with_beta_2(beta_2 as f32)
-        .with_epsilon(1e-8)
-        .init()
+    ModuleOptimizer::from(super::FusedAdam::new(beta_1 as f32, beta_2 as f32, 1e-8))
 }
