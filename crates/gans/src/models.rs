@@ -6,7 +6,7 @@
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
-use burn::tensor::activation::tanh;
+use nn_core::models::tanh;
 use nn_core::models::{
     NormActivation, batch_norm_act, conv_forward, conv_transpose_forward, leaky_relu,
 };

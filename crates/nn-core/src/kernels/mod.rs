@@ -19,6 +19,7 @@
 //! [`batch_norm_act`] run it; [`crate::models::batch_norm_act`] is the one caller.
 
 pub mod activation;
+pub mod activation_extension;
 pub mod adam;
 pub mod adam_extension;
 #[cfg(feature = "flex")]
@@ -38,6 +39,7 @@ mod transpose;
 mod uninit;
 pub mod weight_grad;
 
+use activation_extension::FastActivationOps;
 use adam_extension::FastAdamOps;
 use burn::backend::Dispatch;
 use burn::prelude::*;
@@ -320,4 +322,15 @@ pub fn adam_step<const D: usize>(
         Tensor::from_dispatch(m1),
         Tensor::from_dispatch(m2),
     )
+}
+
+/// Whether [`tanh`] can take `x`: Flex, f32, kernels on.
+pub fn tanh_takes<const D: usize>(x: &Tensor<D>) -> bool {
+    takes(&[key(x)])
+}
+
+/// `tanh(x)` through our vectorised kernel, with a one-pass backward from the output. Only
+/// where [`tanh_takes`].
+pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    Tensor::from_dispatch(<Dispatch as FastActivationOps>::fa_tanh(x.into_dispatch()))
 }

@@ -12,9 +12,58 @@ pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
     relu(x.clone()).mul_scalar(1.0 - slope) + x.mul_scalar(slope)
 }
 
+/// `tanh(x)`: on `flex` our vectorised kernel with a one-pass backward from the output
+/// (glibc's scalar `tanhf`, run twice by burn's tanh and its gradient, was 5% of a DCGAN
+/// step: bench/NOTES.md change 19); burn's own tanh elsewhere.
+pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if crate::kernels::tanh_takes(&x) {
+        crate::kernels::tanh(x)
+    } else {
+        burn::tensor::activation::tanh(x)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tanh_matches_burns_values_and_gradient() {
+        let device = Device::flex().autodiff();
+        // More than one parallel chunk (16,384), from -10.3 to 10.3.
+        let values: Vec<f32> = (0..40001).map(|i| (i as f32 - 20000.0) / 1941.0).collect();
+        let n = values.len();
+        let input = || Tensor::<1>::from_data(TensorData::new(values.clone(), [n]), &device);
+        let (a, b) = (input().require_grad(), input().require_grad());
+        assert!(crate::kernels::tanh_takes(&a));
+        let weights = Tensor::<1>::from_data(
+            TensorData::new(
+                (0..n).map(|i| (i % 7) as f32 - 3.0).collect::<Vec<_>>(),
+                [n],
+            ),
+            &device,
+        );
+        let ours = tanh(a.clone());
+        let theirs = burn::tensor::activation::tanh(b.clone());
+        let to_vec = |t: Tensor<1>| t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap();
+        for (x, y) in to_vec(ours.clone()).iter().zip(to_vec(theirs.clone())) {
+            assert!((x - y).abs() <= 1e-6 * y.abs().max(1e-3), "{x} vs {y}");
+        }
+        let ga = (ours * weights.clone()).sum().backward();
+        let gb = (theirs * weights).sum().backward();
+        let (da, db) = (to_vec(a.grad(&ga).unwrap()), to_vec(b.grad(&gb).unwrap()));
+        for (x, y) in da.iter().zip(&db) {
+            // Absolute near saturation: `1 - y^2` cancels, leaving ~1e-7 of rounding either side.
+            assert!(
+                (x - y).abs() <= 2e-6 * y.abs().max(1.0),
+                "gradient {x} vs {y}"
+            );
+        }
+        assert!(
+            da.iter().any(|g| g.abs() > 1.0),
+            "a gradient that is not all zeros"
+        );
+    }
 
     #[test]
     fn matches_burns_leaky_relu_values_and_gradient() {

@@ -11,7 +11,7 @@ pub mod small_cnn;
 pub mod torch_import;
 
 pub use crate::kernels::NormActivation;
-pub use activation::leaky_relu;
+pub use activation::{leaky_relu, tanh};
 pub use conv::{conv_forward, conv_transpose_forward};
 pub use mlp::Mlp;
 pub use norm::{batch_norm_act, group_norm_act};
