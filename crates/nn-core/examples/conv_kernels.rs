@@ -2,9 +2,12 @@
 //! shapes of `ngvm bench --workload conv-layers`, without burn around them: the quick loop
 //! for tuning `nn_core::kernels::conv`. `cargo run --release -p nn-core --example
 //! conv_kernels [-- REPEATS [NAME]]`. Whole-step speed is `cargo xtask bench`'s job.
+//! `KC_TARGET_COLS`, `KC_COL_BUDGET` and `KC_MIN_GROUPS` (environment) override the
+//! [`KernelConfig`] defaults, to try a tuning before changing them.
 
-use nn_core::kernels::conv::{conv2d_forward, conv2d_input_grad, conv2d_weight_grad};
-use nn_core::kernels::geometry::ConvGeom;
+use nn_core::kernels::conv::{conv2d_forward_with, conv2d_input_grad_with};
+use nn_core::kernels::geometry::{ConvGeom, KernelConfig};
+use nn_core::kernels::weight_grad::conv2d_weight_grad_with;
 use std::time::Instant;
 
 /// (name, channels in, channels out, size, batch): 3x3, stride 1, padding 1.
@@ -33,7 +36,27 @@ fn median_ms(repeats: usize, mut f: impl FnMut() -> f32) -> f64 {
     times[times.len() / 2]
 }
 
+/// The defaults, with any `KC_*` override from the environment.
+fn kernel_config() -> KernelConfig {
+    let read = |name: &str, default: usize| -> usize {
+        std::env::var(name).map_or(default, |v| {
+            v.parse().unwrap_or_else(|_| {
+                eprintln!("{name} must be a whole number (e.g. {default}), got {v:?}");
+                std::process::exit(2)
+            })
+        })
+    };
+    let d = KernelConfig::default();
+    KernelConfig {
+        target_cols: read("KC_TARGET_COLS", d.target_cols),
+        col_budget: read("KC_COL_BUDGET", d.col_budget),
+        min_groups: read("KC_MIN_GROUPS", d.min_groups),
+        ..d
+    }
+}
+
 fn main() {
+    let cfg = kernel_config();
     let repeats: usize = std::env::args()
         .nth(1)
         .map(|s| s.parse().expect("REPEATS must be a whole number, e.g. 10"))
@@ -57,9 +80,9 @@ fn main() {
                 .collect()
         };
         let (x, w, dy) = (fill(g.x_len(), 1), fill(g.w_len(), 2), fill(g.y_len(), 3));
-        let fwd = median_ms(repeats, || conv2d_forward(&g, &x, &w, None)[0]);
-        let dx = median_ms(repeats, || conv2d_input_grad(&g, &w, &dy)[0]);
-        let dw = median_ms(repeats, || conv2d_weight_grad(&g, &x, &dy)[0]);
+        let fwd = median_ms(repeats, || conv2d_forward_with(&g, &x, &w, None, &cfg)[0]);
+        let dx = median_ms(repeats, || conv2d_input_grad_with(&g, &w, &dy, &cfg)[0]);
+        let dw = median_ms(repeats, || conv2d_weight_grad_with(&g, &x, &dy, &cfg)[0]);
         let gflop = 2.0 * (c * 9 * o * s * s * n) as f64 / 1e9;
         println!(
             "| {name} | {fwd:.1} | {dx:.1} | {dw:.1} | {:.0}, {:.0}, {:.0} |",
