@@ -308,16 +308,14 @@ mod tests {
         }
     }
 
-    /// Configs: the default; the default with the channels-last weight gradient on every
-    /// shape and one weight-gradient chunk; one that forces several groups and chunks on
-    /// tiny shapes (channels-last); one that forces one item per group (NCHW weight
-    /// gradient, one chunk summing every group).
+    /// Configs: the default, the default with the channels-last weight gradient on every
+    /// shape, one that forces several groups and chunks on tiny shapes (channels-last), and
+    /// one that forces one item per group (NCHW weight gradient).
     fn configs() -> [KernelConfig; 4] {
         [
             KernelConfig::default(),
             KernelConfig {
                 wgrad_channels_last_min_columns: 0,
-                wgrad_one_chunk_acc: 0,
                 ..KernelConfig::default()
             },
             // 8 columns per group: 2 items of a 2x2 map per group, several groups, 3 chunks
@@ -328,7 +326,6 @@ mod tests {
                 wgrad_max_chunks: 3,
                 wgrad_acc_budget: 1 << 20,
                 wgrad_channels_last_min_columns: 0,
-                wgrad_one_chunk_acc: usize::MAX,
             },
             KernelConfig {
                 target_cols: 1,
@@ -337,7 +334,6 @@ mod tests {
                 wgrad_max_chunks: 1,
                 wgrad_acc_budget: 1,
                 wgrad_channels_last_min_columns: usize::MAX,
-                wgrad_one_chunk_acc: 0,
             },
         ]
     }
@@ -488,14 +484,6 @@ mod tests {
                 KernelConfig {
                     target_cols: 64,
                     wgrad_channels_last_min_columns: 0,
-                    ..KernelConfig::default()
-                },
-            ),
-            // one chunk summing large groups, gemm threading inside (a "large" accumulator)
-            (
-                ConvGeom::new([9, 8, 8, 8], [16, 8, 3, 3], [1, 1], [1, 1]),
-                KernelConfig {
-                    wgrad_one_chunk_acc: 0,
                     ..KernelConfig::default()
                 },
             ),

@@ -20,9 +20,6 @@ pub struct KernelConfig {
     /// Weight gradient: turn the operands channels-last when each group's product sums over
     /// at least this many positions (`nb * P`); below, keep them NCHW (`weight_grad`).
     pub wgrad_channels_last_min_columns: usize,
-    /// Weight gradient: one chunk, and larger groups, from this accumulator size (`oc * K`
-    /// floats) up (`weight_grad`).
-    pub wgrad_one_chunk_acc: usize,
 }
 
 impl Default for KernelConfig {
@@ -34,7 +31,6 @@ impl Default for KernelConfig {
             wgrad_max_chunks: 4,
             wgrad_acc_budget: 16 * 1024 * 1024,
             wgrad_channels_last_min_columns: 256,
-            wgrad_one_chunk_acc: 1 << 20,
         }
     }
 }

@@ -43,25 +43,12 @@ pub fn conv2d_weight_grad_with(
     }
     let (oc, p, k) = (g.c_out, g.positions(), g.col_rows());
     let item_len = g.c_in * g.h * g.w;
-    let acc_len = oc * k;
-    // A large accumulator (VGG's 512-channel layers: 2.4M floats) costs more to zero, fill
-    // and add up per chunk than the product over a group of small maps: there, one chunk
-    // and groups of up to four column budgets, so that gemm sums over many positions at
-    // once and threads inside itself.
-    let big_acc = acc_len >= cfg.wgrad_one_chunk_acc;
-    let nb_max = if big_acc {
-        (4 * cfg.col_budget / (k * p)).clamp(1, g.batch)
-    } else {
-        g.group_items(cfg)
-    };
+    let nb_max = g.group_items(cfg);
     let n_groups = g.batch.div_ceil(nb_max);
-    let n_chunks = if big_acc {
-        1
-    } else {
-        n_groups
-            .min(cfg.wgrad_max_chunks.max(1))
-            .min((cfg.wgrad_acc_budget / acc_len.max(1)).max(1))
-    };
+    let acc_len = oc * k;
+    let n_chunks = n_groups
+        .min(cfg.wgrad_max_chunks.max(1))
+        .min((cfg.wgrad_acc_budget / acc_len.max(1)).max(1));
     let par = if n_chunks > 1 { Par::None } else { Par::Gemm };
 
     // The channels-last path pays where each group's product sums over enough positions
