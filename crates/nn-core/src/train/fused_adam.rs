@@ -82,6 +82,10 @@ mod tests {
     use burn::optim::{GradientsParams, ModuleOptimizer};
     use burn::tensor::Distribution;
 
+    /// Both tests seed burn's one global generator (`Device::seed`) and draw from it: run in
+    /// parallel, each drew the other's numbers and the comparisons failed by chance.
+    static SEEDED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     /// Five Adam steps of `model` on seeded batches.
     fn train(model: Mlp, optim: ModuleOptimizer, device: &Device) -> (Mlp, ModuleOptimizer) {
         device.seed(3);
@@ -113,6 +117,9 @@ mod tests {
 
     #[test]
     fn same_bits_as_burns_adam_with_the_kernel_taking_the_tensors() {
+        let _seeded = SEEDED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let device = Device::flex().autodiff();
         assert!(crate::kernels::is_flex_device(&device));
         for beta_1 in [0.9, 0.5] {
@@ -127,6 +134,9 @@ mod tests {
 
     #[test]
     fn continues_burns_adam_state_from_a_record() {
+        let _seeded = SEEDED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         // burn's Adam for five steps; then five more with burn's, against five with ours
         // from burn's record: the checkpoints written before this change resume the same.
         let device = Device::flex().autodiff();
