@@ -17,24 +17,16 @@ pub trait FastActivationOps: Backend {
 #[cfg(feature = "flex")]
 mod flex {
     use super::super::activation::{tanh, tanh_derivative_from_output};
-    use super::super::buffers::{data, dense};
+    use super::super::buffers::{data, dense, shaped_as};
     use super::super::uninit::written_by;
     use super::FastActivationOps;
-    use burn::backend::flex::{FlexTensor, Layout};
-    use burn::backend::{Bytes, DType, Flex};
+    use burn::backend::Flex;
+    use burn::backend::flex::FlexTensor;
     use rayon::prelude::*;
 
     /// Elements per parallel chunk (a split by length only: the same bits for any thread
     /// count, each element depending on its own inputs alone anyway).
     const CHUNK: usize = 1 << 14;
-
-    fn like(t: &FlexTensor, v: Vec<f32>) -> FlexTensor {
-        FlexTensor::new(
-            Bytes::from_elems(v),
-            Layout::contiguous(t.layout().shape().clone()),
-            DType::F32,
-        )
-    }
 
     /// `out[i] = f(i)` for every element, in parallel chunks above one chunk.
     fn map_indexed(n: usize, f: impl Fn(usize) -> f32 + Sync) -> Vec<f32> {
@@ -60,7 +52,7 @@ mod flex {
             let x = dense(x, "x");
             let xs = data(&x);
             let y = map_indexed(xs.len(), |i| tanh(xs[i]));
-            like(&x, y)
+            shaped_as(y, &x)
         }
 
         fn fa_tanh_backward(y: FlexTensor, dy: FlexTensor) -> FlexTensor {
@@ -72,7 +64,7 @@ mod flex {
                 "tanh backward: output and gradient lengths"
             );
             let dx = map_indexed(ys.len(), |i| dys[i] * tanh_derivative_from_output(ys[i]));
-            like(&y, dx)
+            shaped_as(dx, &y)
         }
     }
 }

@@ -32,10 +32,10 @@ pub(super) fn unpack(step: [f32; 5]) -> super::adam::AdamStep {
 #[cfg(feature = "flex")]
 mod flex {
     use super::super::adam::adam_step;
-    use super::super::buffers::{data, dense};
+    use super::super::buffers::{data, dense, shaped_as};
     use super::{FastAdamOps, unpack};
-    use burn::backend::flex::{FlexTensor, Layout};
-    use burn::backend::{Bytes, DType, Flex};
+    use burn::backend::Flex;
+    use burn::backend::flex::FlexTensor;
 
     impl FastAdamOps for Flex {
         fn fa_adam_step(
@@ -49,7 +49,6 @@ mod flex {
             let grad = dense(grad, "gradient");
             let moment_1 = dense(moment_1, "first moment");
             let moment_2 = dense(moment_2, "second moment");
-            let shape = param.layout().shape().clone();
             let (p, m1, m2) = adam_step(
                 data(&param),
                 data(&grad),
@@ -57,14 +56,11 @@ mod flex {
                 data(&moment_2),
                 &unpack(step),
             );
-            let out = |v: Vec<f32>| {
-                FlexTensor::new(
-                    Bytes::from_elems(v),
-                    Layout::contiguous(shape.clone()),
-                    DType::F32,
-                )
-            };
-            (out(p), out(m1), out(m2))
+            (
+                shaped_as(p, &param),
+                shaped_as(m1, &param),
+                shaped_as(m2, &param),
+            )
         }
     }
 }

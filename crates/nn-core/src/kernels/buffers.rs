@@ -18,6 +18,15 @@ pub(super) fn dims<const D: usize>(t: &FlexTensor) -> [usize; D] {
     t.layout().shape().dims::<D>()
 }
 
+/// A contiguous f32 tensor owning `values` (no copy), shaped as `like`.
+pub(super) fn shaped_as(values: Vec<f32>, like: &FlexTensor) -> FlexTensor {
+    FlexTensor::new(
+        Bytes::from_elems(values),
+        Layout::contiguous(like.layout().shape().clone()),
+        DType::F32,
+    )
+}
+
 /// A contiguous f32 tensor owning `data` (no copy).
 pub(super) fn tensor<const D: usize>(data: Vec<f32>, dims: [usize; D]) -> FlexTensor {
     FlexTensor::new(

@@ -101,13 +101,13 @@ pub trait FastNormOps: Backend {
 
 #[cfg(feature = "flex")]
 mod flex {
-    use super::super::buffers::{data, dense, tensor};
+    use super::super::buffers::{data, dense, shaped_as, tensor};
     use super::super::group_norm::{self as gk, GroupShape};
     use super::super::norm::{self as k, NormActivation, NormShape};
     use super::FastNormOps;
     use crate::kernels::activation::with_activation;
-    use burn::backend::flex::{FlexTensor, Layout};
-    use burn::backend::{Bytes, DType, Flex};
+    use burn::backend::Flex;
+    use burn::backend::flex::FlexTensor;
 
     fn shape_of(x: &FlexTensor) -> NormShape {
         NormShape::from_dims(x.layout().shape().as_slice())
@@ -115,16 +115,6 @@ mod flex {
 
     fn group_shape_of(x: &FlexTensor, groups: usize) -> GroupShape {
         GroupShape::from_dims(x.layout().shape().as_slice(), groups)
-    }
-
-    /// A contiguous f32 tensor owning `values`, shaped as `like`.
-    fn shaped_as(values: Vec<f32>, like: &FlexTensor) -> FlexTensor {
-        let shape = like.layout().shape().clone();
-        FlexTensor::new(
-            Bytes::from_elems(values),
-            Layout::contiguous(shape),
-            DType::F32,
-        )
     }
 
     impl FastNormOps for Flex {
