@@ -158,6 +158,10 @@ const GUIDES: &[(&str, &str)] = &[
         "One sample of every class from a class-conditional U-Net with guidance, judged by a CNN trained on the real images; the step trade-off shows what fewer DDIM steps cost in time and recognition.",
     ),
     (
+        "diffusion/class-samples-cifar10",
+        "The same assignment on the course's data, CIFAR-10: one sample of every class in the top row of the grid, and the share of samples a CNN recognises as their class. Read that share against the judge's own accuracy on real test images (its ceiling, in the notes) and chance (10%); colour and rough layout come before recognisable objects.",
+    ),
+    (
         "diffusion/partial-denoise",
         "Real images noised to a given step and denoised back: the PSNR by step shows how far the model can undo noise; the pictures show where detail starts to be invented rather than restored.",
     ),

@@ -198,11 +198,12 @@ pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
         &[("last epoch".into(), trained.final_bucket_losses.clone())],
     )?;
     run.note(format!(
-        "{} samples per class with {} and guidance {}; the judge is a CNN trained here with {:.1}% accuracy on the real test images",
+        "{} samples per class with {} and guidance {}; the judge is a CNN trained here with {:.1}% accuracy on the real test images (chance {:.1}%)",
         per,
         sampler.describe(schedule.steps()),
         config.guidance,
-        100.0 * judge.test_accuracy
+        100.0 * judge.test_accuracy,
+        100.0 / classes as f64
     ));
     Ok(run.summary(config.epochs, figures))
 }

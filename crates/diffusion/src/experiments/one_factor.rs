@@ -9,9 +9,10 @@
 
 use super::{load_data, sample_and_judge, train_in_stage};
 use crate::config::DiffusionConfig;
-use crate::figures::loss_curves;
+use crate::figures::{loss_curves, save_images};
 use crate::recognizer::Recognizer;
 use crate::schedule::ScheduleKind;
+use burn::prelude::Tensor;
 use nn_core::data::subset;
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_rate};
@@ -138,7 +139,8 @@ pub fn variants(config: &OneFactorConfig) -> Vec<(String, DiffusionConfig)> {
 
 /// Trains every variant once per seed, samples and judges it; draws the recognition rates
 /// (`recognition_by_variant.png`), the seed-by-seed differences from the baseline
-/// (`difference_from_baseline.png`) and the first seed's loss curves (`loss_curves.png`).
+/// (`difference_from_baseline.png`), the first seed's loss curves (`loss_curves.png`) and
+/// its first sample of every class, one row per variant (`samples_by_variant.png`).
 pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
     let base = &config.base;
     let (train, test) = load_data(base, run)?;
@@ -155,6 +157,8 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
         BTreeMap::from([("classifier_test_accuracy".to_string(), judge.test_accuracy)]);
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut first_seed_stages = Vec::new();
+    // `[classes, c, h, w]` per variant: the first seed's first sample of each class.
+    let mut first_seed_rows: Vec<Tensor<4>> = Vec::new();
     let run_seed = run.seed;
     for (s, &seed) in config.seeds.iter().enumerate() {
         for (v, (name, settings)) in variants.iter().enumerate() {
@@ -178,10 +182,11 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
                         (sampler, guidance, base.sample_batch),
                         "samples",
                     );
-                    Ok((trained, dir, judged.rate))
+                    Ok((trained, dir, judged))
                 });
             run.seed = run_seed;
-            let (trained, dir, rate) = trained?;
+            let (trained, dir, judged) = trained?;
+            let rate = judged.rate;
             eprintln!(
                 "{name}, seed {seed}: final loss {:.4}, recognised {:.1}%",
                 trained.final_loss,
@@ -194,6 +199,13 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
             );
             if s == 0 {
                 first_seed_stages.push((name.clone(), dir));
+                let per = base.samples_per_class.max(1);
+                first_seed_rows.push(Tensor::cat(
+                    (0..classes)
+                        .map(|k| judged.samples.clone().narrow(0, k * per, 1))
+                        .collect(),
+                    0,
+                ));
             }
         }
     }
@@ -258,9 +270,29 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
         "Training loss of each variant (first seed; schedules weigh t differently)",
         &first_seed_stages,
     )?;
+    let captions: Vec<Option<String>> = names
+        .iter()
+        // "baseline (linear, lr 0.001, T 1000)" is spelled out in the notes; a row says "baseline".
+        .flat_map(|name| {
+            let short = name.split(" (").next().unwrap_or(name).to_string();
+            (0..classes).map(move |k| (k == 0).then(|| short.clone()))
+        })
+        .collect();
+    save_images(
+        run,
+        "samples_by_variant.png",
+        Tensor::cat(first_seed_rows, 0),
+        &captions,
+        classes,
+    )?;
     for (v, name) in names.iter().enumerate() {
         run.note(format!("variant{v}: {name}"));
     }
+    run.note(format!(
+        "samples_by_variant.png: one row per variant (seed {}), columns the classes in order ({})",
+        config.seeds[0],
+        train.class_names.join(", ")
+    ));
     Ok(run.summary(base.epochs, metrics))
 }
 

@@ -54,7 +54,7 @@ impl ExperimentConfig for ResnetDepthConfig {
         Self {
             depths: vec![20, 56],
             seeds: vec![42, 1, 2],
-            epochs: 15,
+            epochs: 10,
             train_size: 0,
             ..Self::quick()
         }
