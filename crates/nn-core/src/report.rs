@@ -106,6 +106,10 @@ const GUIDES: &[(&str, &str)] = &[
         "VGG, ResNet and Inception counted: parameters, multiply-accumulates and forward time at 32 and 224 pixels; note how much less GoogLeNet and ResNet cost than VGG for a deeper network.",
     ),
     (
+        "transfer/cifar-architectures",
+        "VGG, ResNet and Inception in their CIFAR-scale versions, trained on the same CIFAR-10 images with the same budget, optimiser, augmentation and seeds: the first figure shows every seed's test accuracy beside each network's parameters and multiply-accumulates, the second the mean test accuracy per epoch. A difference counts only where the seeds' spreads do not overlap; read it against what each network costs.",
+    ),
+    (
         "transfer/resnet-depth",
         "The same CIFAR networks at two depths, plain and with skip connections, each trained with the same budget on several seeds: if the deeper plain network's training loss stays above the shallower one's, that is the degradation ResNet's skip connections were made to remove; compare the residual curves, and the spread over seeds in the summary.",
     ),
@@ -203,6 +207,10 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     (
         "transfer/architectures",
         "parameters: VGG-19 {vgg19_params:M}, ResNet-18 {resnet18_params:M}, GoogLeNet {googlenetinceptionv1_params:M}",
+    ),
+    (
+        "transfer/cifar-architectures",
+        "test accuracy: VGG-16-BN {vgg16-bn_test_accuracy:%}, ResNet-20 {resnet-20_test_accuracy:%}, GoogLeNet {googlenet_test_accuracy:%}",
     ),
     (
         "transfer/resnet-depth",

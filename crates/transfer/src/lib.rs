@@ -8,7 +8,9 @@ pub mod models;
 pub mod pretrained;
 pub mod weights;
 
-use experiments::{architectures, label_efficiency, resnet_depth, vgg19_cifar10};
+use experiments::{
+    architectures, cifar_architectures, label_efficiency, resnet_depth, vgg19_cifar10,
+};
 use nn_core::{Registry, experiment};
 
 /// The week's experiments, in teaching order.
@@ -18,6 +20,11 @@ pub fn registry() -> Registry {
             "transfer/architectures",
             "VGG, ResNet and Inception: parameters, multiply-accumulates and forward time at 32 and 224 pixels",
             architectures::run,
+        ))
+        .with(experiment::<cifar_architectures::CifarArchitecturesConfig>(
+            "transfer/cifar-architectures",
+            "VGG, ResNet and Inception trained: CIFAR-scale versions on CIFAR-10 with the same budget and augmentation, test accuracy over seeds",
+            cifar_architectures::run,
         ))
         .with(experiment::<resnet_depth::ResnetDepthConfig>(
             "transfer/resnet-depth",

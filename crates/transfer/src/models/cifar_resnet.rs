@@ -125,6 +125,29 @@ impl CifarResNetConfig {
     }
 }
 
+impl CifarResNetConfig {
+    /// Multiply-accumulates of one forward pass on a `side` x `side` image (convolutions and
+    /// the dense layer; 0 for a depth that is not `6n + 2`).
+    pub fn macs(&self, side: usize) -> u64 {
+        let Some(n) = self.blocks_per_stage() else {
+            return 0;
+        };
+        let mut size = side as u64;
+        let mut total = size * size * 9 * 3 * 16;
+        let mut channels = 16u64;
+        for out in [16u64, 32, 64] {
+            for _ in 0..n {
+                if out != channels {
+                    size = size.div_ceil(2);
+                }
+                total += size * size * 9 * (channels * out + out * out);
+                channels = out;
+            }
+        }
+        total + 64 * self.classes as u64
+    }
+}
+
 impl ImageClassifier for CifarResNet {
     /// `[batch, 3, 32, 32]` -> `[batch, classes]`.
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
@@ -151,6 +174,23 @@ mod tests {
 
     /// The counts follow from the paper's layers alone: stem 3x3x3x16 + BN; per stage, n
     /// blocks of two 3x3 convolutions + BN (the first from the previous width); dense 64 x 10.
+    #[test]
+    fn multiply_accumulates_follow_the_layers() {
+        // Stem 32*32*27*16 = 442,368; stage 1: 3 blocks of 2 convolutions of
+        // 32*32*9*16*16 = 2,359,296 each; stage 2: 16*16*9*(16*32 + 32*32) = 3,538,944 for its
+        // first block and 2 * 16*16*9*32*32 = 4,718,592 for each of the other two; stage 3
+        // likewise at 8x8 with 32 -> 64 channels: 3,538,944 and 2 * 4,718,592; dense 640.
+        let expected = 442_368
+            + 6 * 2_359_296
+            + (3_538_944 + 2 * 4_718_592)
+            + (3_538_944 + 2 * 4_718_592)
+            + 640;
+        assert_eq!(CifarResNetConfig::new(20).macs(32), expected);
+        // He et al. quote about 41 M for ResNet-20.
+        assert!((40_000_000..42_000_000).contains(&expected));
+        assert_eq!(CifarResNetConfig::new(21).macs(32), 0);
+    }
+
     #[test]
     fn parameter_counts_are_the_papers() {
         let count = |depth, residual| {

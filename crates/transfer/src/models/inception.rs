@@ -83,6 +83,10 @@ pub struct GoogLeNetConfig {
     /// Channel divisor for small test networks (1 for the real width).
     #[config(default = 1)]
     pub width_divisor: usize,
+    /// The CIFAR version: a 3x3 stride-1 first convolution and no pooling in the stem, so a
+    /// 32x32 image reaches module 3a at 32x32 instead of 4x4 (ImageNet's stem divides by 8).
+    #[config(default = false)]
+    pub cifar_stem: bool,
 }
 
 /// A stem of three convolutions, nine Inception modules with max pools between, global
@@ -95,6 +99,9 @@ pub struct GoogLeNet {
     pub avgpool: AdaptiveAvgPool2d,
     pub dropout: Dropout,
     pub fc: Linear,
+    /// Stem without its two max pools (see [`GoogLeNetConfig::cifar_stem`]).
+    #[module(skip)]
+    pub cifar_stem: bool,
 }
 
 /// torchvision's table: (input, 1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj) for 3a..5b.
@@ -141,7 +148,11 @@ impl GoogLeNetConfig {
             .collect();
         GoogLeNet {
             stem: [
-                ConvBnRelu::new(3, w(64), 7, 2, 3, EPS, device),
+                if self.cifar_stem {
+                    ConvBnRelu::new(3, w(64), 3, 1, 1, EPS, device)
+                } else {
+                    ConvBnRelu::new(3, w(64), 7, 2, 3, EPS, device)
+                },
                 ConvBnRelu::new(w(64), w(64), 1, 1, 0, EPS, device),
                 ConvBnRelu::new(w(64), w(192), 3, 1, 1, EPS, device),
             ],
@@ -150,15 +161,24 @@ impl GoogLeNetConfig {
             avgpool: AdaptiveAvgPool2dConfig::new([1, 1]).init(),
             dropout: DropoutConfig::new(self.dropout).init(),
             fc: LinearConfig::new(w(384) + w(384) + w(128) + w(128), self.classes).init(device),
+            cifar_stem: self.cifar_stem,
         }
     }
 }
 
 impl ImageClassifier for GoogLeNet {
-    /// `[batch, 3, h, w]` -> `[batch, classes]`; the body downsamples by 32.
+    /// `[batch, 3, h, w]` -> `[batch, classes]`; the body downsamples by 32 (by 4 with the
+    /// CIFAR stem).
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = self.pools[0].forward(self.stem[0].forward(images));
-        let x = self.pools[1].forward(self.stem[2].forward(self.stem[1].forward(x)));
+        let stem_pool = |i: usize, x: Tensor<4>| {
+            if self.cifar_stem {
+                x
+            } else {
+                self.pools[i].forward(x)
+            }
+        };
+        let x = stem_pool(0, self.stem[0].forward(images));
+        let x = stem_pool(1, self.stem[2].forward(self.stem[1].forward(x)));
         let mut x = x;
         let mut pools = self.pools[2..].iter();
         for (i, module) in self.modules.iter().enumerate() {
@@ -178,11 +198,17 @@ impl GoogLeNetConfig {
         let w = |c: usize| (c / self.width_divisor.max(1)).max(1) as u64;
         // Ceil-mode pooling: out = ceil((n - k) / s) + 1.
         let pool = |n: u64, k: u64, s: u64| (n.saturating_sub(k)).div_ceil(s) + 1;
-        let mut size = (side as u64).div_ceil(2);
-        let mut total = size * size * 49 * 3 * w(64);
-        size = pool(size, 3, 2);
+        let stem_pool = |n: u64| if self.cifar_stem { n } else { pool(n, 3, 2) };
+        let (first_side, first_kernel) = if self.cifar_stem {
+            (side as u64, 9)
+        } else {
+            ((side as u64).div_ceil(2), 49)
+        };
+        let mut size = first_side;
+        let mut total = size * size * first_kernel * 3 * w(64);
+        size = stem_pool(size);
         total += size * size * w(64) * w(64) + size * size * 9 * w(64) * w(192);
-        size = pool(size, 3, 2);
+        size = stem_pool(size);
         for (i, r) in TABLE.iter().enumerate() {
             let [input, c1, r3, c3, r5, c5, pp] = r.map(w);
             let area = size * size;
@@ -195,5 +221,34 @@ impl GoogLeNetConfig {
             }
         }
         total + (w(384) + w(384) + w(128) + w(128)) * self.classes as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::module::Module;
+
+    /// The CIFAR stem changes only the first convolution (7x7 stride 2 to 3x3 stride 1) and
+    /// drops two pools: 40 fewer weights per input channel and filter, and a 32x32 image
+    /// still gives one score per class.
+    #[test]
+    fn the_cifar_stem_changes_only_the_first_convolution_and_keeps_the_map() {
+        let device = nn_core::BackendKind::Flex.device().unwrap();
+        let imagenet = GoogLeNetConfig::new()
+            .with_classes(10)
+            .with_width_divisor(8);
+        let cifar = GoogLeNetConfig::new()
+            .with_classes(10)
+            .with_width_divisor(8)
+            .with_cifar_stem(true);
+        let (a, b) = (imagenet.init(&device), cifar.init(&device));
+        assert_eq!(a.num_params() - b.num_params(), 40 * 3 * 8);
+        let images = Tensor::<4>::zeros([1, 3, 32, 32], &device);
+        assert_eq!(b.forward(images).dims(), [1, 10]);
+        // Without the stem's pools (8x fewer pixels per side) every module sees 64x the
+        // area; the 3x3 first convolution on all 32x32 pixels costs 9/49 of the 7x7 on 16x16
+        // times 4: the count goes up by more than 30x at 32 pixels.
+        assert!(cifar.macs(32) > 30 * imagenet.macs(32));
     }
 }

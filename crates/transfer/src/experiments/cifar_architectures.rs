@@ -1,0 +1,296 @@
+//! `transfer/cifar-architectures`: VGG, ResNet and Inception trained, not only counted. Their
+//! CIFAR-scale versions (a VGG-16 with batch norm at half width, He et al.'s ResNet-20, a
+//! GoogLeNet with a CIFAR stem at quarter width) train on the same CIFAR-10 images with the
+//! same budget, optimiser, augmentation and seeds; the summary sets each one's test accuracy
+//! (mean and spread over seeds) beside its parameters and multiply-accumulates per image.
+
+use crate::models::cifar_resnet::CifarResNetConfig;
+use crate::models::inception::GoogLeNetConfig;
+use crate::models::vgg::VggConfig;
+use nn_core::augment::Pipeline;
+use nn_core::data::{DataRequest, ImageDataset, Normalization, load_train_test};
+use nn_core::error::ConfigError;
+use nn_core::experiment::{require, require_training};
+use nn_core::metrics::Spread;
+use nn_core::train::{
+    ClassifierOptions, ImageClassifier, learnable_parameter_count, read_curve, train_stage,
+};
+use nn_core::viz::{Curve, CurvePlot, SpreadPlot, SpreadSeries};
+use nn_core::{ExperimentConfig, Result, Run, Summary};
+use std::collections::BTreeMap;
+
+/// The networks this experiment knows.
+pub const ARCHITECTURES: [&str; 4] = ["vgg16-bn", "resnet-20", "resnet-56", "googlenet"];
+
+/// Settings of `transfer/cifar-architectures`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CifarArchitecturesConfig {
+    pub dataset: String,
+    /// Some of `vgg16-bn`, `resnet-20`, `resnet-56`, `googlenet`.
+    pub architectures: Vec<String>,
+    /// One training of every network per seed.
+    pub seeds: Vec<u64>,
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// Adam's learning rate, decayed along a half cosine (the same for every network).
+    pub lr: f64,
+    /// Random 4-pixel crops and horizontal flips for every network.
+    pub augment: bool,
+    /// Training images used (a seeded subset); 0 for all.
+    pub train_size: usize,
+}
+
+impl ExperimentConfig for CifarArchitecturesConfig {
+    fn quick() -> Self {
+        Self {
+            dataset: "cifar-10".into(),
+            architectures: vec!["vgg16-bn".into(), "resnet-20".into(), "googlenet".into()],
+            seeds: vec![42],
+            epochs: 1,
+            batch_size: 128,
+            lr: 1e-3,
+            augment: true,
+            train_size: 1_000,
+        }
+    }
+
+    fn full() -> Self {
+        Self {
+            seeds: vec![42, 1, 2],
+            epochs: 10,
+            train_size: 0,
+            ..Self::quick()
+        }
+    }
+
+    fn validate(&self) -> std::result::Result<(), ConfigError> {
+        require(
+            self.dataset.starts_with("cifar-10"),
+            "dataset",
+            "must be a CIFAR-10 set (32x32 colour): these are the networks' CIFAR versions",
+        )?;
+        require(
+            !self.architectures.is_empty()
+                && self
+                    .architectures
+                    .iter()
+                    .all(|a| ARCHITECTURES.contains(&a.as_str())),
+            "architectures",
+            "each must be one of vgg16-bn, resnet-20, resnet-56, googlenet",
+        )?;
+        require(!self.seeds.is_empty(), "seeds", "needs at least one seed")?;
+        require_training(self.epochs, self.batch_size, self.lr)
+    }
+}
+
+/// VGG-16 with batch norm at half width (32 to 256 channels): five 2x2 pools leave a 1x1
+/// map on CIFAR, so one 256-wide hidden layer replaces the 4096-wide ones.
+fn vgg16_bn() -> VggConfig {
+    VggConfig::new(16)
+        .with_classes(10)
+        .with_batch_norm(true)
+        .with_width_divisor(2)
+        .with_pool(1)
+        .with_hidden(256)
+        .with_dropout(0.2)
+}
+
+/// GoogLeNet's nine Inception modules at quarter width, after a 3x3 stem without pooling.
+fn googlenet() -> GoogLeNetConfig {
+    GoogLeNetConfig::new()
+        .with_classes(10)
+        .with_width_divisor(4)
+        .with_cifar_stem(true)
+}
+
+/// Multiply-accumulates of one forward pass on a 32x32 image.
+pub fn macs_32(architecture: &str) -> u64 {
+    match architecture {
+        "vgg16-bn" => vgg16_bn().macs(32).unwrap_or(0),
+        "googlenet" => googlenet().macs(32),
+        name => name
+            .strip_prefix("resnet-")
+            .and_then(|d| d.parse().ok())
+            .map_or(0, |depth| CifarResNetConfig::new(depth).macs(32)),
+    }
+}
+
+/// One training's outcome.
+struct Trained {
+    test_accuracy: f64,
+    /// Learnable parameters (batch norm's running statistics not counted, as in papers).
+    params: usize,
+    epoch_seconds: f64,
+    /// `(epoch, test accuracy)`.
+    curve: Vec<(f64, f64)>,
+}
+
+fn train_one<M: ImageClassifier>(
+    run: &mut Run,
+    stage: &str,
+    model: M,
+    (train, test): (&ImageDataset, &ImageDataset),
+    options: &ClassifierOptions,
+) -> Result<Trained> {
+    let params = learnable_parameter_count(&model);
+    let trained = train_stage(run, stage, model, train, test, options)?;
+    Ok(Trained {
+        test_accuracy: trained.test.accuracy(),
+        params,
+        epoch_seconds: trained.epoch_seconds,
+        curve: read_curve(&trained.dir, "test", "accuracy"),
+    })
+}
+
+/// Trains every network once per seed; draws every seed's test accuracy
+/// (`accuracy_by_architecture.png`) and the seeds' mean test accuracy per epoch
+/// (`accuracy_curves.png`).
+pub fn run(config: &CifarArchitecturesConfig, run: &mut Run) -> Result<Summary> {
+    let request = DataRequest {
+        dataset: &config.dataset,
+        train_size: config.train_size,
+        test_size: 0,
+    };
+    let (train, test) = load_train_test(run, request)?;
+    let normalization = Normalization::fit(&train);
+    let run_seed = run.seed;
+    let mut metrics = BTreeMap::new();
+    let (mut groups, mut values, mut curves) = (Vec::new(), Vec::new(), Vec::new());
+    for name in &config.architectures {
+        let mut per_seed: Vec<Trained> = Vec::new();
+        for &seed in &config.seeds {
+            // Initialisation, data order and augmentation all follow this seed.
+            run.seed = seed;
+            let device = run.train_device();
+            nn_core::backend::seed_device(&device, seed, "init");
+            let options = ClassifierOptions {
+                augment: config.augment.then(Pipeline::cifar_standard),
+                ..ClassifierOptions::adam(
+                    config.epochs,
+                    config.batch_size,
+                    config.lr,
+                    normalization.clone(),
+                    format!("{name} on {} (seed {seed})", config.dataset),
+                )
+                .with_cosine_decay()
+            };
+            let stage = format!("{name}-seed{seed}");
+            let data = (&train, &test);
+            let trained = match name.as_str() {
+                "vgg16-bn" => match vgg16_bn().init(&device) {
+                    Some(model) => train_one(run, &stage, model, data, &options),
+                    None => unreachable!("VGG-16 is a known depth"),
+                },
+                "googlenet" => train_one(run, &stage, googlenet().init(&device), data, &options),
+                resnet => {
+                    let depth = resnet
+                        .strip_prefix("resnet-")
+                        .and_then(|d| d.parse().ok())
+                        .unwrap_or(20);
+                    match CifarResNetConfig::new(depth).init(&device) {
+                        Some(model) => train_one(run, &stage, model, data, &options),
+                        None => unreachable!("validate admits only 6n + 2 depths"),
+                    }
+                }
+            };
+            run.seed = run_seed;
+            per_seed.push(trained?);
+        }
+        let accuracies: Vec<f64> = per_seed.iter().map(|t| t.test_accuracy).collect();
+        let accuracy = Spread::of(&accuracies);
+        let seconds = Spread::of(&per_seed.iter().map(|t| t.epoch_seconds).collect::<Vec<_>>());
+        eprintln!("{name}: test accuracy {}", accuracy.display(4));
+        metrics.insert(format!("{name}_test_accuracy"), accuracy.mean);
+        metrics.insert(format!("{name}_test_accuracy_std"), accuracy.std);
+        metrics.insert(format!("{name}_params"), per_seed[0].params as f64);
+        metrics.insert(format!("{name}_macs"), macs_32(name) as f64);
+        metrics.insert(format!("{name}_seconds_per_epoch"), seconds.mean);
+        let epochs = per_seed.iter().map(|t| t.curve.len()).min().unwrap_or(0);
+        curves.push(Curve {
+            label: format!("{name} (mean of {} seeds)", config.seeds.len()),
+            points: (0..epochs)
+                .map(|e| {
+                    let at: Vec<f64> = per_seed.iter().map(|t| t.curve[e].1).collect();
+                    (per_seed[0].curve[e].0, Spread::of(&at).mean)
+                })
+                .collect(),
+        });
+        groups.push(format!(
+            "{name} ({:.2} M params, {:.0} M MACs)",
+            per_seed[0].params as f64 / 1e6,
+            macs_32(name) as f64 / 1e6
+        ));
+        values.push(accuracies);
+    }
+    let seeds = config.seeds.len();
+    let scores = SpreadPlot {
+        title: format!(
+            "Test accuracy, same budget ({} epochs on {} images, {seeds} seed(s))",
+            config.epochs,
+            train.len()
+        ),
+        x_label: "network".into(),
+        y_label: "test accuracy (chance 0.1)".into(),
+        groups,
+        series: vec![SpreadSeries {
+            label: "per seed".into(),
+            values,
+        }],
+        zero_line: false,
+    };
+    let curves = CurvePlot {
+        title: format!("Test accuracy per epoch ({})", config.dataset),
+        x_label: "epoch".into(),
+        y_label: "test accuracy".into(),
+        curves,
+        log_y: false,
+    };
+    for file in scores
+        .save(&run.path("accuracy_by_architecture"))?
+        .into_iter()
+        .chain(curves.save(&run.path("accuracy_curves"))?)
+    {
+        run.add_file(&file);
+    }
+    run.note_departure(
+        "the networks at full width on all 50,000 CIFAR-10 images for hundreds of epochs",
+        &format!(
+            "CIFAR-scale versions (VGG-16-BN at half width, GoogLeNet at quarter width), {} epoch(s) of Adam with cosine decay on {} images, {seeds} seed(s) each",
+            config.epochs,
+            train.len()
+        ),
+        "a CPU budget",
+    );
+    Ok(run.summary(config.epochs, metrics))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::prelude::*;
+
+    #[test]
+    fn presets_check_and_an_unknown_network_is_named() {
+        assert!(CifarArchitecturesConfig::quick().validate().is_ok());
+        assert!(CifarArchitecturesConfig::full().validate().is_ok());
+        let bad = CifarArchitecturesConfig {
+            architectures: vec!["alexnet".into()],
+            ..CifarArchitecturesConfig::quick()
+        };
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains("architectures"), "{err}");
+    }
+
+    #[test]
+    fn every_network_maps_cifar_images_to_ten_scores() {
+        let device = nn_core::BackendKind::Flex.device().unwrap();
+        let images = Tensor::<4>::zeros([2, 3, 32, 32], &device);
+        let vgg = vgg16_bn().init(&device).unwrap();
+        assert_eq!(vgg.forward(images.clone()).dims(), [2, 10]);
+        assert_eq!(googlenet().init(&device).forward(images).dims(), [2, 10]);
+        for name in ARCHITECTURES {
+            assert!(macs_32(name) > 1_000_000, "{name}");
+        }
+    }
+}
