@@ -47,7 +47,8 @@ pub fn code_pictures(code: Tensor<2>, [channels, height, width]: [usize; 3]) -> 
     .repeat_dim(1, channels)
 }
 
-/// Draws `points` (x, y, class) as a scatter plot with a legend of `class_names`.
+/// Draws `points` (x, y, class) as a scatter plot with a legend of `class_names` in a
+/// column of its own to the right, so that it hides no point.
 pub fn save_scatter(
     run: &mut Run,
     name: &str,
@@ -57,13 +58,15 @@ pub fn save_scatter(
 ) -> Result<()> {
     nn_core::viz::ensure_font();
     let path = run.path(&format!("{name}.png"));
-    let (w, h) = (760u32, 640u32);
+    let (w, h) = (900u32, 640u32);
+    let legend_width = 140u32;
     let mut buf = vec![0u8; (w * h * 3) as usize];
     let err = |e: String| nn_core::Error::Other(format!("{}: cannot draw ({e})", path.display()));
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
         let e = |x: DrawingAreaErrorKind<_>| err(x.to_string());
         root.fill(&WHITE).map_err(e)?;
+        let (plot, legend) = root.split_horizontally(w - legend_width);
         let range = |f: fn(&(f64, f64, usize)) -> f64| {
             let (lo, hi) = points
                 .iter()
@@ -71,7 +74,7 @@ pub fn save_scatter(
                 .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
             if lo < hi { lo..hi } else { -1.0..1.0 }
         };
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(&plot)
             .caption(title, ("sans-serif", 18))
             .margin(12)
             .x_label_area_size(32)
@@ -93,16 +96,19 @@ pub fn save_scatter(
                         .filter(|p| p.2 == class)
                         .map(|p| Circle::new((p.0, p.1), 2, colour.filled())),
                 )
-                .map_err(|x| err(x.to_string()))?
-                .label(label)
-                .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
+                .map_err(|x| err(x.to_string()))?;
+            let y = 48 + 22 * class as i32;
+            legend
+                .draw(&Circle::new((10, y), 5, colour.filled()))
+                .map_err(|x| err(x.to_string()))?;
+            legend
+                .draw(&Text::new(
+                    label,
+                    (22, y - 7),
+                    ("sans-serif", 14).into_font().color(&BLACK),
+                ))
+                .map_err(|x| err(x.to_string()))?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|x| err(x.to_string()))?;
         root.present().map_err(|x| err(x.to_string()))?;
     }
     nn_core::viz::save_rgb(&path, w, h, buf)?;
