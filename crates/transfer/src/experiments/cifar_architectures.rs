@@ -287,8 +287,20 @@ mod tests {
         let device = nn_core::BackendKind::Flex.device().unwrap();
         let images = Tensor::<4>::zeros([2, 3, 32, 32], &device);
         let vgg = vgg16_bn().init(&device).unwrap();
+        // 13 convolutions of 9 * in * out weights + out biases + 2 * out batch-norm
+        // parameters (3-32-32-64-64-128x3-256x6 channels): 3,684,384; the head
+        // 256-256-256-10: 134,154.
+        assert_eq!(learnable_parameter_count(&vgg), 3_684_384 + 134_154);
         assert_eq!(vgg.forward(images.clone()).dims(), [2, 10]);
-        assert_eq!(googlenet().init(&device).forward(images).dims(), [2, 10]);
+        let inception = googlenet().init(&device);
+        // burn's count holds each batch norm's two running statistics; the stem (16, 16, 48
+        // channels) and the nine modules' branches (1,740 channels at quarter width) have
+        // 1,820 batch-norm channels.
+        assert_eq!(
+            burn::module::Module::num_params(&inception) - learnable_parameter_count(&inception),
+            2 * 1_820
+        );
+        assert_eq!(inception.forward(images).dims(), [2, 10]);
         for name in ARCHITECTURES {
             assert!(macs_32(name) > 1_000_000, "{name}");
         }
