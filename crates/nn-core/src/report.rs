@@ -119,7 +119,7 @@ const GUIDES: &[(&str, &str)] = &[
     ),
     (
         "transfer/label-efficiency",
-        "Learning curves over the number of labelled target images: the course's CNN pre-trained on a source task and fine-tuned, beside the same network from scratch on the same images, once per seed. Transfer pays where the fine-tuned scores sit above scratch's by more than their spread; expect the gap to be largest with the fewest labels and to close as labels grow, and less from a distant source (clothes to X-rays) than a near one.",
+        "Learning curves over the number of labelled target images: the course's CNN (and, in `cifar-halves-vgg`, a CIFAR-scale VGG) pre-trained on a source task and fine-tuned, beside the same network from scratch on the same images, once per seed. Transfer pays where the fine-tuned scores sit above scratch's by more than their spread; expect the gap to be largest with the fewest labels and to close as labels grow, and less from a distant source (clothes to X-rays) than a near one.",
     ),
     (
         "autoencoders/vanilla",

@@ -291,9 +291,11 @@ pub fn cli_main(bin: &'static str, about: &'static str, registry: &Registry) -> 
     if name == "list" {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
+        let width = registry.iter().map(|e| e.name().len()).max().unwrap_or(0);
         for experiment in registry.iter() {
             // A closed pipe (`ngvm list | head`) ends the list instead of panicking.
-            if writeln!(out, "{:<28} {}", experiment.name(), experiment.about()).is_err() {
+            let (name, about) = (experiment.name(), experiment.about());
+            if writeln!(out, "{name:<width$} {about}").is_err() {
                 break;
             }
         }

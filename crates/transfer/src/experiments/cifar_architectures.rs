@@ -6,7 +6,7 @@
 
 use crate::models::cifar_resnet::CifarResNetConfig;
 use crate::models::inception::GoogLeNetConfig;
-use crate::models::vgg::VggConfig;
+use crate::models::vgg::{VggConfig, cifar_vgg16_bn};
 use nn_core::augment::Pipeline;
 use nn_core::data::{DataRequest, ImageDataset, Normalization, load_train_test};
 use nn_core::error::ConfigError;
@@ -84,16 +84,9 @@ impl ExperimentConfig for CifarArchitecturesConfig {
     }
 }
 
-/// VGG-16 with batch norm at half width (32 to 256 channels): five 2x2 pools leave a 1x1
-/// map on CIFAR, so one 256-wide hidden layer replaces the 4096-wide ones.
+/// The CIFAR-scale VGG-16-BN of [`cifar_vgg16_bn`] for CIFAR-10's ten classes.
 fn vgg16_bn() -> VggConfig {
-    VggConfig::new(16)
-        .with_classes(10)
-        .with_batch_norm(true)
-        .with_width_divisor(2)
-        .with_pool(1)
-        .with_hidden(256)
-        .with_dropout(0.2)
+    cifar_vgg16_bn(10)
 }
 
 /// GoogLeNet's nine Inception modules at quarter width, after a 3x3 stem without pooling.

@@ -9,26 +9,30 @@
 //!   PneumoniaMNIST (chest X-rays, 2 classes), both 28x28 grey, scored by test ROC-AUC;
 //! - `cifar-halves`, within natural images: CIFAR-10's first five classes (airplane,
 //!   automobile, bird, cat, deer) to its last five (dog, frog, horse, ship, truck), scored
-//!   by test accuracy on those five.
+//!   by test accuracy on those five;
+//! - `cifar-halves-vgg`: the same with the course's network of week 2, a VGG (the CIFAR-scale
+//!   VGG-16-BN of `transfer/cifar-architectures`) instead of the small CNN.
 
+use crate::models::vgg::{Vgg, cifar_vgg16_bn};
+use burn::prelude::Device;
 use nn_core::data::{ImageDataset, Normalization, load_split, subset};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_training};
 use nn_core::metrics::{Spread, paired_differences, roc_auc};
 use nn_core::models::{CnnSpec, SmallCnn};
-use nn_core::train::{ClassifierOptions, Evaluation, train_stage};
+use nn_core::train::{ClassifierOptions, Evaluation, ImageClassifier, train_stage};
 use nn_core::viz::{SpreadPlot, SpreadSeries};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
 
 /// The settings this experiment knows.
-pub const SETTINGS: [&str; 2] = ["fashion-to-pneumonia", "cifar-halves"];
+pub const SETTINGS: [&str; 3] = ["fashion-to-pneumonia", "cifar-halves", "cifar-halves-vgg"];
 
 /// Settings of `transfer/label-efficiency`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabelEfficiencyConfig {
-    /// Some of `fashion-to-pneumonia`, `cifar-halves`.
+    /// Some of `fashion-to-pneumonia`, `cifar-halves`, `cifar-halves-vgg`.
     pub settings: Vec<String>,
     /// Labelled target images to fine-tune on (seeded subsets); 0 for all of them.
     pub sizes: Vec<usize>,
@@ -46,7 +50,36 @@ pub struct LabelEfficiencyConfig {
     pub batch_size: usize,
     /// Adam's learning rate, decayed along a half cosine (the same for every training).
     pub lr: f64,
+    /// The small CNN of `fashion-to-pneumonia` and `cifar-halves`.
     pub cnn: CnnSpec,
+}
+
+/// A network this experiment pre-trains, gives a new output layer, and trains from scratch.
+trait Transferable: ImageClassifier + Clone {
+    /// A freshly initialised network for `data`'s images and classes.
+    fn fresh(config: &LabelEfficiencyConfig, data: &ImageDataset, device: &Device) -> Self;
+    /// The same network with a fresh output layer for `classes` classes.
+    fn new_head(self, classes: usize, device: &Device) -> Self;
+}
+
+impl Transferable for SmallCnn {
+    fn fresh(config: &LabelEfficiencyConfig, data: &ImageDataset, device: &Device) -> Self {
+        SmallCnn::new(&config.cnn, data.shape, data.num_classes(), device)
+    }
+    fn new_head(self, classes: usize, device: &Device) -> Self {
+        self.with_new_head(classes, device)
+    }
+}
+
+impl Transferable for Vgg {
+    fn fresh(_: &LabelEfficiencyConfig, data: &ImageDataset, device: &Device) -> Self {
+        cifar_vgg16_bn(data.num_classes())
+            .init(device)
+            .expect("VGG-16 is one of VGG's depths")
+    }
+    fn new_head(self, classes: usize, device: &Device) -> Self {
+        self.replace_head(classes, device)
+    }
 }
 
 impl ExperimentConfig for LabelEfficiencyConfig {
@@ -89,7 +122,7 @@ impl ExperimentConfig for LabelEfficiencyConfig {
             !self.settings.is_empty()
                 && self.settings.iter().all(|s| SETTINGS.contains(&s.as_str())),
             "settings",
-            "each must be \"fashion-to-pneumonia\" or \"cifar-halves\"",
+            "each must be \"fashion-to-pneumonia\", \"cifar-halves\" or \"cifar-halves-vgg\"",
         )?;
         require(!self.sizes.is_empty(), "sizes", "needs at least one size")?;
         require(!self.seeds.is_empty(), "seeds", "needs at least one seed")?;
@@ -110,7 +143,13 @@ impl ExperimentConfig for LabelEfficiencyConfig {
                 _ => names.push("cifar-10"),
             }
         }
-        names.into_iter().map(str::to_string).collect()
+        let mut unique: Vec<String> = Vec::new();
+        for name in names {
+            if !unique.iter().any(|u| u == name) {
+                unique.push(name.to_string());
+            }
+        }
+        unique
     }
 }
 
@@ -188,7 +227,11 @@ pub fn run(config: &LabelEfficiencyConfig, run: &mut Run) -> Result<Summary> {
         let mut scratch = vec![Vec::new(); sizes.len()];
         for &seed in &config.seeds {
             run.seed = seed;
-            let result = pair_runs(config, run, setting, &tasks, &sizes, seed);
+            let result = if setting == "cifar-halves-vgg" {
+                pair_runs::<Vgg>(config, run, setting, &tasks, &sizes, seed)
+            } else {
+                pair_runs::<SmallCnn>(config, run, setting, &tasks, &sizes, seed)
+            };
             run.seed = run_seed;
             for (k, (t, s)) in result?.into_iter().enumerate() {
                 transferred[k].push(t);
@@ -281,17 +324,17 @@ pub fn run(config: &LabelEfficiencyConfig, run: &mut Run) -> Result<Summary> {
     }
     run.note_departure(
         "ImageNet-pre-trained VGG-19 fine-tuned on CIFAR-10",
-        "the course's small CNN pre-trained on a source task present here (Fashion-MNIST, or CIFAR-10's first five classes)",
+        "the course's small CNN, and a CIFAR-scale VGG-16-BN, pre-trained on a source task present here (Fashion-MNIST, or CIFAR-10's first five classes)",
         "no ImageNet weights offline, and a CPU budget for several seeds and sizes",
     );
     Ok(run.summary(config.pretrain_epochs, metrics))
 }
 
 fn short_name(setting: &str) -> &str {
-    if setting == "fashion-to-pneumonia" {
-        "F->P"
-    } else {
-        "C5->C5"
+    match setting {
+        "fashion-to-pneumonia" => "F->P",
+        "cifar-halves-vgg" => "C5->C5 VGG",
+        _ => "C5->C5",
     }
 }
 
@@ -302,7 +345,7 @@ fn epochs_for(config: &LabelEfficiencyConfig, size: usize) -> usize {
 
 /// One seed of a setting: pre-trains on the source, then per size a (transferred, scratch)
 /// pair of test scores trained on the same seeded subset of the target's training images.
-fn pair_runs(
+fn pair_runs<M: Transferable>(
     config: &LabelEfficiencyConfig,
     run: &mut Run,
     setting: &str,
@@ -314,12 +357,7 @@ fn pair_runs(
     let (source_train, source_test) = &tasks.source;
     let (target_train, target_test) = &tasks.target;
     nn_core::backend::seed_device(&device, seed, "pretrain");
-    let model = SmallCnn::new(
-        &config.cnn,
-        source_train.shape,
-        source_train.num_classes(),
-        &device,
-    );
+    let model = M::fresh(config, source_train, &device);
     let options = |epochs: usize, normalization: Normalization, title: String| {
         ClassifierOptions::adam(epochs, config.batch_size, config.lr, normalization, title)
             .with_cosine_decay()
@@ -347,7 +385,7 @@ fn pair_runs(
         nn_core::backend::seed_device(&device, seed, "head");
         let fine_tuned = pretrained
             .clone()
-            .with_new_head(target_train.num_classes(), &device);
+            .new_head(target_train.num_classes(), &device);
         let transferred = train_stage(
             run,
             &format!("{setting}-{size}-transferred-seed{seed}"),
@@ -361,7 +399,7 @@ fn pair_runs(
             ),
         )?;
         nn_core::backend::seed_device(&device, seed, "scratch");
-        let fresh = SmallCnn::new(&config.cnn, train.shape, train.num_classes(), &device);
+        let fresh = M::fresh(config, &train, &device);
         let scratch = train_stage(
             run,
             &format!("{setting}-{size}-scratch-seed{seed}"),

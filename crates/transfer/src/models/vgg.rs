@@ -34,6 +34,19 @@ pub fn vgg_layers(depth: usize) -> Option<Vec<VggItem>> {
     Some(list)
 }
 
+/// VGG-16 with batch norm at CIFAR scale: half width (32 to 256 channels); five pools
+/// leave a 1x1 map of a 32x32 image, so one 256-wide hidden layer (dropout 0.2) replaces
+/// the 4096-wide ones. `transfer/cifar-architectures` and `transfer/label-efficiency` use it.
+pub fn cifar_vgg16_bn(classes: usize) -> VggConfig {
+    VggConfig::new(16)
+        .with_classes(classes)
+        .with_batch_norm(true)
+        .with_width_divisor(2)
+        .with_pool(1)
+        .with_hidden(256)
+        .with_dropout(0.2)
+}
+
 /// A VGG network.
 #[derive(Config, Debug)]
 pub struct VggConfig {
