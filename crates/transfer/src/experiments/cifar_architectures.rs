@@ -99,14 +99,17 @@ fn googlenet() -> GoogLeNetConfig {
 
 /// Multiply-accumulates of one forward pass on a 32x32 image.
 pub fn macs_32(architecture: &str) -> u64 {
-    match architecture {
-        "vgg16-bn" => vgg16_bn().macs(32).unwrap_or(0),
-        "googlenet" => googlenet().macs(32),
-        name => name
-            .strip_prefix("resnet-")
-            .and_then(|d| d.parse().ok())
-            .map_or(0, |depth| CifarResNetConfig::new(depth).macs(32)),
+    match (architecture, resnet_depth(architecture)) {
+        ("vgg16-bn", _) => vgg16_bn().macs(32).unwrap_or(0),
+        ("googlenet", _) => googlenet().macs(32),
+        (_, Some(depth)) => CifarResNetConfig::new(depth).macs(32),
+        _ => 0,
     }
+}
+
+/// The depth in `resnet-<depth>`.
+fn resnet_depth(architecture: &str) -> Option<usize> {
+    architecture.strip_prefix("resnet-")?.parse().ok()
 }
 
 /// One training's outcome.
@@ -170,22 +173,25 @@ pub fn run(config: &CifarArchitecturesConfig, run: &mut Run) -> Result<Summary> 
             };
             let stage = format!("{name}-seed{seed}");
             let data = (&train, &test);
-            let trained = match name.as_str() {
-                "vgg16-bn" => match vgg16_bn().init(&device) {
-                    Some(model) => train_one(run, &stage, model, data, &options),
-                    None => unreachable!("VGG-16 is a known depth"),
-                },
-                "googlenet" => train_one(run, &stage, googlenet().init(&device), data, &options),
-                resnet => {
-                    let depth = resnet
-                        .strip_prefix("resnet-")
-                        .and_then(|d| d.parse().ok())
-                        .unwrap_or(20);
-                    match CifarResNetConfig::new(depth).init(&device) {
-                        Some(model) => train_one(run, &stage, model, data, &options),
-                        None => unreachable!("validate admits only 6n + 2 depths"),
-                    }
+            let unknown = || {
+                nn_core::Error::from(ConfigError::Key {
+                    key: "architectures".into(),
+                    message: format!("`{name}` is not one of {ARCHITECTURES:?}"),
+                })
+            };
+            let trained = match (name.as_str(), resnet_depth(name)) {
+                ("vgg16-bn", _) => vgg16_bn()
+                    .init(&device)
+                    .ok_or_else(unknown)
+                    .and_then(|model| train_one(run, &stage, model, data, &options)),
+                ("googlenet", _) => {
+                    train_one(run, &stage, googlenet().init(&device), data, &options)
                 }
+                (_, Some(depth)) => CifarResNetConfig::new(depth)
+                    .init(&device)
+                    .ok_or_else(unknown)
+                    .and_then(|model| train_one(run, &stage, model, data, &options)),
+                _ => Err(unknown()),
             };
             run.seed = run_seed;
             per_seed.push(trained?);
