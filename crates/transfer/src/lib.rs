@@ -6,6 +6,7 @@ pub mod figures;
 pub mod fine_tuning;
 pub mod models;
 pub mod pretrained;
+pub mod same_budget;
 pub mod weights;
 
 use experiments::{

@@ -7,7 +7,7 @@
 use crate::models::cifar_resnet::CifarResNetConfig;
 use crate::models::inception::GoogLeNetConfig;
 use crate::models::vgg::{VggConfig, cifar_vgg16_bn};
-use nn_core::augment::Pipeline;
+use crate::same_budget::{SameBudget, with_seed};
 use nn_core::data::{DataRequest, ImageDataset, Normalization, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_training};
@@ -150,50 +150,43 @@ pub fn run(config: &CifarArchitecturesConfig, run: &mut Run) -> Result<Summary> 
     };
     let (train, test) = load_train_test(run, request)?;
     let normalization = Normalization::fit(&train);
-    let run_seed = run.seed;
+    let budget = SameBudget {
+        epochs: config.epochs,
+        batch_size: config.batch_size,
+        lr: config.lr,
+        augment: config.augment,
+    };
     let mut metrics = BTreeMap::new();
     let (mut groups, mut values, mut curves) = (Vec::new(), Vec::new(), Vec::new());
     for name in &config.architectures {
         let mut per_seed: Vec<Trained> = Vec::new();
         for &seed in &config.seeds {
-            // Initialisation, data order and augmentation all follow this seed.
-            run.seed = seed;
-            let device = run.train_device();
-            nn_core::backend::seed_device(&device, seed, "init");
-            let options = ClassifierOptions {
-                augment: config.augment.then(Pipeline::cifar_standard),
-                ..ClassifierOptions::adam(
-                    config.epochs,
-                    config.batch_size,
-                    config.lr,
-                    normalization.clone(),
-                    format!("{name} on {} (seed {seed})", config.dataset),
-                )
-                .with_cosine_decay()
-            };
-            let stage = format!("{name}-seed{seed}");
-            let data = (&train, &test);
-            let unknown = || {
-                nn_core::Error::from(ConfigError::Key {
-                    key: "architectures".into(),
-                    message: format!("`{name}` is not one of {ARCHITECTURES:?}"),
-                })
-            };
-            let trained = match (name.as_str(), resnet_depth(name)) {
-                ("vgg16-bn", _) => vgg16_bn()
-                    .init(&device)
-                    .ok_or_else(unknown)
-                    .and_then(|model| train_one(run, &stage, model, data, &options)),
-                ("googlenet", _) => {
-                    train_one(run, &stage, googlenet().init(&device), data, &options)
+            let trained = with_seed(run, seed, |run, device| {
+                let title = format!("{name} on {} (seed {seed})", config.dataset);
+                let options = budget.options(&normalization, title);
+                let stage = format!("{name}-seed{seed}");
+                let data = (&train, &test);
+                let unknown = || {
+                    nn_core::Error::from(ConfigError::Key {
+                        key: "architectures".into(),
+                        message: format!("`{name}` is not one of {ARCHITECTURES:?}"),
+                    })
+                };
+                match (name.as_str(), resnet_depth(name)) {
+                    ("vgg16-bn", _) => vgg16_bn()
+                        .init(device)
+                        .ok_or_else(unknown)
+                        .and_then(|model| train_one(run, &stage, model, data, &options)),
+                    ("googlenet", _) => {
+                        train_one(run, &stage, googlenet().init(device), data, &options)
+                    }
+                    (_, Some(depth)) => CifarResNetConfig::new(depth)
+                        .init(device)
+                        .ok_or_else(unknown)
+                        .and_then(|model| train_one(run, &stage, model, data, &options)),
+                    _ => Err(unknown()),
                 }
-                (_, Some(depth)) => CifarResNetConfig::new(depth)
-                    .init(&device)
-                    .ok_or_else(unknown)
-                    .and_then(|model| train_one(run, &stage, model, data, &options)),
-                _ => Err(unknown()),
-            };
-            run.seed = run_seed;
+            });
             per_seed.push(trained?);
         }
         let accuracies: Vec<f64> = per_seed.iter().map(|t| t.test_accuracy).collect();

@@ -7,12 +7,12 @@
 //! the mean and the standard deviation over seeds.
 
 use crate::models::cifar_resnet::CifarResNetConfig;
-use nn_core::augment::Pipeline;
+use crate::same_budget::{SameBudget, with_seed};
 use nn_core::data::{DataRequest, Normalization, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_training};
 use nn_core::metrics::Spread;
-use nn_core::train::{ClassifierOptions, read_curve, train_stage};
+use nn_core::train::{read_curve, train_stage};
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
@@ -97,7 +97,12 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
     };
     let (train, test) = load_train_test(run, request)?;
     let normalization = Normalization::fit(&train);
-    let run_seed = run.seed;
+    let budget = SameBudget {
+        epochs: config.epochs,
+        batch_size: config.batch_size,
+        lr: config.lr,
+        augment: config.augment,
+    };
     let mut metrics = BTreeMap::new();
     let mut curves = Vec::new();
     for &depth in &config.depths {
@@ -105,29 +110,22 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
             let name = label(depth, residual);
             let (mut losses, mut accuracies, mut per_epoch) = (Vec::new(), Vec::new(), Vec::new());
             for &seed in &config.seeds {
-                // The stage takes the run's seed: its initialisation, data order and
-                // augmentation all follow this seed.
-                run.seed = seed;
-                let device = run.train_device();
-                nn_core::backend::seed_device(&device, seed, "init");
-                let model = CifarResNetConfig::new(depth)
-                    .with_residual(residual)
-                    .init(&device)
-                    .expect("depths are checked by validate");
-                let options = ClassifierOptions {
-                    augment: config.augment.then(Pipeline::cifar_standard),
-                    ..ClassifierOptions::adam(
-                        config.epochs,
-                        config.batch_size,
-                        config.lr,
-                        normalization.clone(),
-                        format!("{name} on {} (seed {seed})", config.dataset),
+                let trained = with_seed(run, seed, |run, device| {
+                    let model = CifarResNetConfig::new(depth)
+                        .with_residual(residual)
+                        .init(device)
+                        .expect("depths are checked by validate");
+                    let title = format!("{name} on {} (seed {seed})", config.dataset);
+                    let options = budget.options(&normalization, title);
+                    train_stage(
+                        run,
+                        &format!("{name}-seed{seed}"),
+                        model,
+                        &train,
+                        &test,
+                        &options,
                     )
-                    .with_cosine_decay()
-                };
-                let stage = format!("{name}-seed{seed}");
-                let trained = train_stage(run, &stage, model, &train, &test, &options);
-                run.seed = run_seed;
+                });
                 let trained = trained?;
                 let curve = read_curve(&trained.dir, "train", "loss");
                 losses.push(curve.last().map_or(f64::NAN, |p| p.1));
