@@ -11,9 +11,9 @@ use crate::same_budget::{SameBudget, with_seed};
 use nn_core::data::{DataRequest, Normalization, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_training};
-use nn_core::metrics::Spread;
+use nn_core::metrics::{Spread, paired_differences};
 use nn_core::train::{read_curve, train_stage};
-use nn_core::viz::{Curve, CurvePlot};
+use nn_core::viz::{Curve, CurvePlot, SpreadPlot, SpreadSeries};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
 
@@ -87,8 +87,12 @@ fn label(depth: usize, residual: bool) -> String {
 }
 
 /// Trains every (depth, plain or residual) once per seed, draws the seeds' mean training
-/// loss per epoch (`loss_by_depth.png`), and summarises final training loss and test
-/// accuracy as mean and standard deviation over seeds.
+/// loss per epoch (`loss_by_depth.png`) and every seed's final training loss
+/// (`final_loss_by_depth.png`), and summarises final training loss and test accuracy as
+/// mean and standard deviation over seeds, with the paired (same-seed) differences that
+/// answer the lesson's two questions: does the deepest plain network train worse than the
+/// shallowest (`degradation_plain`), and do skip connections help at each depth
+/// (`skip_gain_<depth>`, plain minus residual loss; positive when they help).
 pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
     let request = DataRequest {
         dataset: &config.dataset,
@@ -105,6 +109,8 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
     };
     let mut metrics = BTreeMap::new();
     let mut curves = Vec::new();
+    // final_losses[residual as usize][depth index]: one final training loss per seed.
+    let mut final_losses: [Vec<Vec<f64>>; 2] = [Vec::new(), Vec::new()];
     for &depth in &config.depths {
         for residual in [false, true] {
             let name = label(depth, residual);
@@ -133,6 +139,7 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
                 per_epoch.push(curve);
             }
             let (loss, accuracy) = (Spread::of(&losses), Spread::of(&accuracies));
+            final_losses[usize::from(residual)].push(losses);
             metrics.insert(format!("{name}_train_loss"), loss.mean);
             metrics.insert(format!("{name}_train_loss_std"), loss.std);
             metrics.insert(format!("{name}_test_accuracy"), accuracy.mean);
@@ -160,7 +167,30 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
         curves,
         log_y: false,
     };
-    for file in plot.save(&run.path("loss_by_depth"))? {
+    insert_paired_differences(config, &final_losses, &mut metrics);
+    let finals = SpreadPlot {
+        title: format!(
+            "Final training loss, seed by seed ({} seed(s), {})",
+            config.seeds.len(),
+            config.dataset
+        ),
+        x_label: "layers".into(),
+        y_label: "final training loss (cross-entropy)".into(),
+        groups: config.depths.iter().map(ToString::to_string).collect(),
+        series: [("plain", false), ("residual", true)]
+            .into_iter()
+            .map(|(label, residual)| SpreadSeries {
+                label: label.into(),
+                values: final_losses[usize::from(residual)].clone(),
+            })
+            .collect(),
+        zero_line: false,
+    };
+    for file in plot
+        .save(&run.path("loss_by_depth"))?
+        .into_iter()
+        .chain(finals.save(&run.path("final_loss_by_depth"))?)
+    {
         run.add_file(&file);
     }
     run.note_departure(
@@ -174,6 +204,36 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
         "a CPU budget",
     );
     Ok(run.summary(config.epochs, metrics))
+}
+
+/// Same-seed differences of final training loss: the deepest plain network minus the
+/// shallowest (`degradation_plain`, positive when depth alone made training worse) and, per
+/// depth, plain minus residual (`skip_gain_<depth>`, positive when skips helped); each as
+/// mean and `_std` over seeds. `final_losses[residual][depth index]` holds one value per seed.
+fn insert_paired_differences(
+    config: &ResnetDepthConfig,
+    final_losses: &[Vec<Vec<f64>>; 2],
+    metrics: &mut BTreeMap<String, f64>,
+) {
+    let [plain, residual] = final_losses;
+    let mut insert = |name: String, differences: Vec<f64>| {
+        let spread = Spread::of(&differences);
+        metrics.insert(format!("{name}_std"), spread.std);
+        metrics.insert(name, spread.mean);
+    };
+    if config.depths.len() > 1 {
+        let (shallow, deep) = (0, config.depths.len() - 1);
+        insert(
+            "degradation_plain".into(),
+            paired_differences(&plain[deep], &plain[shallow]),
+        );
+    }
+    for (i, depth) in config.depths.iter().enumerate() {
+        insert(
+            format!("skip_gain_{depth}"),
+            paired_differences(&plain[i], &residual[i]),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -190,5 +250,30 @@ mod tests {
         };
         let err = bad.validate().unwrap_err().to_string();
         assert!(err.contains("depths") && err.contains("6n + 2"), "{err}");
+    }
+
+    #[test]
+    fn paired_differences_are_taken_seed_by_seed() {
+        let config = ResnetDepthConfig {
+            depths: vec![20, 56],
+            seeds: vec![1, 2],
+            ..ResnetDepthConfig::quick()
+        };
+        // plain: depth 20 -> [1.0, 1.2], depth 56 -> [1.5, 1.3]; residual: [0.9, 1.0], [0.8, 0.9].
+        let finals = [
+            vec![vec![1.0, 1.2], vec![1.5, 1.3]],
+            vec![vec![0.9, 1.0], vec![0.8, 0.9]],
+        ];
+        let mut metrics = BTreeMap::new();
+        insert_paired_differences(&config, &finals, &mut metrics);
+        let close = |key: &str, want: f64| {
+            let got = metrics[key];
+            assert!((got - want).abs() < 1e-12, "{key}: {got} != {want}");
+        };
+        close("degradation_plain", 0.3); // (0.5 + 0.1) / 2
+        close("skip_gain_20", 0.15); // (0.1 + 0.2) / 2
+        close("skip_gain_56", 0.55); // (0.7 + 0.4) / 2
+        // Same-seed pairs: 0.5 and 0.1 differ by 0.4, so the std is 0.4 / sqrt(2).
+        close("degradation_plain_std", 0.4 / 2f64.sqrt());
     }
 }
