@@ -111,7 +111,7 @@ const GUIDES: &[(&str, &str)] = &[
     ),
     (
         "transfer/resnet-depth",
-        "The same CIFAR networks at two depths, plain and with skip connections, each trained with the same budget on several seeds: if the deeper plain network's training loss stays above the shallower one's, that is the degradation ResNet's skip connections were made to remove; compare the residual curves, and the spread over seeds in the summary.",
+        "The same CIFAR networks at two depths, plain and with skip connections, each trained with the same budget on several seeds: if the deeper plain network's training loss stays above the shallower one's, that is the degradation ResNet's skip connections were made to remove; compare the residual curves. The second figure shows every seed's final training loss, so a gap counts only where the seeds do not overlap; the summary's `degradation_plain` and `skip_gain_<depth>` give the same-seed differences with their spread.",
     ),
     (
         "transfer/vgg19-cifar10",
@@ -214,7 +214,7 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     ),
     (
         "transfer/resnet-depth",
-        "training loss at depth 20: plain {plain-20_train_loss}, residual {resnet-20_train_loss}",
+        "final training loss, deepest plain minus shallowest (same seed): {degradation_plain} ± {degradation_plain_std}; at depth 20 plain {plain-20_train_loss}, residual {resnet-20_train_loss}",
     ),
     (
         "transfer/vgg19-cifar10",
