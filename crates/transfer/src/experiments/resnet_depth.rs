@@ -168,6 +168,7 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
         log_y: false,
     };
     insert_paired_differences(config, &final_losses, &mut metrics);
+    let [plain, residual] = final_losses;
     let finals = SpreadPlot {
         title: format!(
             "Final training loss, seed by seed ({} seed(s), {})",
@@ -177,13 +178,16 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
         x_label: "layers".into(),
         y_label: "final training loss (cross-entropy)".into(),
         groups: config.depths.iter().map(ToString::to_string).collect(),
-        series: [("plain", false), ("residual", true)]
-            .into_iter()
-            .map(|(label, residual)| SpreadSeries {
-                label: label.into(),
-                values: final_losses[usize::from(residual)].clone(),
-            })
-            .collect(),
+        series: vec![
+            SpreadSeries {
+                label: "plain".into(),
+                values: plain,
+            },
+            SpreadSeries {
+                label: "residual".into(),
+                values: residual,
+            },
+        ],
         zero_line: false,
     };
     for file in plot
