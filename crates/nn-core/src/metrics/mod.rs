@@ -14,5 +14,5 @@ pub mod spread;
 pub use classification::{
     ClassReport, ConfusionMatrix, accuracy, roc_auc, roc_curve, top_k_accuracy,
 };
-pub use image_quality::{psnr, ssim};
+pub use image_quality::{SsimConfig, SsimEdges, SsimWeights, psnr, ssim, ssim_with};
 pub use spread::{Spread, paired_differences};
