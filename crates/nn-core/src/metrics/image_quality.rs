@@ -49,8 +49,9 @@ pub enum SsimWeights {
 pub enum SsimEdges {
     /// Only windows that lie wholly inside the image (scikit-image crops the border).
     Inside,
-    /// A window at every pixel, the image padded with zeros (burn-train's `SsimMetric`,
-    /// whose 'same' convolutions pad with zeros): the border pulls the mean down.
+    /// A window at every pixel, the images padded with zeros (burn-train's `SsimMetric`,
+    /// whose 'same' convolutions pad with zeros): the padding is the same in both images,
+    /// so the border's windows agree more and the mean reads higher.
     ZeroPadded,
 }
 

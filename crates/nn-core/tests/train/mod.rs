@@ -4,6 +4,7 @@ mod conv_path;
 mod data_parallel;
 mod demo;
 mod fid;
+mod image_pairs;
 mod kernels;
 mod metrics;
 mod norm_kernels;
