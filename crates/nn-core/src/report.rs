@@ -181,8 +181,9 @@ pub fn guide(experiment: &str) -> Option<&'static str> {
 }
 
 /// The headline of an experiment in the summary table: `{key}` is replaced by the figure of
-/// that name, `{key:%}` by it as a percentage, `{key:M}` in millions. An experiment not
-/// listed gets the first of [`HEADLINES`] it reports.
+/// that name, `{key:%}` by it as a percentage, `{key:M}` in millions, `{key:±}` by its mean
+/// over seeds and spread (`key_std`), or "(one seed: no spread)" when the run's `seeds`
+/// figure is 1. An experiment not listed gets the first of [`HEADLINES`] it reports.
 const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     (
         "mlp/perceptron",
@@ -202,7 +203,7 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     ),
     (
         "cnn/augment-ablation",
-        "gain of all augmentations: CIFAR-10 {cifar-10_all_gain} ± {cifar-10_all_gain_std} points",
+        "gain of all augmentations (points): CIFAR-10 {cifar-10_all_gain:±}",
     ),
     (
         "transfer/architectures",
@@ -214,7 +215,7 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     ),
     (
         "transfer/resnet-depth",
-        "final training loss, deepest plain minus shallowest (same seed): {degradation_plain} ± {degradation_plain_std}; at depth 20 plain {plain-20_train_loss}, residual {resnet-20_train_loss}",
+        "final training loss, deepest plain minus shallowest (same seed): {degradation_plain:±}; at depth 20 plain {plain-20_train_loss}, residual {resnet-20_train_loss}",
     ),
     (
         "transfer/vgg19-cifar10",
@@ -222,7 +223,7 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     ),
     (
         "transfer/label-efficiency",
-        "transfer gain with 200 labels: CIFAR halves {cifar-halves_200_gain} ± {cifar-halves_200_gain_std} points",
+        "transfer gain with 200 labels (points): CIFAR halves {cifar-halves_200_gain:±}",
     ),
     (
         "diffusion/one-factor",
@@ -376,7 +377,7 @@ fn headline(summary: &Value) -> String {
     }
 }
 
-/// `template` with each `{key}` (or `{key:%}`, `{key:M}`) replaced by that figure of
+/// `template` with each `{key}` (or `{key:%}`, `{key:M}`, `{key:±}`) replaced by that figure of
 /// `metrics`; `None` when one is missing.
 fn fill_template(template: &str, metrics: &Value) -> Option<String> {
     let mut out = String::new();
@@ -390,6 +391,14 @@ fn fill_template(template: &str, metrics: &Value) -> Option<String> {
         match format {
             "%" => write!(out, "{:.1}%", 100.0 * value),
             "M" => write!(out, "{:.2}M", value / 1e6),
+            // A standard deviation of one value is 0 by convention, not a measured spread.
+            "±" if metrics["seeds"].as_f64() == Some(1.0) => {
+                write!(out, "{} (one seed: no spread)", number(value))
+            }
+            "±" => {
+                let std = metrics[format!("{key}_std")].as_f64()?;
+                write!(out, "{} ± {}", number(value), number(std))
+            }
             _ => write!(out, "{}", number(value)),
         }
         .ok()?;
@@ -626,6 +635,27 @@ mod tests {
             "metrics": {"fine_tune_test_accuracy": 0.33, "scratch_test_accuracy": 0.346},
         });
         assert_eq!(headline(&vgg), "fine-tuned 33.0% vs from scratch 34.6%");
+    }
+
+    /// A quick run with one seed has a standard deviation of 0 that nobody measured: its
+    /// headline says so instead of printing "± 0".
+    #[test]
+    fn a_spread_over_one_seed_is_not_printed_as_zero() {
+        let run = |gain: f64, std: f64, seeds: f64| {
+            json!({
+                "experiment": "transfer/label-efficiency",
+                "data": {"synthetic": false},
+                "metrics": {"cifar-halves_200_gain": gain, "cifar-halves_200_gain_std": std, "seeds": seeds},
+            })
+        };
+        assert_eq!(
+            headline(&run(2.2, 1.4, 3.0)),
+            "transfer gain with 200 labels (points): CIFAR halves 2.2000 ± 1.4000"
+        );
+        assert_eq!(
+            headline(&run(17.0874, 0.0, 1.0)),
+            "transfer gain with 200 labels (points): CIFAR halves 17.0874 (one seed: no spread)"
+        );
     }
 
     #[test]

@@ -142,6 +142,8 @@ fn score(dataset: &str, test: &Evaluation) -> (&'static str, f64) {
 pub fn run(config: &AblationConfig, run: &mut Run) -> Result<Summary> {
     let run_seed = run.seed;
     let mut metrics = BTreeMap::new();
+    // How many seeds each spread is over: the report prints no spread for one.
+    metrics.insert("seeds".to_string(), config.seeds.len() as f64);
     let (mut score_series, mut gain_series) = (Vec::new(), Vec::new());
     let gain_recipes: Vec<&String> = config.recipes.iter().filter(|r| *r != "none").collect();
     for dataset in &config.datasets {

@@ -153,8 +153,11 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
     let sampler = base.sampler()?;
     let guidance = base.guidance(&spec);
     let variants = variants(config);
-    let mut metrics =
-        BTreeMap::from([("classifier_test_accuracy".to_string(), judge.test_accuracy)]);
+    let mut metrics = BTreeMap::from([
+        ("classifier_test_accuracy".to_string(), judge.test_accuracy),
+        // How many seeds each spread is over: the report prints no spread for one.
+        ("seeds".to_string(), config.seeds.len() as f64),
+    ]);
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut first_seed_stages = Vec::new();
     // `[classes, c, h, w]` per variant: the first seed's first sample of each class.

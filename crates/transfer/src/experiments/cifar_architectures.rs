@@ -157,6 +157,8 @@ pub fn run(config: &CifarArchitecturesConfig, run: &mut Run) -> Result<Summary> 
         augment: config.augment,
     };
     let mut metrics = BTreeMap::new();
+    // How many seeds each spread is over: the report prints no spread for one.
+    metrics.insert("seeds".to_string(), config.seeds.len() as f64);
     let (mut groups, mut values, mut curves) = (Vec::new(), Vec::new(), Vec::new());
     for name in &config.architectures {
         let mut per_seed: Vec<Trained> = Vec::new();

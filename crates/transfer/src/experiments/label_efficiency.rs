@@ -207,6 +207,8 @@ fn score(name: &str, test: &Evaluation) -> f64 {
 pub fn run(config: &LabelEfficiencyConfig, run: &mut Run) -> Result<Summary> {
     let run_seed = run.seed;
     let mut metrics = BTreeMap::new();
+    // How many seeds each spread is over: the report prints no spread for one.
+    metrics.insert("seeds".to_string(), config.seeds.len() as f64);
     let mut gain_series = Vec::new();
     let size_label = |size: usize, all: usize| {
         if size == 0 || size >= all {

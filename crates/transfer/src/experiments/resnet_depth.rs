@@ -108,6 +108,8 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
         augment: config.augment,
     };
     let mut metrics = BTreeMap::new();
+    // How many seeds each spread is over: the report prints no spread for one.
+    metrics.insert("seeds".to_string(), config.seeds.len() as f64);
     let mut curves = Vec::new();
     // final_losses[residual as usize][depth index]: one final training loss per seed.
     let mut final_losses: [Vec<Vec<f64>>; 2] = [Vec::new(), Vec::new()];
