@@ -25,6 +25,7 @@ pub struct SpreadPlot {
     pub title: String,
     pub x_label: String,
     pub y_label: String,
+    /// The groups' names under the axis; `\n` breaks one into lines.
     pub groups: Vec<String>,
     pub series: Vec<SpreadSeries>,
     /// Draw the line y = 0 and start the bars there (for gains over a baseline).
@@ -35,7 +36,7 @@ impl SpreadPlot {
     /// Writes `<stem>.png` and `<stem>.svg`; returns both paths.
     pub fn save(&self, stem: &Path) -> Result<Vec<PathBuf>> {
         font::ensure();
-        let (w, h) = (860u32, 500u32);
+        let (w, h) = self.size();
         let png = stem.with_extension("png");
         let mut buf = vec![0u8; (w * h * 3) as usize];
         {
@@ -51,6 +52,34 @@ impl SpreadPlot {
             root.present().map_err(|e| draw_error(&svg, e))?;
         }
         Ok(vec![png, svg])
+    }
+
+    /// 860x500 pixels, wider when the groups' names would not fit side by side (about 8
+    /// pixels a character at 14 px), taller by a line for each extra line of a name.
+    fn size(&self) -> (u32, u32) {
+        let widest = self
+            .label_lines()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0);
+        let needed = 110 + self.groups.len() * (widest * 8 + 14);
+        (
+            needed.max(860) as u32,
+            500 + 16 * (self.max_lines() as u32 - 1),
+        )
+    }
+
+    fn label_lines(&self) -> impl Iterator<Item = &str> {
+        self.groups.iter().flat_map(|g| g.lines())
+    }
+
+    fn max_lines(&self) -> usize {
+        self.groups
+            .iter()
+            .map(|g| g.lines().count())
+            .max()
+            .unwrap_or(1)
+            .max(1)
     }
 
     /// The y range: every value and whisker, zero when drawn, with 8% room (legend on top).
@@ -92,7 +121,7 @@ impl SpreadPlot {
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, ("sans-serif", 22))
             .margin(15)
-            .x_label_area_size(45)
+            .x_label_area_size(45 + 16 * (self.max_lines() as u32 - 1))
             .y_label_area_size(70)
             .build_cartesian_2d(-0.5..groups as f64 - 0.5, y0..y1)
             .map_err(|e| e.to_string())?;
@@ -185,8 +214,11 @@ impl SpreadPlot {
             .pos(Pos::new(HPos::Center, VPos::Top));
         for (g, name) in self.groups.iter().enumerate() {
             let (x, y) = chart.backend_coord(&(g as f64, y0));
-            root.draw(&Text::new(name.clone(), (x, y + 6), label_style.clone()))
-                .map_err(|e| e.to_string())?;
+            for (i, line) in name.lines().enumerate() {
+                let at = (x, y + 6 + 16 * i as i32);
+                root.draw(&Text::new(line.to_string(), at, label_style.clone()))
+                    .map_err(|e| e.to_string())?;
+            }
         }
         chart
             .configure_series_labels()
@@ -234,5 +266,39 @@ mod tests {
             assert!(svg.contains(text), "{text} missing");
         }
         assert!(image::open(&files[0]).is_ok());
+    }
+
+    /// Twelve two-line names (label-efficiency's three settings by four sizes) get a wider
+    /// figure, a line each, and no name drawn over its neighbour's room.
+    #[test]
+    fn many_long_group_names_widen_the_figure_and_break_into_lines() {
+        let groups: Vec<String> = ["F->P", "C5->C5", "C5->C5 VGG"]
+            .iter()
+            .flat_map(|s| ["50", "200", "1000", "all (2012)"].map(|n| format!("{s}\n{n}")))
+            .collect();
+        let plot = SpreadPlot {
+            title: "gain".into(),
+            x_label: "setting: labelled target images".into(),
+            y_label: "gain (points)".into(),
+            series: vec![SpreadSeries {
+                label: "fine-tuned - scratch".into(),
+                values: vec![vec![1.0, 2.0, 3.0]; groups.len()],
+            }],
+            groups,
+            zero_line: true,
+        };
+        let (w, h) = plot.size();
+        // Room per group: the widest line, 10 characters at 8 px, plus a gap.
+        assert!((w as usize - 110) / 12 >= 10 * 8 + 14, "{w}");
+        assert_eq!(h, 516);
+        let dir = tempfile::tempdir().unwrap();
+        let files = plot.save(&dir.path().join("many")).unwrap();
+        let svg = std::fs::read_to_string(&files[1]).unwrap();
+        // One text element per line: "all (2012)" under each setting, never joined to it.
+        assert_eq!(svg.matches("all (2012)").count(), 3, "{svg}");
+        assert!(svg.contains("C5-&gt;C5 VGG"), "{svg}");
+        assert!(!svg.contains("VGG\nall"), "a name drawn on one line");
+        let png = image::open(&files[0]).unwrap();
+        assert_eq!((png.width(), png.height()), (w, h));
     }
 }

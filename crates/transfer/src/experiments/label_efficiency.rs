@@ -298,12 +298,12 @@ pub fn run(config: &LabelEfficiencyConfig, run: &mut Run) -> Result<Summary> {
         gain_series.push((setting.clone(), groups, gains, score_name));
     }
     // One gain figure per setting would repeat the axes; sizes differ between settings, so
-    // the groups are "setting, size".
+    // the groups are "setting, size" (on two lines under the axis).
     let mut groups = Vec::new();
     let mut values = Vec::new();
     for (setting, sizes, gains, _) in &gain_series {
         for (size, gain) in sizes.iter().zip(gains) {
-            groups.push(format!("{}: {size}", short_name(setting)));
+            groups.push(format!("{}\n{size}", short_name(setting)));
             values.push(gain.clone());
         }
     }
