@@ -98,3 +98,65 @@ fn any_image_folder_with_images_flag() {
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(stderr.contains("not-here"), "{stderr}");
 }
+
+/// Writes a CIFAR-10 folder in the official binary layout (1 label byte, then 3,072 bytes
+/// of R, G, B planes) with `cats` of `records` images labelled 3, the rest other classes.
+fn write_cifar10(data_dir: &std::path::Path, file: &str, records: usize, cats: usize) {
+    let dir = data_dir.join("cifar-10/cifar-10-batches-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut bytes = Vec::new();
+    for i in 0..records {
+        let label: u8 = if i < cats { 3 } else { [0, 1, 2, 4, 5][i % 5] };
+        bytes.push(label);
+        bytes.extend((0..3072).map(|p| ((p * 7 + i * 13) % 256) as u8));
+    }
+    std::fs::write(dir.join(file), bytes).unwrap();
+}
+
+/// `cats_from = "cifar-10"` trains on CIFAR-10's cat class, train and test, and on nothing
+/// else (what `cargo xtask download cats` builds); the summary says so. A value that is
+/// neither source is an error naming the key.
+#[test]
+fn cats_from_cifar10_trains_on_its_cat_class_only() {
+    let data = tempfile::tempdir().unwrap();
+    write_cifar10(data.path(), "data_batch_1.bin", 60, 25);
+    write_cifar10(data.path(), "test_batch.bin", 20, 5);
+    let out = tempfile::tempdir().unwrap();
+    let config = out.path().join("tiny.toml");
+    std::fs::write(&config, TINY.replace("train_size = 48", "train_size = 0")).unwrap();
+    let gans = |source: &str| {
+        Command::new(env!("CARGO_BIN_EXE_gans"))
+            .args(["dcgan", "--config"])
+            .arg(&config)
+            .args(["--set", &format!("cats_from={source}"), "--data-dir"])
+            .arg(data.path())
+            .arg("--out")
+            .arg(out.path())
+            .output()
+            .unwrap()
+    };
+    let result = gans("cifar-10");
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let (_, summary) = nn_core::run::newest_summary(out.path(), "gans/dcgan").unwrap();
+    let data_record = &summary["data"];
+    assert_eq!(data_record["name"], "cifar-10 cats");
+    let (train, test) = (
+        data_record["train"].as_u64().unwrap(),
+        data_record["test"].as_u64().unwrap(),
+    );
+    assert_eq!(
+        train + test,
+        30,
+        "the 25 + 5 cats, split for the held-out reference"
+    );
+    assert!(test > 0 && train > test, "{train} / {test}");
+
+    let result = gans("dogs");
+    assert!(!result.status.success());
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(stderr.contains("cats_from"), "{stderr}");
+}

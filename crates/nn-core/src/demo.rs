@@ -112,6 +112,7 @@ pub fn run(config: &DemoConfig, run: &mut Run) -> Result<Summary> {
         train: train.len(),
         test: test.len(),
         stand_in: false,
+        ..Default::default()
     });
     let device = run.train_device();
     crate::backend::seed_device(&device, run.seed, "init");

@@ -13,6 +13,7 @@ use std::time::Instant;
 /// Which data a run trained on, as `summary.json` records it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DataInfo {
+    /// Every data set the run read, in the order first read, joined by ", ".
     pub name: String,
     /// Made by the program (by design, as the perceptron's points, or as a stand-in).
     pub synthetic: bool,
@@ -20,8 +21,82 @@ pub struct DataInfo {
     /// the pipeline, its figures are not results.
     #[serde(default)]
     pub stand_in: bool,
+    /// Training images of the data set read last (each set's are in `sets`).
+    pub train: usize,
+    /// Test (or held-out) images of the data set read last.
+    pub test: usize,
+    /// Each data set read through the catalog, with its own counts, when a run reads more
+    /// than one (transfer from one set to another, an ablation over two); else empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<DataSetUse>,
+}
+
+/// One data set of a run that reads several, and how many images it took from each split.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DataSetUse {
+    pub name: String,
     pub train: usize,
     pub test: usize,
+}
+
+impl DataInfo {
+    /// Records that `split` (`train`/`all` or `test`; others only name the set) of data set
+    /// `name` gave `count` images, keeping what earlier data sets of the run recorded.
+    pub fn record_split(&mut self, name: &str, split: &str, count: usize) {
+        let index = match self.sets.iter().position(|s| s.name == name) {
+            Some(i) => i,
+            None => {
+                self.sets.push(DataSetUse {
+                    name: name.to_string(),
+                    ..DataSetUse::default()
+                });
+                self.sets.len() - 1
+            }
+        };
+        let set = &mut self.sets[index];
+        match split {
+            "train" | "all" => set.train = count,
+            "test" => set.test = count,
+            _ => {}
+        }
+        (self.train, self.test) = (set.train, set.test);
+        self.name = self
+            .sets
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+
+    /// Sets the train / test counts of the data set read last (after a hold-out split).
+    pub fn recount_last(&mut self, train: usize, test: usize) {
+        (self.train, self.test) = (train, test);
+        if let Some(last) = self.sets.last_mut() {
+            (last.train, last.test) = (train, test);
+        }
+    }
+
+    /// For people: `cifar-10 4000 / 1000`, or every set's counts when there are several
+    /// (`fashion-mnist 60000 / 10000, pneumoniamnist 4708 / 624`); the name alone when no
+    /// image was counted.
+    pub fn describe(&self) -> String {
+        let one = |name: &str, train: usize, test: usize| {
+            if train + test == 0 {
+                name.to_string()
+            } else {
+                format!("{name} {train} / {test}")
+            }
+        };
+        if self.sets.len() > 1 {
+            self.sets
+                .iter()
+                .map(|s| one(&s.name, s.train, s.test))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            one(&self.name, self.train, self.test)
+        }
+    }
 }
 
 /// `summary.json`: the stable top level that the report, README and scripts read.

@@ -42,6 +42,11 @@ pub struct FigureSpec {
 #[serde(deny_unknown_fields)]
 pub struct ReportSpec {
     pub to: String,
+    /// Draw the report of a curriculum run of its own at this preset (`quick`: what the
+    /// README's main job gives a newcomer) instead of the report of the runs above (which
+    /// needs every one of them finished in the work folder).
+    #[serde(default)]
+    pub curriculum: Option<String>,
 }
 
 impl Manifest {

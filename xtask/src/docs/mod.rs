@@ -5,6 +5,10 @@
 
 mod manifest;
 mod record;
+mod report_shot;
+
+/// What `--only` calls the report screenshot.
+const REPORT: &str = "report";
 
 use manifest::{Manifest, RunSpec};
 use nn_core::data::DataDir;
@@ -14,9 +18,10 @@ use std::process::Command;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only these topics (`cnn`) or experiments (`cnn/pneumonia`); repeatable. A run that
-    /// reads an earlier one's files (`mlp/burn` after `mlp/scratch`) needs both selected
-    /// or the earlier one already finished in the work folder.
+    /// Only these topics (`cnn`) or experiments (`cnn/pneumonia`), or `report` (the top
+    /// README's report screenshot); repeatable. A run that reads an earlier one's files
+    /// (`mlp/burn` after `mlp/scratch`) needs both selected or the earlier one already
+    /// finished in the work folder.
     #[arg(long)]
     pub only: Vec<String>,
     /// Data directory (default: NGVM_DATA_DIR, else datasets/ at the workspace root).
@@ -39,7 +44,14 @@ pub fn run(args: Args) -> Result<bool> {
     let root = crate::course_binary::workspace_root();
     let manifest = Manifest::load(&root)?;
     manifest.check_covers(&root)?;
-    let runs = manifest.select(&args.only)?;
+    // `--only report` names the report screenshot alone; with no `--only`, it comes last.
+    let report_wanted = args.only.is_empty() || args.only.iter().any(|s| s == REPORT);
+    let selectors: Vec<String> = args.only.iter().filter(|s| *s != REPORT).cloned().collect();
+    let runs = if selectors.is_empty() && !args.only.is_empty() {
+        Vec::new()
+    } else {
+        manifest.select(&selectors)?
+    };
     let commit = record::Commit::of(&root);
     let data_dir = DataDir::resolve(args.data_dir.as_deref());
     let work = args
@@ -57,21 +69,28 @@ pub fn run(args: Args) -> Result<bool> {
     }
     let (binary, commit) = work_build(&work, commit)?;
     let (mut book, not_drawn) = redraw(&root, &runs, &data_dir, &work, &binary, &commit)?;
-    if let Some(report) = &manifest.report {
-        let all_done = manifest
-            .run
-            .iter()
-            .all(|r| nn_core::run::newest_summary(&work, &r.experiment).is_some());
-        if all_done {
-            screenshot_report(&work, &root.join(&report.to))?;
-            book.set_report(&report.to, &work, &commit);
-            book.save(&root)?;
-        } else {
-            eprintln!(
+    if let Some(report) = manifest.report.as_ref().filter(|_| report_wanted) {
+        let drawn_from = match &report.curriculum {
+            Some(preset) => Some(report_shot::run_curriculum(
+                &binary, preset, &data_dir, &work,
+            )?),
+            None => manifest
+                .run
+                .iter()
+                .all(|r| nn_core::run::newest_summary(&work, &r.experiment).is_some())
+                .then(|| work.clone()),
+        };
+        match drawn_from {
+            Some(runs_dir) => {
+                report_shot::screenshot_report(&runs_dir, &root.join(&report.to))?;
+                book.set_report(&report.to, &runs_dir, report.curriculum.as_deref(), &commit);
+                book.save(&root)?;
+            }
+            None => eprintln!(
                 "docs: {} not redrawn: not every run of the manifest has finished in {}",
                 report.to,
                 work.display()
-            );
+            ),
         }
     }
     Ok(not_drawn.is_empty())
@@ -262,48 +281,6 @@ fn copy_atomically(from: &Path, to: &Path) -> Result<()> {
     std::fs::rename(&tmp, to).map_err(|e| Error::io(to, e))
 }
 
-/// Writes the runs' HTML report and saves the top of it, as headless Chromium draws it.
-fn screenshot_report(work: &Path, to: &Path) -> Result<()> {
-    let page = nn_core::report::write(work)?;
-    let browser = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .or_else(|| {
-            ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-                .iter()
-                .map(PathBuf::from)
-                .find(|p| p.exists())
-        })
-        .ok_or_else(|| {
-            Error::Other(format!(
-                "no Chromium to draw {} (`apt-get install chromium`, or set CHROMIUM); the \
-                 report itself is {}",
-                to.display(),
-                page.display()
-            ))
-        })?;
-    let tmp = to.with_extension("png.tmp");
-    let output = Command::new(&browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--virtual-time-budget=5000",
-            "--window-size=1200,900",
-        ])
-        .arg(format!("--screenshot={}", tmp.display()))
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .map_err(|e| Error::Other(format!("cannot run {}: {e}", browser.display())))?;
-    if !output.status.success() || !tmp.is_file() {
-        return Err(Error::Other(format!(
-            "Chromium did not draw {}: {}",
-            page.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
-    }
-    std::fs::rename(&tmp, to).map_err(|e| Error::io(to, e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,6 +368,60 @@ JSON
                 .figures
                 .contains_key("crates/t/docs/x.png")
         );
+    }
+
+    /// A stand-in for `ngvm curriculum`: logs its flags, writes `curriculum.json`, and exits
+    /// with the code in `<out>/../exit` (0 when absent).
+    const FAKE_CURRICULUM: &str = r#"#!/bin/sh
+out=""; all="$*"
+while [ $# -gt 0 ]; do [ "$1" = "--out" ] && out="$2"; shift; done
+mkdir -p "$out"; echo "$all" >> "$out/../curriculum-calls.log"
+printf '{"experiments":[{"name":"t/x","seconds":2.5,"run_dir":"%s/t/x/2026-01-01T00-00-00Z"},{"name":"t/y","seconds":4.0,"run_dir":"%s/t/y/2026-01-01T00-00-03Z"}]}' "$out" "$out" > "$out/curriculum.json"
+[ -f "$out/../exit" ] && exit "$(cat "$out/../exit")"
+exit 0
+"#;
+
+    #[test]
+    fn the_reports_own_curriculum_runs_once_then_resumes_and_a_failure_is_an_error() {
+        let (_dir, root, work) = fake_setup();
+        let binary = work.join("ngvm");
+        std::fs::write(&binary, FAKE_CURRICULUM).unwrap();
+        let data = Path::new("/data");
+
+        let out = report_shot::run_curriculum(&binary, "quick", data, &work).unwrap();
+        assert_eq!(out, work.join("curriculum-quick"));
+        report_shot::run_curriculum(&binary, "quick", data, &work).unwrap();
+        let calls = std::fs::read_to_string(work.join("curriculum-calls.log")).unwrap();
+        let calls: Vec<&str> = calls.lines().collect();
+        let first = format!(
+            "curriculum --preset quick --synthetic --data-dir /data --out {}",
+            out.display()
+        );
+        assert_eq!(calls, [first.clone(), format!("{first} --resume")]);
+
+        let mut book = record::Book::default();
+        let commit = record::Commit {
+            hash: "abc".into(),
+            dirty: false,
+        };
+        book.set_report("docs/report.png", &out, Some("quick"), &commit);
+        let entry = &book.figures["docs/report.png"];
+        assert_eq!(
+            (
+                entry.preset.as_str(),
+                entry.wall_seconds,
+                entry.started.as_str()
+            ),
+            ("quick", 6.5, "2026-01-01T00-00-00Z")
+        );
+        assert_eq!(entry.data, "the quick curriculum's runs");
+        book.save(&root).unwrap();
+
+        std::fs::write(work.join("exit"), "1").unwrap();
+        let err = report_shot::run_curriculum(&binary, "quick", data, &work)
+            .err()
+            .expect("a curriculum with a failed experiment must stop the report");
+        assert!(err.to_string().contains("curriculum.json"), "{err}");
     }
 
     #[test]

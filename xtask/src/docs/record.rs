@@ -153,10 +153,8 @@ impl Entry {
         let data = &summary.data;
         let data = if data.synthetic {
             format!("{} (synthetic by design)", data.name)
-        } else if data.train + data.test == 0 {
-            data.name.clone()
         } else {
-            format!("{} {} / {}", data.name, data.train, data.test)
+            data.describe()
         };
         Entry {
             experiment: spec.experiment.clone(),
@@ -207,27 +205,55 @@ impl Book {
         self.figures.insert(figure.to_string(), entry);
     }
 
-    /// Records the report screenshot, drawn from every run in `work`.
-    pub fn set_report(&mut self, figure: &str, work: &Path, commit: &Commit) {
-        let started = self
-            .figures
-            .values()
-            .map(|e| e.started.as_str())
-            .max()
-            .unwrap_or_default()
-            .to_string();
+    /// Records the report screenshot, drawn from every run in `runs`: the manifest's runs,
+    /// or (`curriculum` = its preset) a curriculum run of its own there.
+    pub fn set_report(
+        &mut self,
+        figure: &str,
+        runs: &Path,
+        curriculum: Option<&str>,
+        commit: &Commit,
+    ) {
+        let (preset, command, data, started, wall_seconds) = match curriculum {
+            Some(preset) => {
+                let (started, seconds) = curriculum_timing(runs);
+                (
+                    preset.to_string(),
+                    format!(
+                        "ngvm curriculum --preset {preset} --synthetic --out {}, then cargo xtask report {}",
+                        runs.display(),
+                        runs.display()
+                    ),
+                    format!("the {preset} curriculum's runs"),
+                    started,
+                    seconds,
+                )
+            }
+            None => (
+                "full".into(),
+                format!("cargo xtask report {}", runs.display()),
+                "the runs above".into(),
+                self.figures
+                    .values()
+                    .map(|e| e.started.as_str())
+                    .max()
+                    .unwrap_or_default()
+                    .to_string(),
+                0.0,
+            ),
+        };
         self.set(
             figure,
             Entry {
                 experiment: "report".into(),
-                preset: "full".into(),
-                command: format!("cargo xtask report {}", work.display()),
+                preset,
+                command,
                 from: "report/index.html (headless Chromium, 1200x900)".into(),
-                data: "the runs above".into(),
+                data,
                 backend: String::new(),
                 host: String::new(),
                 seed: 0,
-                wall_seconds: 0.0,
+                wall_seconds,
                 started,
                 commit: commit.label(),
             },
@@ -275,4 +301,24 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text).map_err(|e| Error::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+}
+
+/// When the curriculum in `runs` started (its earliest run folder's UTC time stamp) and how
+/// long its experiments took together, from its `curriculum.json`; empty and 0 if absent.
+fn curriculum_timing(runs: &Path) -> (String, f64) {
+    let Some(state) = std::fs::read_to_string(runs.join("curriculum.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+    else {
+        return (String::new(), 0.0);
+    };
+    let entries = state["experiments"].as_array().cloned().unwrap_or_default();
+    let seconds = entries.iter().filter_map(|e| e["seconds"].as_f64()).sum();
+    let started = entries
+        .iter()
+        .filter_map(|e| e["run_dir"].as_str())
+        .filter_map(|dir| Path::new(dir).file_name()?.to_str().map(str::to_string))
+        .min()
+        .unwrap_or_default();
+    (started, seconds)
 }

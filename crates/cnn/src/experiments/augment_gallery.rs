@@ -62,6 +62,7 @@ pub fn run(config: &GalleryConfig, run: &mut Run) -> Result<Summary> {
             stand_in: true,
             train: 1,
             test: 0,
+            ..Default::default()
         });
     } else {
         run.set_data(nn_core::run::DataInfo {
@@ -74,6 +75,7 @@ pub fn run(config: &GalleryConfig, run: &mut Run) -> Result<Summary> {
             stand_in: false,
             train: rows.len(),
             test: 0,
+            ..Default::default()
         });
     }
     let path = run.path("gallery.png");

@@ -27,6 +27,12 @@ use std::collections::BTreeMap;
 pub struct GanConfig {
     /// A folder of images to train on instead of the `cats` data set ("" for cats).
     pub images: String,
+    /// Where the cats come from when `images` is empty: `cats`, the data set of that name
+    /// (what `cargo xtask download cats` builds from CIFAR-10's cat class), or `cifar-10`,
+    /// the cat class read straight from the CIFAR-10 data set, train and test: the same
+    /// images, on a machine whose `cats` folder holds other photos.
+    #[serde(default = "default_cats_from")]
+    pub cats_from: String,
     /// With `images`: leave out files that cannot be decoded (each named in a warning)
     /// instead of stopping at the first.
     #[serde(default)]
@@ -77,6 +83,7 @@ impl GanConfig {
     fn quick_base() -> Self {
         Self {
             images: String::new(),
+            cats_from: default_cats_from(),
             skip_unreadable_images: false,
             side: 32,
             grey: false,
@@ -100,10 +107,11 @@ impl GanConfig {
         }
     }
 
-    /// The cat faces, unless `images` names a folder of one's own.
+    /// The cats (or CIFAR-10, with `cats_from = "cifar-10"`), unless `images` names a
+    /// folder of one's own.
     fn fixed_datasets(&self) -> Vec<String> {
         if self.images.is_empty() {
-            vec!["cats".into()]
+            vec![self.cats_from.clone()]
         } else {
             Vec::new()
         }
@@ -111,6 +119,11 @@ impl GanConfig {
 
     /// The checks both experiments make.
     fn check(&self) -> std::result::Result<(), ConfigError> {
+        require(
+            ["cats", "cifar-10"].contains(&self.cats_from.as_str()),
+            "cats_from",
+            "must be \"cats\" (the data set folder) or \"cifar-10\" (CIFAR-10's cat class)",
+        )?;
         require(
             [32, 64].contains(&self.side),
             "side",
@@ -166,11 +179,33 @@ impl GanConfig {
     }
 }
 
+fn default_cats_from() -> String {
+    "cats".into()
+}
+
+/// CIFAR-10's label for cats.
+const CIFAR10_CAT: usize = 3;
+
+/// Every cat of CIFAR-10's train and test splits as one unlabelled set (as `cargo xtask
+/// download cats` writes them), cut to `size` (0: all); recorded as the run's data.
+fn cifar10_cats(run: &mut Run, size: usize) -> Result<ImageDataset> {
+    let train = load_split(run, "cifar-10", "train", 0)?.with_classes(&[CIFAR10_CAT]);
+    let test = load_split(run, "cifar-10", "test", 0)?.with_classes(&[CIFAR10_CAT]);
+    let mut cats = train;
+    cats.pixels.extend_from_slice(&test.pixels);
+    cats.labels = None;
+    cats.class_names.clear();
+    let cats = nn_core::data::subset(cats, size, run.seed);
+    let mut record = run.data().clone();
+    record.sets.clear();
+    record.record_split("cifar-10 cats", "all", cats.len());
+    run.set_data(record);
+    Ok(cats)
+}
+
 /// The real images at the configured side and colour.
 fn real_images(config: &GanConfig, run: &mut Run) -> Result<ImageDataset> {
-    let images = if config.images.is_empty() {
-        load_split(run, "cats", "all", config.train_size)?
-    } else {
+    let images = if !config.images.is_empty() {
         let path = std::path::PathBuf::from(&config.images);
         let options = image_folder::FolderOptions {
             resize: Some((config.side as u32, config.side as u32)),
@@ -179,6 +214,10 @@ fn real_images(config: &GanConfig, run: &mut Run) -> Result<ImageDataset> {
             skip_unreadable: config.skip_unreadable_images,
         };
         load_folder(run, &path, &options, config.train_size)?
+    } else if config.cats_from == "cifar-10" {
+        cifar10_cats(run, config.train_size)?
+    } else {
+        load_split(run, "cats", "all", config.train_size)?
     };
     let images = if images.shape.height == config.side {
         images

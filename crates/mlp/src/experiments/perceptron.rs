@@ -123,6 +123,7 @@ pub fn run(config: &PerceptronConfig, run: &mut Run) -> Result<Summary> {
         train: config.points + config.xor_points,
         test: 0,
         stand_in: false,
+        ..Default::default()
     });
 
     let sep = perceptron::train(&separable, config.eta, config.max_epochs);

@@ -49,14 +49,9 @@ pub fn load_train_test(
 pub fn load_split(run: &mut Run, dataset: &str, split: &str, size: usize) -> Result<ImageDataset> {
     let (data, synthetic) = load_sized(run, dataset, split, size)?;
     let record = run.data_record();
-    record.name = dataset.to_string();
+    record.record_split(dataset, split, data.len());
     record.synthetic |= synthetic;
     record.stand_in |= synthetic;
-    match split {
-        "train" | "all" => record.train = data.len(),
-        "test" => record.test = data.len(),
-        _ => {}
-    }
     Ok(data)
 }
 
@@ -101,9 +96,7 @@ pub fn load_folder(
 /// training (e.g. a measurement's reference), recorded as the run's train and test images.
 pub fn hold_out(run: &mut Run, data: ImageDataset, fraction: f64) -> (ImageDataset, ImageDataset) {
     let (train, held_out) = data.split_off(fraction, run.seed);
-    let record = run.data_record();
-    record.train = train.len();
-    record.test = held_out.len();
+    run.data_record().recount_last(train.len(), held_out.len());
     (train, held_out)
 }
 

@@ -326,7 +326,7 @@ pub fn cli_main(bin: &'static str, about: &'static str, registry: &Registry) -> 
 
 fn print_summary(summary: &Summary) {
     println!(
-        "{} ({} preset, {} backend, {} data `{}`: {} train / {} test) in {:.1} s",
+        "{} ({} preset, {} backend, {} data: {} (train / test)) in {:.1} s",
         summary.experiment,
         summary.preset,
         summary.backend,
@@ -335,9 +335,7 @@ fn print_summary(summary: &Summary) {
         } else {
             "real"
         },
-        summary.data.name,
-        summary.data.train,
-        summary.data.test,
+        summary.data.describe(),
         summary.wall_seconds
     );
     for (name, value) in &summary.metrics {

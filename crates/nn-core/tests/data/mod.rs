@@ -1,4 +1,5 @@
 mod augment;
+mod data_record;
 mod download;
 mod formats;
 mod http_server;

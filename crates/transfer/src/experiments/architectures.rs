@@ -158,6 +158,7 @@ pub fn run(config: &ArchitecturesConfig, run: &mut Run) -> Result<Summary> {
         train: 0,
         test: 0,
         stand_in: false,
+        ..Default::default()
     });
 
     let mut table = String::from("| model | parameters |");
