@@ -25,8 +25,9 @@ pub struct DataInfo {
     pub train: usize,
     /// Test (or held-out) images of the data set read last.
     pub test: usize,
-    /// Each data set read through the catalog, with its own counts, when a run reads more
-    /// than one (transfer from one set to another, an ablation over two); else empty.
+    /// Each data set read through the catalog, with its own counts: one for most runs,
+    /// several for transfer from one set to another or an ablation over two (empty in
+    /// summaries written before it was recorded, and for data a run made itself).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sets: Vec<DataSetUse>,
 }

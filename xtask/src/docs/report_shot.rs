@@ -66,8 +66,15 @@ pub fn screenshot_report(work: &Path, to: &Path) -> Result<()> {
                 page.display()
             ))
         })?;
-    let tmp = to.with_extension("png.tmp");
-    let output = Command::new(&browser)
+    screenshot(&browser, &page, to)
+}
+
+/// Saves the top 1200x900 of `page` as `to` with headless Chromium `browser`, through a
+/// temporary file and a rename. The temporary name ends in `.png`: Chromium picks the
+/// image format by the extension and refuses any other.
+pub fn screenshot(browser: &Path, page: &Path, to: &Path) -> Result<()> {
+    let tmp = to.with_extension("tmp.png");
+    let output = Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -80,11 +87,61 @@ pub fn screenshot_report(work: &Path, to: &Path) -> Result<()> {
         .output()
         .map_err(|e| Error::Other(format!("cannot run {}: {e}", browser.display())))?;
     if !output.status.success() || !tmp.is_file() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let _ = std::fs::remove_file(&tmp);
         return Err(Error::Other(format!(
             "Chromium did not draw {}: {}",
             page.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
+            stderr.trim()
         )));
     }
     std::fs::rename(&tmp, to).map_err(|e| Error::io(to, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A stand-in for headless Chromium with its rule for the screenshot's name: the format
+    /// comes from the extension, and a name that does not end in `.png` is refused (exit 0
+    /// and no file, as Chromium does) rather than written.
+    const FAKE_CHROMIUM: &str = r#"#!/bin/sh
+for a in "$@"; do case "$a" in
+  --screenshot=*.png) printf 'PNG' > "${a#--screenshot=}" ;;
+  --screenshot=*) echo "Unsupported screenshot image file type" >&2 ;;
+esac; done
+exit 0
+"#;
+
+    #[test]
+    fn the_screenshot_is_written_through_a_name_chromium_accepts() {
+        let dir = tempfile::tempdir().unwrap();
+        let browser = dir.path().join("chromium");
+        std::fs::write(&browser, FAKE_CHROMIUM).unwrap();
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let page = dir.path().join("index.html");
+        std::fs::write(&page, "<html></html>").unwrap();
+        let to = dir.path().join("docs/report.png");
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+
+        screenshot(&browser, &page, &to).unwrap();
+        assert_eq!(std::fs::read_to_string(&to).unwrap(), "PNG");
+        let left: Vec<_> = std::fs::read_dir(to.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["report.png"], "no temporary file is left");
+
+        // A Chromium that draws nothing is an error naming the page, with its reason.
+        std::fs::write(&browser, "#!/bin/sh\necho 'no display' >&2\nexit 0\n").unwrap();
+        let err = screenshot(&browser, &page, &to)
+            .err()
+            .expect("nothing drawn");
+        let message = err.to_string();
+        assert!(
+            message.contains("index.html") && message.contains("no display"),
+            "{message}"
+        );
+    }
 }
