@@ -73,6 +73,9 @@ pub fn screenshot_report(work: &Path, to: &Path) -> Result<()> {
 /// temporary file and a rename. The temporary name ends in `.png`: Chromium picks the
 /// image format by the extension and refuses any other.
 pub fn screenshot(browser: &Path, page: &Path, to: &Path) -> Result<()> {
+    // A file URL needs an absolute path: `file://target/...` is an invalid URL, and
+    // Chromium would draw its error page instead of the report.
+    let page = std::fs::canonicalize(page).map_err(|e| Error::io(page, e))?;
     let tmp = to.with_extension("tmp.png");
     let output = Command::new(browser)
         .args([
@@ -103,19 +106,24 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    /// A stand-in for headless Chromium with its rule for the screenshot's name: the format
-    /// comes from the extension, and a name that does not end in `.png` is refused (exit 0
-    /// and no file, as Chromium does) rather than written.
+    /// A stand-in for headless Chromium with two of its rules: the screenshot's format
+    /// comes from its extension, and a name that does not end in `.png` is refused (exit 0
+    /// and no file, as Chromium does); a `file://` URL without an absolute path draws an
+    /// error page.
     const FAKE_CHROMIUM: &str = r#"#!/bin/sh
+shot=""; url=""
 for a in "$@"; do case "$a" in
-  --screenshot=*.png) printf 'PNG' > "${a#--screenshot=}" ;;
+  --screenshot=*.png) shot="${a#--screenshot=}" ;;
   --screenshot=*) echo "Unsupported screenshot image file type" >&2 ;;
+  file:///*) url="$a" ;;
+  file://*) url="error page: ERR_INVALID_URL" ;;
 esac; done
+[ -n "$shot" ] && printf 'PNG of %s' "$url" > "$shot"
 exit 0
 "#;
 
     #[test]
-    fn the_screenshot_is_written_through_a_name_chromium_accepts() {
+    fn the_screenshot_goes_through_a_png_name_from_an_absolute_file_url() {
         let dir = tempfile::tempdir().unwrap();
         let browser = dir.path().join("chromium");
         std::fs::write(&browser, FAKE_CHROMIUM).unwrap();
@@ -125,8 +133,17 @@ exit 0
         let to = dir.path().join("docs/report.png");
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
 
-        screenshot(&browser, &page, &to).unwrap();
-        assert_eq!(std::fs::read_to_string(&to).unwrap(), "PNG");
+        // The page named relative to the working directory, as `--work target/...` gives it.
+        let cwd = std::env::current_dir().unwrap();
+        let up = "../".repeat(cwd.components().count() - 1);
+        let relative = PathBuf::from(format!("{up}{}", page.display()).replace("//", "/"));
+        assert!(relative.is_relative() && relative.is_file());
+
+        screenshot(&browser, &relative, &to).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&to).unwrap(),
+            format!("PNG of file://{}", page.canonicalize().unwrap().display())
+        );
         let left: Vec<_> = std::fs::read_dir(to.parent().unwrap())
             .unwrap()
             .map(|e| e.unwrap().file_name())
