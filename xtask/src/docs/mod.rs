@@ -419,8 +419,7 @@ exit 0
 
         std::fs::write(work.join("exit"), "1").unwrap();
         let err = report_shot::run_curriculum(&binary, "quick", data, &work)
-            .err()
-            .expect("a curriculum with a failed experiment must stop the report");
+            .expect_err("a curriculum with a failed experiment must stop the report");
         assert!(err.to_string().contains("curriculum.json"), "{err}");
     }
 

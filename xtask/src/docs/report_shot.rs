@@ -152,9 +152,7 @@ exit 0
 
         // A Chromium that draws nothing is an error naming the page, with its reason.
         std::fs::write(&browser, "#!/bin/sh\necho 'no display' >&2\nexit 0\n").unwrap();
-        let err = screenshot(&browser, &page, &to)
-            .err()
-            .expect("nothing drawn");
+        let err = screenshot(&browser, &page, &to).expect_err("nothing drawn");
         let message = err.to_string();
         assert!(
             message.contains("index.html") && message.contains("no display"),
