@@ -492,6 +492,13 @@ impl Run {
         if stage.data.synthetic {
             self.data.synthetic = true;
         }
+        self.data.stand_in |= stage.data.stand_in;
+        // Data sets the stage read itself join the run's list (the ones it inherited are
+        // recorded again with the same counts).
+        for set in &stage.data.sets {
+            self.data.record_split(&set.name, "train", set.train);
+            self.data.record_split(&set.name, "test", set.test);
+        }
         self.devices_used |= stage.devices_used;
         if self.epoch_seconds.is_empty() {
             self.epoch_seconds = stage.epoch_seconds.clone();

@@ -71,3 +71,20 @@ fn one_data_set_with_a_hold_out_reads_as_before() {
         format!("cats {} / {}", train.len(), held_out.len())
     );
 }
+
+#[test]
+fn a_data_set_read_in_a_stage_joins_the_runs_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = run_with_stand_ins(dir.path());
+    let source = load_split(&mut run, "fashion-mnist", "train", 30).unwrap();
+    let mut stage = run.stage("target").unwrap();
+    let target = load_split(&mut stage, "pneumoniamnist", "train", 20).unwrap();
+    run.absorb(&stage);
+    let data = run.data().clone();
+
+    assert_eq!(data.name, "fashion-mnist, pneumoniamnist");
+    assert_eq!(
+        data.sets.iter().map(|s| s.train).collect::<Vec<_>>(),
+        [source.len(), target.len()]
+    );
+}
