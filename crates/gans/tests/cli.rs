@@ -114,8 +114,9 @@ fn write_cifar10(data_dir: &std::path::Path, file: &str, records: usize, cats: u
 }
 
 /// `cats_from = "cifar-10"` trains on CIFAR-10's cat class, train and test, and on nothing
-/// else (what `cargo xtask download cats` builds); the summary says so. A value that is
-/// neither source is an error naming the key.
+/// else (what `cargo xtask download cats` builds); the summary says so. With fewer training
+/// cats than Frechet samples wanted, every distance uses as many as there are. A value that
+/// is neither source is an error naming the key.
 #[test]
 fn cats_from_cifar10_trains_on_its_cat_class_only() {
     let data = tempfile::tempdir().unwrap();
@@ -123,7 +124,12 @@ fn cats_from_cifar10_trains_on_its_cat_class_only() {
     write_cifar10(data.path(), "test_batch.bin", 20, 5);
     let out = tempfile::tempdir().unwrap();
     let config = out.path().join("tiny.toml");
-    std::fs::write(&config, TINY.replace("train_size = 48", "train_size = 0")).unwrap();
+    // More Frechet samples wanted than there are training cats: all distances use as many
+    // images as the floor can (the training images).
+    let tiny = TINY
+        .replace("train_size = 48", "train_size = 0")
+        .replace("frechet_samples = 20", "frechet_samples = 100");
+    std::fs::write(&config, tiny).unwrap();
     let gans = |source: &str| {
         Command::new(env!("CARGO_BIN_EXE_gans"))
             .args(["dcgan", "--config"])
@@ -154,6 +160,12 @@ fn cats_from_cifar10_trains_on_its_cat_class_only() {
         "the 25 + 5 cats, split for the held-out reference"
     );
     assert!(test > 0 && train > test, "{train} / {test}");
+    assert_eq!(
+        summary["metrics"]["frechet_samples"].as_f64(),
+        Some(train as f64)
+    );
+    let notes = summary["notes"].to_string();
+    assert!(notes.contains("frechet_samples cut from 100"), "{notes}");
 
     let result = gans("dogs");
     assert!(!result.status.success());

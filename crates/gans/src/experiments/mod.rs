@@ -291,6 +291,15 @@ impl FrechetReference {
     }
 }
 
+/// How many images every Frechet distance of a run uses: `wanted`, but no more than the
+/// `training` images. The floor copies training images, so it has at most that many; the
+/// Frechet estimate is biased upwards the more, the fewer images it sees (Chong and
+/// Forsyth 2020), so a generator measured with more images than the floor could score
+/// below it without being closer to the real images.
+pub fn frechet_sample_count(wanted: usize, training: usize) -> usize {
+    wanted.min(training)
+}
+
 /// Everything before and after the adversarial loop, for either architecture: `build`
 /// makes the pair for images `[channels, height, width]`.
 fn run_gan<G: Generator, D: Discriminator>(
@@ -300,21 +309,27 @@ fn run_gan<G: Generator, D: Discriminator>(
 ) -> Result<Summary> {
     let real = real_images(config, run)?;
     let (real, held_out) = nn_core::data::hold_out(run, real, config.frechet_held_out);
-    let reference = FrechetReference::measure(
-        run,
-        (&real, &held_out),
-        config.frechet_samples,
-        config.feature_epochs,
-    )?;
+    let samples = frechet_sample_count(config.frechet_samples, real.len());
+    if samples < config.frechet_samples {
+        run.note(format!(
+            "frechet_samples cut from {} to {samples}, the number of training images: the floor (copying them) cannot use more, and every Frechet distance is measured with the same number of images, since the estimate grows as the sample shrinks",
+            config.frechet_samples
+        ));
+    }
+    let reference =
+        FrechetReference::measure(run, (&real, &held_out), samples, config.feature_epochs)?;
 
-    let inception = FidReference::measure(run, (&real, &held_out), config.frechet_samples)?;
+    let inception = FidReference::measure(run, (&real, &held_out), samples)?;
 
     let device = run.train_device();
     nn_core::backend::seed_device(&device, run.seed, "init");
     let shape = [real.shape.channels, real.shape.height, real.shape.width];
     let (g, d) = build(config, shape, &device);
     let (g_params, d_params) = (learnable_parameter_count(&g), learnable_parameter_count(&d));
-    let settings = config.settings();
+    let settings = GanSettings {
+        frechet_samples: samples,
+        ..config.settings()
+    };
     let trained = train_gan(
         run,
         g,
@@ -334,6 +349,7 @@ fn run_gan<G: Generator, D: Discriminator>(
             held_out.len()
         ));
     }
+    figures.insert("frechet_samples".into(), samples as f64);
     figures.insert("generator_params".into(), g_params as f64);
     figures.insert("discriminator_params".into(), d_params as f64);
     run.note(format!(
