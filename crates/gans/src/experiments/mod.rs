@@ -296,7 +296,7 @@ impl FrechetReference {
 /// Frechet estimate is biased upwards the more, the fewer images it sees (Chong and
 /// Forsyth 2020), so a generator measured with more images than the floor could score
 /// below it without being closer to the real images.
-pub fn frechet_sample_count(wanted: usize, training: usize) -> usize {
+fn frechet_sample_count(wanted: usize, training: usize) -> usize {
     wanted.min(training)
 }
 
