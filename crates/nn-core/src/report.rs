@@ -348,7 +348,10 @@ fn number(v: f64) -> String {
     } else if v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
-        format!("{v:.4}")
+        // Four significant decimals, without the zeros that would only pad them (-4.6, not
+        // -4.6000).
+        let text = format!("{v:.4}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
     }
 }
 
@@ -615,8 +618,18 @@ pub fn write(runs: &Path) -> Result<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::headline;
+    use super::{headline, number};
     use serde_json::json;
+
+    #[test]
+    fn numbers_keep_four_decimals_but_not_padding_zeros() {
+        assert_eq!(number(-4.6), "-4.6");
+        assert_eq!(number(0.8488), "0.8488");
+        assert_eq!(number(17.08741), "17.0874");
+        assert_eq!(number(2.00001), "2");
+        assert_eq!(number(3.0), "3");
+        assert_eq!(number(2e-4), "2.000e-4");
+    }
 
     #[test]
     fn every_experiment_without_a_usual_figure_gets_its_template() {
@@ -650,7 +663,7 @@ mod tests {
         };
         assert_eq!(
             headline(&run(2.2, 1.4, 3.0)),
-            "transfer gain with 200 labels (points): CIFAR halves 2.2000 ± 1.4000"
+            "transfer gain with 200 labels (points): CIFAR halves 2.2 ± 1.4"
         );
         assert_eq!(
             headline(&run(17.0874, 0.0, 1.0)),
