@@ -99,18 +99,18 @@ fn any_image_folder_with_images_flag() {
     assert!(stderr.contains("not-here"), "{stderr}");
 }
 
-/// Writes a CIFAR-10 folder in the official binary layout (1 label byte, then 3,072 bytes
-/// of R, G, B planes) with `cats` of `records` images labelled 3, the rest other classes.
+/// Writes a CIFAR-10 file in the official binary layout (`write_cifar`) with `cats` of
+/// `records` images labelled 3 (cat), the rest other classes.
 fn write_cifar10(data_dir: &std::path::Path, file: &str, records: usize, cats: usize) {
     let dir = data_dir.join("cifar-10/cifar-10-batches-bin");
     std::fs::create_dir_all(&dir).unwrap();
-    let mut bytes = Vec::new();
-    for i in 0..records {
-        let label: u8 = if i < cats { 3 } else { [0, 1, 2, 4, 5][i % 5] };
-        bytes.push(label);
-        bytes.extend((0..3072).map(|p| ((p * 7 + i * 13) % 256) as u8));
-    }
-    std::fs::write(dir.join(file), bytes).unwrap();
+    let mut images = nn_core::data::synthetic::shapes(records, 32, false, records as u64);
+    images.labels = Some(
+        (0..records)
+            .map(|i| if i < cats { 3 } else { [0, 1, 2, 4, 5][i % 5] })
+            .collect(),
+    );
+    nn_core::data::formats::cifar::write_cifar(&dir.join(file), &images, None).unwrap();
 }
 
 /// `cats_from = "cifar-10"` trains on CIFAR-10's cat class, train and test, and on nothing

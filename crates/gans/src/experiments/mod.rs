@@ -12,6 +12,7 @@ use crate::training::{GanSettings, train_gan};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::batch::dataset_from_symmetric;
+use nn_core::data::catalog::CIFAR10_CAT;
 use nn_core::data::formats::image_folder;
 use nn_core::data::{ImageDataset, load_folder, load_split};
 use nn_core::error::ConfigError;
@@ -183,14 +184,11 @@ fn default_cats_from() -> String {
     "cats".into()
 }
 
-/// CIFAR-10's label for cats.
-const CIFAR10_CAT: usize = 3;
-
 /// Every cat of CIFAR-10's train and test splits as one unlabelled set (as `cargo xtask
 /// download cats` writes them), cut to `size` (0: all); recorded as the run's data.
 fn cifar10_cats(run: &mut Run, size: usize) -> Result<ImageDataset> {
-    let train = load_split(run, "cifar-10", "train", 0)?.with_classes(&[CIFAR10_CAT]);
-    let test = load_split(run, "cifar-10", "test", 0)?.with_classes(&[CIFAR10_CAT]);
+    let train = load_split(run, "cifar-10", "train", 0)?.with_classes(&[CIFAR10_CAT as usize]);
+    let test = load_split(run, "cifar-10", "test", 0)?.with_classes(&[CIFAR10_CAT as usize]);
     let mut cats = train;
     cats.pixels.extend_from_slice(&test.pixels);
     cats.labels = None;

@@ -486,6 +486,9 @@ static CATALOG: &[DatasetSpec] = &[
     },
 ];
 
+/// CIFAR-10's label for cats: the class the `cats` data set is derived from.
+pub const CIFAR10_CAT: u16 = 3;
+
 /// Every data set of the course, in catalog order.
 pub fn catalog() -> &'static [DatasetSpec] {
     CATALOG

@@ -329,7 +329,6 @@ pub fn derive_dataset(spec: &DatasetSpec, data_dir: &Path) -> Result<Fetched> {
         return Ok(Fetched::AlreadyVerified);
     }
     let source = super::catalog::find(spec.derived_from.unwrap_or("cifar-10"))?;
-    const CAT: u16 = 3;
     let tmp = data_dir.join(format!(".{}.tmp", spec.name));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
@@ -337,7 +336,11 @@ pub fn derive_dataset(spec: &DatasetSpec, data_dir: &Path) -> Result<Fetched> {
     for split in ["train", "test"] {
         let images = source.load(data_dir, split)?;
         for i in 0..images.len() {
-            if images.labels.as_ref().is_some_and(|l| l[i] == CAT) {
+            if images
+                .labels
+                .as_ref()
+                .is_some_and(|l| l[i] == super::catalog::CIFAR10_CAT)
+            {
                 let path = tmp.join(format!("cifar10-{split}-{i:05}.png"));
                 super::formats::image_folder::save_png(&path, images.shape, images.image(i))?;
                 written += 1;
