@@ -25,6 +25,9 @@ pub struct Args {
     pub print_datasets: bool,
 }
 
+/// The curriculum's lock file in its `--out` folder, held while it runs.
+pub const LOCK_FILE: &str = "curriculum.lock";
+
 /// One experiment's line in `curriculum.json`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
@@ -148,6 +151,12 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
     }
     std::fs::create_dir_all(&args.common.out)
         .map_err(|e| nn_core::Error::io(&args.common.out, e))?;
+    // One curriculum per folder: a second one (a double-clicked script, a `--resume` while
+    // the first still runs) is refused here, before it touches the state file.
+    let _lock = nn_core::run::FolderLock::acquire(
+        &args.common.out.join(LOCK_FILE),
+        &args.common.out,
+    )?;
     let data_dir = DataDir::resolve(args.common.data_dir.as_deref());
     let synthetic_allowed = args.synthetic || args.common.offline;
     nn_core::train::interrupt::install();
@@ -232,6 +241,11 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
         match &interrupted {
             Some(dir) => {
                 cmd.arg("--resume").arg(dir);
+                // Where the data is now, if the command names it (the run checks it is
+                // the same data); else the run's own record of its folder.
+                if args.common.data_dir.is_some() {
+                    cmd.arg("--data-dir").arg(&data_dir);
+                }
             }
             None => {
                 cmd.args(["--preset", &args.common.preset])

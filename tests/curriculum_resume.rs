@@ -1,7 +1,9 @@
 //! `ngvm curriculum` killed in the middle (SIGKILL to its whole process group, as a closed
 //! terminal or an out-of-memory kill would) and run again with `--resume`: the experiment
 //! that finished is skipped, the interrupted one continues from its checkpoint in the same
-//! run directory, and the curriculum ends with both passed.
+//! run directory, and the curriculum ends with both passed. A second curriculum started on
+//! the folder while the first runs is refused (the folder's lock), and the lock of the
+//! killed one is taken over by the resume.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -68,6 +70,21 @@ fn a_killed_curriculum_resumes_where_it_stopped() {
         assert!(Instant::now() < deadline, "no checkpoint after 10 minutes");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // A second curriculum on the same folder while the first runs is refused at once,
+    // naming the first one's process id, and leaves the state file as it was.
+    let state_before = std::fs::read_to_string(out.join("curriculum.json")).unwrap();
+    let second = curriculum(out, &["--resume"]).output().unwrap();
+    let log = text(&second);
+    assert!(!second.status.success(), "{log}");
+    assert!(
+        log.contains(&format!("in use by process {}", child.id())),
+        "{log}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("curriculum.json")).unwrap(),
+        state_before
+    );
+
     // The whole group: the curriculum and the experiment it is running.
     let group = i32::try_from(child.id()).unwrap();
     assert!(group > 1);

@@ -1,7 +1,7 @@
 //! The settings all three experiments share (each reads the keys it needs), with the
 //! pieces built from them: the schedule, the U-Net's shape, the training settings.
 
-use crate::sampling::{Guidance, Sampler};
+use crate::sampling::{Clipping, Guidance, Sampler};
 use crate::schedule::{NoiseSchedule, ScheduleKind};
 use crate::training::TrainSettings;
 use crate::unet::UNetSpec;
@@ -50,6 +50,18 @@ pub struct DiffusionConfig {
     pub sample_steps: usize,
     /// Classifier-free guidance scale (1: plain conditioning).
     pub guidance: f64,
+    /// How each step's x_0 estimate is clipped: `static` (clamp to [-1, 1]), `dynamic`
+    /// (Imagen's thresholding at the `dynamic_quantile` of |x_0|) or `none`.
+    #[serde(default = "default_clipping")]
+    pub clipping: String,
+    #[serde(default = "default_dynamic_quantile")]
+    pub dynamic_quantile: f64,
+    /// CFG rescale phi (Lin et al. 2023; 0: off).
+    #[serde(default)]
+    pub cfg_rescale: f64,
+    /// Guide only for t/T in (low, high] (Kynkaanniemi et al. 2024); `[0, 1]`: every step.
+    #[serde(default = "default_guidance_interval")]
+    pub guidance_interval: Vec<f64>,
     /// Images per sampling batch.
     pub sample_batch: usize,
 
@@ -117,6 +129,10 @@ impl DiffusionConfig {
             sampler: "ddim".into(),
             sample_steps: 20,
             guidance: 3.0,
+            clipping: default_clipping(),
+            dynamic_quantile: default_dynamic_quantile(),
+            cfg_rescale: 0.0,
+            guidance_interval: default_guidance_interval(),
             sample_batch: 250,
             schedule_b: ScheduleKind::Cosine,
             lr_b: 2e-4,
@@ -196,6 +212,22 @@ impl DiffusionConfig {
             "guidance",
             "must be 0 or more (1: no guidance)",
         )?;
+        self.clipping()?;
+        require(
+            0.5 <= self.dynamic_quantile && self.dynamic_quantile <= 1.0,
+            "dynamic_quantile",
+            "must be in [0.5, 1] (Imagen: 0.995)",
+        )?;
+        require(
+            (0.0..=1.0).contains(&self.cfg_rescale),
+            "cfg_rescale",
+            "must be in [0, 1] (0: off; Lin et al.: 0.7)",
+        )?;
+        require(
+            matches!(self.guidance_interval.as_slice(), [low, high] if 0.0 <= *low && low < high && *high <= 1.0),
+            "guidance_interval",
+            "must be [low, high] with 0 <= low < high <= 1 (fractions of T; [0, 1]: every step)",
+        )?;
         require(self.sample_batch > 0, "sample_batch", "must be positive")?;
         require(
             self.compare_steps.iter().all(|s| *s > 0),
@@ -207,11 +239,7 @@ impl DiffusionConfig {
             "classifier_epochs",
             "must be positive",
         )?;
-        let t_max = if self.schedule == ScheduleKind::Custom {
-            self.betas.len()
-        } else {
-            self.steps
-        };
+        let t_max = self.t_max();
         require(
             self.noise_levels.iter().all(|t| (1..=t_max).contains(t)),
             "noise_levels",
@@ -264,10 +292,40 @@ impl DiffusionConfig {
         }
     }
 
+    /// The `clipping` setting, checked.
+    pub fn clipping(&self) -> Result<Clipping, ConfigError> {
+        match self.clipping.as_str() {
+            "static" => Ok(Clipping::Static),
+            "dynamic" => Ok(Clipping::Dynamic(self.dynamic_quantile)),
+            "none" => Ok(Clipping::Off),
+            other => Err(ConfigError::Key {
+                key: "clipping".into(),
+                message: format!("`{other}` is not a clipping: use `static`, `dynamic` or `none`"),
+            }),
+        }
+    }
+
+    /// T: the schedule's number of steps.
+    fn t_max(&self) -> usize {
+        if self.schedule == ScheduleKind::Custom {
+            self.betas.len()
+        } else {
+            self.steps
+        }
+    }
+
     pub fn guidance(&self, spec: &UNetSpec) -> Option<Guidance> {
+        let t = self.t_max() as f64;
+        let (low, high) = match self.guidance_interval.as_slice() {
+            [low, high] => ((low * t).round() as usize, (high * t).round() as usize),
+            _ => (0, self.t_max()),
+        };
         (spec.classes > 0).then(|| Guidance {
             scale: self.guidance,
             null_class: spec.null_class(),
+            rescale: self.cfg_rescale,
+            interval: (low, high),
+            clipping: self.clipping().unwrap_or(Clipping::Static),
         })
     }
 
@@ -283,4 +341,16 @@ impl DiffusionConfig {
             eval_images: self.eval_images,
         }
     }
+}
+
+fn default_clipping() -> String {
+    "static".into()
+}
+
+fn default_dynamic_quantile() -> f64 {
+    0.995
+}
+
+fn default_guidance_interval() -> Vec<f64> {
+    vec![0.0, 1.0]
 }

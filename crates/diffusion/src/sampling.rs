@@ -2,7 +2,8 @@
 //! predicted-noise step at a time. DDPM walks every step t = T..1 and adds fresh noise at
 //! each (ancestral sampling); DDIM (eta = 0) jumps along a shorter, deterministic path of
 //! steps, trading quality for speed. Both clip their estimate of x_0 to the data range
-//! [-1, 1], as the DDPM reference code does.
+//! [-1, 1], statically as the DDPM reference code does, or by Imagen's dynamic
+//! thresholding; classifier-free guidance can be rescaled and limited to an interval of t.
 
 use crate::schedule::NoiseSchedule;
 use crate::unet::UNet;
@@ -21,18 +22,105 @@ impl NoisePredictor for UNet {
     }
 }
 
-/// How to guide a class-conditional model.
+/// How each step's estimate of x_0 is held to the data range [-1, 1].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Clipping {
+    /// Every value clamped to [-1, 1] (the DDPM reference code): at high guidance many
+    /// values sit at the ends, which Imagen reports as saturation.
+    Static,
+    /// Imagen's dynamic thresholding (Saharia et al. 2022): per image, s = the `p`
+    /// quantile of |x_0| (at least 1); x_0 is clamped to [-s, s] and divided by s, so an
+    /// image that overshoots is scaled back as a whole instead of flattened at the ends.
+    Dynamic(f64),
+    /// No clipping.
+    Off,
+}
+
+impl Clipping {
+    /// Applies the clipping to `x0` (`[n, c, h, w]`).
+    pub fn apply(self, x0: Tensor<4>) -> Tensor<4> {
+        match self {
+            Clipping::Static => x0.clamp(-1.0, 1.0),
+            Clipping::Off => x0,
+            Clipping::Dynamic(p) => {
+                let [n, c, h, w] = x0.dims();
+                let values: Vec<f32> = x0
+                    .clone()
+                    .abs()
+                    .into_data()
+                    .convert::<f32>()
+                    .try_into_vec::<f32>()
+                    .unwrap_or_default();
+                let per_image = (c * h * w).max(1);
+                let scales: Vec<f32> = values
+                    .chunks(per_image)
+                    .map(|image| interpolated_quantile(image, p).max(1.0))
+                    .collect();
+                let s = Tensor::<1>::from_floats(scales.as_slice(), &x0.device())
+                    .reshape([n, 1, 1, 1])
+                    .expand([n, c, h, w]);
+                x0.max_pair(s.clone().neg()).min_pair(s.clone()) / s
+            }
+        }
+    }
+}
+
+/// The `q` quantile of `values` with linear interpolation between ranks (as
+/// `torch.quantile`, which Imagen's code uses).
+pub fn interpolated_quantile(values: &[f32], q: f64) -> f32 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    let position = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (low, high) = (position.floor() as usize, position.ceil() as usize);
+    let t = (position - low as f64) as f32;
+    sorted[low] + (sorted[high] - sorted[low]) * t
+}
+
+/// How to guide a class-conditional model, and how its x_0 estimates are clipped (the
+/// clipping belongs here because guidance is what pushes them out of range; unguided
+/// sampling clips statically).
 #[derive(Debug, Clone, Copy)]
 pub struct Guidance {
     /// s in eps = eps_null + s (eps_class - eps_null): 1 is plain conditioning, larger
-    /// values push samples towards what makes them typical of their class (Ho & Salimans).
+    /// values push samples towards what makes them typical of their class (Ho & Salimans
+    /// write it w = s - 1).
     pub scale: f64,
     /// The label that means "no class".
     pub null_class: usize,
+    /// CFG rescale (Lin et al. 2023, as diffusers applies it to the noise): the guided
+    /// estimate scaled to the conditional one's per-image spread, mixed in by this share
+    /// (phi; 0: off).
+    pub rescale: f64,
+    /// Guide only at steps t in (low, high]; elsewhere plain conditioning (Kynkaanniemi et
+    /// al. 2024: guidance helps in the middle of the process and harms at its ends).
+    pub interval: (usize, usize),
+    pub clipping: Clipping,
+}
+
+impl Guidance {
+    /// Plain guidance at `scale` at every step, static clipping, no rescale.
+    pub fn plain(scale: f64, null_class: usize) -> Self {
+        Self {
+            scale,
+            null_class,
+            rescale: 0.0,
+            interval: (0, usize::MAX),
+            clipping: Clipping::Static,
+        }
+    }
+
+    /// Whether step t is guided (two passes) rather than plainly conditioned.
+    pub fn guides_at(&self, t: usize) -> bool {
+        (self.scale - 1.0).abs() > 1e-12 && self.interval.0 < t && t <= self.interval.1
+    }
 }
 
 /// The model's noise estimate for `x` at step `t` (1..=T), guided when labels are given
-/// and the scale is not 1 (then the batch runs twice in one call: with and without labels).
+/// and guidance applies at t (then the batch runs twice in one call: with and without
+/// labels).
 pub fn predict_noise(
     model: &impl NoisePredictor,
     x: Tensor<4>,
@@ -43,7 +131,7 @@ pub fn predict_noise(
     let n = x.dims()[0];
     let steps = vec![t - 1; n];
     match (labels, guidance) {
-        (Some(labels), Some(g)) if (g.scale - 1.0).abs() > 1e-12 => {
+        (Some(labels), Some(g)) if g.guides_at(t) => {
             let both: Vec<usize> = labels
                 .iter()
                 .copied()
@@ -56,16 +144,41 @@ pub fn predict_noise(
             );
             let conditional = eps.clone().narrow(0, 0, n);
             let unconditional = eps.narrow(0, n, n);
-            unconditional.clone() + (conditional - unconditional) * g.scale
+            let guided = unconditional.clone() + (conditional.clone() - unconditional) * g.scale;
+            if g.rescale > 0.0 {
+                rescaled(guided, conditional, g.rescale)
+            } else {
+                guided
+            }
         }
         (labels, _) => model.predict(x, &steps, labels),
     }
 }
 
-/// x_0 implied by x_t and a noise estimate, clipped to [-1, 1].
-fn predict_x0(schedule: &NoiseSchedule, x: Tensor<4>, eps: Tensor<4>, t: usize) -> Tensor<4> {
+/// CFG rescale: `guided` brought to `conditional`'s per-image standard deviation, mixed
+/// in by `phi`: `phi * guided * std_c / std_g + (1 - phi) * guided`.
+fn rescaled(guided: Tensor<4>, conditional: Tensor<4>, phi: f64) -> Tensor<4> {
+    let [n, c, h, w] = guided.dims();
+    let spread = |t: Tensor<4>| t.reshape([n, c * h * w]).var(1).sqrt().reshape([n, 1, 1, 1]);
+    let factor = spread(conditional) / spread(guided.clone()).clamp_min(1e-12);
+    guided.clone() * factor.expand([n, c, h, w]) * phi + guided * (1.0 - phi)
+}
+
+/// x_0 implied by x_t and a noise estimate, clipped as `clipping` says.
+fn predict_x0(
+    schedule: &NoiseSchedule,
+    x: Tensor<4>,
+    eps: Tensor<4>,
+    t: usize,
+    clipping: Clipping,
+) -> Tensor<4> {
     let a = schedule.alpha_bar(t);
-    ((x - eps * (1.0 - a).sqrt()) / a.sqrt()).clamp(-1.0, 1.0)
+    clipping.apply((x - eps * (1.0 - a).sqrt()) / a.sqrt())
+}
+
+/// The clipping `guidance` asks for, static without it.
+fn clipping_of(guidance: Option<Guidance>) -> Clipping {
+    guidance.map_or(Clipping::Static, |g| g.clipping)
 }
 
 /// The model's one-jump estimate of x_0 from x_t (the mean of x_0 given x_t, for a
@@ -79,7 +192,7 @@ pub fn estimate_x0(
     guidance: Option<Guidance>,
 ) -> Tensor<4> {
     let eps = predict_noise(model, x.clone(), t, labels, guidance);
-    predict_x0(schedule, x, eps, t)
+    predict_x0(schedule, x, eps, t, clipping_of(guidance))
 }
 
 /// Which sampler.
@@ -115,13 +228,19 @@ pub fn ddim_steps(from: usize, count: usize) -> Vec<usize> {
 
 /// One DDPM step from t to t - 1: the mean of the posterior q(x_{t-1} | x_t, x_0) at the
 /// predicted x_0, plus noise of its variance beta~_t (none at t = 1).
-fn ddpm_step(schedule: &NoiseSchedule, x: Tensor<4>, eps: Tensor<4>, t: usize) -> Tensor<4> {
+fn ddpm_step(
+    schedule: &NoiseSchedule,
+    x: Tensor<4>,
+    eps: Tensor<4>,
+    t: usize,
+    clipping: Clipping,
+) -> Tensor<4> {
     let (a, a_prev, beta) = (
         schedule.alpha_bar(t),
         schedule.alpha_bar(t - 1),
         schedule.beta(t),
     );
-    let x0 = predict_x0(schedule, x.clone(), eps, t);
+    let x0 = predict_x0(schedule, x.clone(), eps, t, clipping);
     let mean = x0 * (a_prev.sqrt() * beta / (1.0 - a))
         + x.clone() * ((1.0 - beta).sqrt() * (1.0 - a_prev) / (1.0 - a));
     if t == 1 {
@@ -137,11 +256,11 @@ fn ddim_step(
     schedule: &NoiseSchedule,
     x: Tensor<4>,
     eps: Tensor<4>,
-    t: usize,
-    s: usize,
+    (t, s): (usize, usize),
+    clipping: Clipping,
 ) -> Tensor<4> {
     let a = schedule.alpha_bar(t);
-    let x0 = predict_x0(schedule, x.clone(), eps, t);
+    let x0 = predict_x0(schedule, x.clone(), eps, t, clipping);
     if s == 0 {
         return x0;
     }
@@ -169,7 +288,7 @@ pub fn denoise(
         Sampler::Ddpm => {
             for t in (1..=from).rev() {
                 let eps = predict_noise(model, x.clone(), t, labels, guidance);
-                x = ddpm_step(schedule, x, eps, t);
+                x = ddpm_step(schedule, x, eps, t, clipping_of(guidance));
                 observe(t - 1, &x);
             }
         }
@@ -178,7 +297,7 @@ pub fn denoise(
             for (i, &t) in steps.iter().enumerate() {
                 let s = steps.get(i + 1).copied().unwrap_or(0);
                 let eps = predict_noise(model, x.clone(), t, labels, guidance);
-                x = ddim_step(schedule, x, eps, t, s);
+                x = ddim_step(schedule, x, eps, (t, s), clipping_of(guidance));
                 observe(s, &x);
             }
         }

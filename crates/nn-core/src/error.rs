@@ -170,6 +170,10 @@ pub enum Error {
         "interrupted (Ctrl-C) {at}; the training state is saved: resume with --resume {run_dir}"
     )]
     Interrupted { at: String, run_dir: PathBuf },
+    #[error(
+        "{what} is in use by {holder}, which is writing there: wait for it to finish or stop it, then run this again (a process that was killed lets go by itself)"
+    )]
+    Locked { what: PathBuf, holder: String },
     #[error("{0}")]
     Other(String),
 }

@@ -10,6 +10,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod data_identity;
+mod lock;
+pub use data_identity::LoadedSplit;
+pub use lock::FolderLock;
+
+/// The lock file of a run directory, held while a process writes there.
+pub const LOCK_FILE: &str = "run.lock";
+
 /// Which data a run trained on, as `summary.json` records it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DataInfo {
@@ -150,6 +158,8 @@ pub struct Run {
     devices: Vec<Device>,
     /// Whether a training loop took [`Run::parallel_devices`].
     devices_used: bool,
+    /// The run directory's lock, held by the run (a stage runs under its parent's).
+    _lock: Option<FolderLock>,
     started: Instant,
     data: DataInfo,
     epoch_seconds: Vec<f64>,
@@ -211,6 +221,8 @@ impl Run {
             }
             None => (new_run_dir(&options.out, &options.experiment)?, false),
         };
+        // Before anything is written: a second process on this directory stops here.
+        let lock = FolderLock::acquire(&dir.join(LOCK_FILE), &dir)?;
         std::fs::create_dir_all(dir.join("checkpoints")).map_err(|e| Error::io(&dir, e))?;
         let out_root = out_root(&dir, &options.experiment);
         Ok(Run {
@@ -229,6 +241,7 @@ impl Run {
             progress: options.progress,
             devices: Vec::new(),
             devices_used: false,
+            _lock: Some(lock),
             started: Instant::now(),
             data: DataInfo::default(),
             epoch_seconds: Vec::new(),
@@ -463,6 +476,7 @@ impl Run {
             progress: self.progress,
             devices: self.devices.clone(),
             devices_used: false,
+            _lock: None,
             started: Instant::now(),
             data: self.data.clone(),
             epoch_seconds: Vec::new(),

@@ -12,6 +12,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::batch::dataset_from_symmetric;
 use nn_core::data::subset;
+use nn_core::metrics::ColourComparison;
 use nn_core::metrics::fid::FidReference;
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{Result, Run, Summary};
@@ -67,6 +68,9 @@ pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
         judged.per_class,
     );
     figures.insert("seconds_per_sample".into(), judged.seconds_per_sample);
+    // Colour beside the real test images: saturation and values clipped at the ends.
+    ColourComparison::measure(&dataset_from_symmetric(samples.clone()), &held_out)
+        .add_to(&mut figures);
     if let Some(reference) = &inception {
         reference.add_to(&dataset_from_symmetric(samples.clone()), &mut figures);
         run.note(format!(
@@ -198,10 +202,14 @@ pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
         &[("last epoch".into(), trained.final_bucket_losses.clone())],
     )?;
     run.note(format!(
-        "{} samples per class with {} and guidance {}; the judge is a CNN trained here with {:.1}% accuracy on the real test images (chance {:.1}%)",
+        "{} samples per class with {} and guidance {} ({} clipping, CFG rescale {}, guided for t/T in ({}, {}]); the judge is a CNN trained here with {:.1}% accuracy on the real test images (chance {:.1}%)",
         per,
         sampler.describe(schedule.steps()),
         config.guidance,
+        config.clipping,
+        config.cfg_rescale,
+        config.guidance_interval.first().unwrap_or(&0.0),
+        config.guidance_interval.last().unwrap_or(&1.0),
         100.0 * judge.test_accuracy,
         100.0 / classes as f64
     ));

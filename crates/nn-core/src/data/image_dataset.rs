@@ -52,6 +52,31 @@ pub struct ImageDataset {
 }
 
 impl ImageDataset {
+    /// A SHA-256 (first 16 bytes, hex) of the shape, pixels and labels: equal for the same
+    /// images in the same order whatever file or folder they came from, so that a resumed
+    /// run can tell it reads what it trained on.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        for dim in [self.shape.channels, self.shape.height, self.shape.width] {
+            hash.update((dim as u64).to_le_bytes());
+        }
+        hash.update(&self.pixels);
+        match &self.labels {
+            Some(labels) => {
+                hash.update([1u8]);
+                for label in labels {
+                    hash.update(label.to_le_bytes());
+                }
+            }
+            None => hash.update([0u8]),
+        }
+        hash.finalize()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Number of images.
     pub fn len(&self) -> usize {
         self.pixels.len().checked_div(self.shape.len()).unwrap_or(0)

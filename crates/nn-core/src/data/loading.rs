@@ -9,7 +9,7 @@
 
 use super::{DatasetSpec, ImageDataset, find, synthetic};
 use crate::error::{Error, Result};
-use crate::run::Run;
+use crate::run::{LoadedSplit, Run};
 
 /// Which images of a named data set an experiment trains and tests on.
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +86,8 @@ pub fn load_folder(
 ) -> Result<ImageDataset> {
     let data = super::formats::image_folder::read_image_folder(dir, options)?;
     let data = sized(run, data, size);
+    let folder = dir.display().to_string();
+    run.check_or_record_split(LoadedSplit::of(run, (&folder, "folder", size), &data, false))?;
     let record = run.data_record();
     record.name = dir.display().to_string();
     record.train = data.len();
@@ -129,7 +131,9 @@ fn seeded_cut(data: ImageDataset, n: usize, seed: u64, purpose: &str) -> ImageDa
     data.select(&order[..n])
 }
 
-/// The split from disk (or its synthetic stand-in: then `true`), then [`sized`].
+/// The split from disk (or its synthetic stand-in: then `true`), then [`sized`], checked
+/// against (or recorded in) the run's `data.json`: a resume reads the same images, and
+/// never swaps real data for a stand-in or back.
 fn load_sized(
     run: &mut Run,
     dataset: &str,
@@ -137,12 +141,37 @@ fn load_sized(
     size: usize,
 ) -> Result<(ImageDataset, bool)> {
     let spec: &DatasetSpec = find(dataset)?;
-    let (data, synthetic) = match spec.load(&run.data_dir, split) {
-        Ok(data) => (data, false),
-        Err(Error::DataMissing { .. }) if run.allow_synthetic => (stand_in(run, spec, split), true),
-        Err(e) => return Err(e),
+    let saved = run.saved_split((dataset, split, size))?;
+    let (data, synthetic) = match &saved {
+        Some(saved) if saved.stand_in => {
+            run.note_once(format!(
+                "this run started on a synthetic stand-in for `{dataset}` and continues on it \
+                 (a resume keeps the data a run trained on)"
+            ));
+            (stand_in(run, spec, split), true)
+        }
+        _ => match spec.load(&run.data_dir, split) {
+            Ok(data) => (data, false),
+            Err(Error::DataMissing { missing, .. }) if saved.is_some() => {
+                return Err(Error::Other(format!(
+                    "resuming {}: it trained on the real `{dataset}` (split `{split}`, read \
+                     from {}), which is not in {}: {missing}. Point --data-dir (or \
+                     NGVM_DATA_DIR) at a folder that has it; a resume never continues real \
+                     training on a synthetic stand-in",
+                    run.resume_dir.display(),
+                    saved.as_ref().map_or_else(String::new, |s| s.data_dir.display().to_string()),
+                    run.data_dir.display(),
+                )));
+            }
+            Err(Error::DataMissing { .. }) if run.allow_synthetic => {
+                (stand_in(run, spec, split), true)
+            }
+            Err(e) => return Err(e),
+        },
     };
-    Ok((sized(run, data, size), synthetic))
+    let data = sized(run, data, size);
+    run.check_or_record_split(LoadedSplit::of(run, (dataset, split, size), &data, synthetic))?;
+    Ok((data, synthetic))
 }
 
 /// A synthetic stand-in of the split's shape, marked as such in the run's notes.

@@ -97,8 +97,21 @@ pub struct CommonArgs {
 /// Resolves the config of `experiment` from preset, file and flags, opens the run, runs it
 /// and writes `config.json` and `summary.json`.
 pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<Summary> {
+    let mut resumed_elsewhere = None;
     let (config, preset, seed, limit, synthetic, data_dir) = match &args.resume {
-        Some(dir) => saved_config(dir)?,
+        Some(dir) => {
+            let mut saved = saved_config(dir, experiment.name())?;
+            // `--data-dir` (or NGVM_DATA_DIR) on a resume points at the data where it is
+            // now; the loading checks it is the same data, split by split.
+            if let Some(now) = data_dir_given(args.data_dir.as_deref()) {
+                let now = absolute(&now);
+                if now != saved.5 {
+                    resumed_elsewhere = Some((saved.5.clone(), now.clone()));
+                }
+                saved.5 = now;
+            }
+            saved
+        }
         None => {
             // The seed is the run's, not the experiment's: it joins the settings only to be
             // set like them (file, then `--seed`, then `--set`), and leaves before the check.
@@ -119,14 +132,14 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
                     "--batch-size",
                     args.batch_size.map(Value::from),
                 ),
-                ("lr", "--lr", args.lr.map(Value::from)),
+                ("lr", "--lr", finite(args.lr, "--lr")?.map(Value::from)),
                 ("seed", "--seed", args.seed.map(Value::from)),
                 (
                     "images",
                     "--images",
                     args.images
                         .as_ref()
-                        .map(|p| Value::from(p.display().to_string())),
+                        .map(|p| Value::from(absolute(p).display().to_string())),
                 ),
             ];
             for (key, flag, value) in overrides {
@@ -140,7 +153,8 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
             }
             let seed = take_seed(&mut config)?.unwrap_or(42);
             let config = experiment.check(&config)?;
-            let data_dir = DataDir::resolve(args.data_dir.as_deref());
+            // Absolute, so that a resume from another working directory finds it.
+            let data_dir = absolute(&DataDir::resolve(args.data_dir.as_deref()));
             (
                 config,
                 args.preset.name().to_string(),
@@ -171,6 +185,14 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
         progress: std::io::stderr().is_terminal(),
     })?;
     run.set_devices(&args.devices)?;
+    if let Some((before, now)) = resumed_elsewhere {
+        run.note(format!(
+            "resumed with the data in {} (the run started with {}); each split read was \
+             checked to hold the same images",
+            now.display(),
+            before.display()
+        ));
+    }
     if !run.resumed {
         run.write_config(&config)?;
     }
@@ -185,6 +207,30 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
     };
     run.write_summary(&summary)?;
     Ok(summary)
+}
+
+/// The data folder a command line names: `--data-dir`, else a non-empty NGVM_DATA_DIR.
+fn data_dir_given(flag: Option<&std::path::Path>) -> Option<PathBuf> {
+    flag.map(PathBuf::from).or_else(|| {
+        std::env::var_os("NGVM_DATA_DIR")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// `path` made absolute against the working directory (unchanged if that fails).
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// `value` unless it is NaN or infinite: then an error naming `flag` and the value given.
+fn finite(value: Option<f64>, flag: &str) -> Result<Option<f64>> {
+    match value {
+        Some(v) if !v.is_finite() => Err(Error::Other(format!(
+            "{flag} {v}: expected a finite number, e.g. {flag} 0.001"
+        ))),
+        other => Ok(other),
+    }
 }
 
 /// Takes the `seed` key out of `config` (it belongs to the run, not to the experiment's
@@ -211,9 +257,17 @@ fn parse_assignment(text: &str) -> Result<(String, Value)> {
     };
     let key = key.trim().to_string();
     let value = value.trim();
-    let parsed: Value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+    let toml_value = toml::from_str::<toml::Table>(&format!("v = {value}"))
         .ok()
-        .and_then(|t| t.get("v").cloned())
+        .and_then(|t| t.get("v").cloned());
+    if let Some(toml::Value::Float(f)) = toml_value
+        && !f.is_finite()
+    {
+        return Err(Error::Other(format!(
+            "--set {text}: `{value}` is not a finite number; give one such as --set {key}=0.5"
+        )));
+    }
+    let parsed: Value = toml_value
         .and_then(|v| serde_json::to_value(v).ok())
         .unwrap_or_else(|| Value::from(value));
     Ok((key, parsed))
@@ -221,12 +275,23 @@ fn parse_assignment(text: &str) -> Result<(String, Value)> {
 
 type Saved = (Value, String, u64, Option<usize>, bool, PathBuf);
 
-/// The config a run was started with, from its `config.json`.
-fn saved_config(dir: &std::path::Path) -> Result<Saved> {
+/// The config a run of `experiment` was started with, from its `config.json`; an error
+/// naming the other experiment when the directory is another's run.
+fn saved_config(dir: &std::path::Path, experiment: &str) -> Result<Saved> {
     let path = dir.join("config.json");
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
     let saved: Value = serde_json::from_str(&text)
         .map_err(|e| Error::Other(format!("{}: damaged ({e})", path.display())))?;
+    if let Some(owner) = saved.get("experiment").and_then(Value::as_str)
+        && owner != experiment
+    {
+        return Err(Error::Other(format!(
+            "--resume {}: that is a run of `{owner}`, not of `{experiment}`: resume it with \
+             `ngvm {owner} --resume {}`",
+            dir.display(),
+            dir.display()
+        )));
+    }
     let mut config = saved.get("config").cloned().unwrap_or(Value::Null);
     // Runs saved before the seed left the experiments' settings have it in both places.
     take_seed(&mut config)?;

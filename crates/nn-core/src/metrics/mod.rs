@@ -6,6 +6,7 @@
 //! hand-computed cases and published reference values.
 
 mod classification;
+pub mod colour;
 pub mod fid;
 pub mod frechet;
 mod image_quality;
@@ -14,5 +15,6 @@ pub mod spread;
 pub use classification::{
     ClassReport, ConfusionMatrix, accuracy, roc_auc, roc_curve, top_k_accuracy,
 };
+pub use colour::ColourComparison;
 pub use image_quality::{SsimConfig, SsimEdges, SsimWeights, psnr, ssim, ssim_with};
 pub use spread::{Spread, paired_differences};
