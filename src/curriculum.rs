@@ -153,10 +153,8 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
         .map_err(|e| nn_core::Error::io(&args.common.out, e))?;
     // One curriculum per folder: a second one (a double-clicked script, a `--resume` while
     // the first still runs) is refused here, before it touches the state file.
-    let _lock = nn_core::run::FolderLock::acquire(
-        &args.common.out.join(LOCK_FILE),
-        &args.common.out,
-    )?;
+    let _lock =
+        nn_core::run::FolderLock::acquire(&args.common.out.join(LOCK_FILE), &args.common.out)?;
     let data_dir = DataDir::resolve(args.common.data_dir.as_deref());
     let synthetic_allowed = args.synthetic || args.common.offline;
     nn_core::train::interrupt::install();

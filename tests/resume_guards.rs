@@ -112,7 +112,11 @@ fn logged_epochs(run: &Path) -> Vec<u64> {
         .unwrap()
         .lines()
         .filter(|l| l.contains("\"split\":\"train\""))
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["epoch"].as_u64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["epoch"]
+                .as_u64()
+                .unwrap()
+        })
         .collect()
 }
 
@@ -136,7 +140,15 @@ fn a_run_resumed_elsewhere_with_its_data_moved_ends_as_an_uninterrupted_one() {
     let straight = tmp.path().join("straight");
     write_data(&straight.join("data"), false);
     let output = ngvm(&straight)
-        .args([EXPERIMENT, "--epochs", EPOCHS, "--data-dir", "data", "--out", "runs"])
+        .args([
+            EXPERIMENT,
+            "--epochs",
+            EPOCHS,
+            "--data-dir",
+            "data",
+            "--out",
+            "runs",
+        ])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output));

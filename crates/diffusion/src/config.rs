@@ -62,6 +62,12 @@ pub struct DiffusionConfig {
     /// Guide only for t/T in (low, high] (Kynkaanniemi et al. 2024); `[0, 1]`: every step.
     #[serde(default = "default_guidance_interval")]
     pub guidance_interval: Vec<f64>,
+    /// `diffusion/guidance`: the scales studied, and the ways each is sampled (`static`,
+    /// `dynamic`, `rescale`, `interval`).
+    #[serde(default = "default_guidance_scales")]
+    pub guidance_scales: Vec<f64>,
+    #[serde(default = "default_guidance_methods")]
+    pub guidance_methods: Vec<String>,
     /// Images per sampling batch.
     pub sample_batch: usize,
 
@@ -133,6 +139,8 @@ impl DiffusionConfig {
             dynamic_quantile: default_dynamic_quantile(),
             cfg_rescale: 0.0,
             guidance_interval: default_guidance_interval(),
+            guidance_scales: default_guidance_scales(),
+            guidance_methods: default_guidance_methods(),
             sample_batch: 250,
             schedule_b: ScheduleKind::Cosine,
             lr_b: 2e-4,
@@ -227,6 +235,24 @@ impl DiffusionConfig {
             matches!(self.guidance_interval.as_slice(), [low, high] if 0.0 <= *low && low < high && *high <= 1.0),
             "guidance_interval",
             "must be [low, high] with 0 <= low < high <= 1 (fractions of T; [0, 1]: every step)",
+        )?;
+        require(
+            !self.guidance_scales.is_empty()
+                && self
+                    .guidance_scales
+                    .iter()
+                    .all(|s| s.is_finite() && *s >= 0.0),
+            "guidance_scales",
+            "must list scales of 0 or more",
+        )?;
+        require(
+            !self.guidance_methods.is_empty()
+                && self
+                    .guidance_methods
+                    .iter()
+                    .all(|m| ["static", "dynamic", "rescale", "interval"].contains(&m.as_str())),
+            "guidance_methods",
+            "must list methods among static, dynamic, rescale, interval",
         )?;
         require(self.sample_batch > 0, "sample_batch", "must be positive")?;
         require(
@@ -353,4 +379,14 @@ fn default_dynamic_quantile() -> f64 {
 
 fn default_guidance_interval() -> Vec<f64> {
     vec![0.0, 1.0]
+}
+
+fn default_guidance_scales() -> Vec<f64> {
+    vec![0.0, 1.0, 2.0, 3.0, 5.0]
+}
+
+fn default_guidance_methods() -> Vec<String> {
+    ["static", "dynamic", "rescale", "interval"]
+        .map(String::from)
+        .to_vec()
 }

@@ -159,7 +159,12 @@ pub fn predict_noise(
 /// in by `phi`: `phi * guided * std_c / std_g + (1 - phi) * guided`.
 fn rescaled(guided: Tensor<4>, conditional: Tensor<4>, phi: f64) -> Tensor<4> {
     let [n, c, h, w] = guided.dims();
-    let spread = |t: Tensor<4>| t.reshape([n, c * h * w]).var(1).sqrt().reshape([n, 1, 1, 1]);
+    let spread = |t: Tensor<4>| {
+        t.reshape([n, c * h * w])
+            .var(1)
+            .sqrt()
+            .reshape([n, 1, 1, 1])
+    };
     let factor = spread(conditional) / spread(guided.clone()).clamp_min(1e-12);
     guided.clone() * factor.expand([n, c, h, w]) * phi + guided * (1.0 - phi)
 }

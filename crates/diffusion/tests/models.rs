@@ -242,7 +242,11 @@ fn a_resumed_run_matches_an_uninterrupted_one() {
     let mut first = open_run(split_dir.path(), None);
     first.write_config(&serde_json::json!({})).unwrap();
     train_diffusion(&mut first, &s, &schedule, &train, &test, &settings(1)).unwrap();
-    let mut resumed = open_run(split_dir.path(), Some(first.dir.clone()));
+    // The first run lets go of its directory (as its process would, ending) before the
+    // resume takes it.
+    let first_dir = first.dir.clone();
+    drop(first);
+    let mut resumed = open_run(split_dir.path(), Some(first_dir));
     let second = train_diffusion(&mut resumed, &s, &schedule, &train, &test, &settings(2)).unwrap();
 
     for (a, b, what) in [

@@ -145,9 +145,7 @@ impl NoisePredictor for PixelLabel {
         let [n, c, h, w] = x.dims();
         let values: Vec<f32> = labels
             .iter()
-            .flat_map(|l| {
-                (0..c * h * w).map(move |i| if *l == 10 { 0.0 } else { i as f32 - 1.5 })
-            })
+            .flat_map(|l| (0..c * h * w).map(move |i| if *l == 10 { 0.0 } else { i as f32 - 1.5 }))
             .collect();
         Tensor::from_data(TensorData::new(values, [n, c, h, w]), &x.device())
     }
@@ -167,7 +165,13 @@ fn cfg_rescale_mixes_the_guided_estimate_rescaled_to_the_conditional_spread() {
             rescale: phi,
             ..Guidance::plain(4.0, 10)
         };
-        let eps = values(predict_noise(&PixelLabel, x.clone(), 7, Some(&[2, 3]), Some(g)));
+        let eps = values(predict_noise(
+            &PixelLabel,
+            x.clone(),
+            7,
+            Some(&[2, 3]),
+            Some(g),
+        ));
         // guided = 4 c, whose spread is 4 times c's: rescaled = c; mixed: phi c + (1 - phi) 4 c.
         for (i, v) in eps.iter().enumerate() {
             let c = conditional[i % 4] as f64;
@@ -187,7 +191,10 @@ fn guidance_applies_only_inside_its_interval_of_t() {
     };
     for (t, want) in [(200, 1.0), (201, 3.0), (800, 3.0), (801, 1.0), (1, 1.0)] {
         let eps = values(predict_noise(&LabelOnly, x.clone(), t, Some(&[1]), Some(g)));
-        assert!(eps.iter().all(|v| (*v - want).abs() < 1e-6), "t {t}: {eps:?}");
+        assert!(
+            eps.iter().all(|v| (*v - want).abs() < 1e-6),
+            "t {t}: {eps:?}"
+        );
     }
 }
 
@@ -197,7 +204,10 @@ fn dynamic_thresholding_scales_an_overshooting_image_back_as_a_whole() {
     // Image 0 within [-1, 1]: unchanged. Image 1 overshoots to 4: s is the 0.75 quantile
     // of |x| = (0.5, 1, 2, 4), linearly interpolated: 2 + 0.25 (4 - 2) = 2.5.
     let x0 = Tensor::<4>::from_data(
-        TensorData::new(vec![0.2f32, -0.9, 0.5, 1.0, 0.5, -1.0, 2.0, 4.0], [2, 1, 2, 2]),
+        TensorData::new(
+            vec![0.2f32, -0.9, 0.5, 1.0, 0.5, -1.0, 2.0, 4.0],
+            [2, 1, 2, 2],
+        ),
         &device,
     );
     assert_eq!(interpolated_quantile(&[4.0, 0.5, 2.0, 1.0], 0.75), 2.5);

@@ -126,6 +126,10 @@ const GUIDES: &[(&str, &str)] = &[
         "Reconstructions by the autoencoder beside PCA with the same code size: compare how much shape each keeps at the same compression (the test errors are in the figures); the loss curve should flatten.",
     ),
     (
+        "diffusion/guidance",
+        "at s=3 recognised: static {recognised_s3_static:%}, dynamic {recognised_s3_dynamic:%}, rescale {recognised_s3_rescale:%}, interval {recognised_s3_interval:%}; saturation static {mean_saturation_s3_static} (real {mean_saturation_real})",
+    ),
+    (
         "autoencoders/denoising",
         "Noisy inputs, the network's clean-up and the originals, for Gaussian and salt-and-pepper noise: the PSNR gain in decibels says how much noise it removed.",
     ),
@@ -164,6 +168,10 @@ const GUIDES: &[(&str, &str)] = &[
     (
         "diffusion/class-samples-cifar10",
         "The same assignment on the course's data, CIFAR-10: one sample of every class in the top row of the grid, and the share of samples a CNN recognises as their class. Read that share against the judge's own accuracy on real test images (its ceiling, in the notes) and chance (10%); colour and rough layout come before recognisable objects.",
+    ),
+    (
+        "diffusion/guidance",
+        "One trained CIFAR-10 model sampled from the same noise at guidance scales 0 to 5, each four ways: x_0 clipped statically, dynamic thresholding, CFG rescale, guidance only in the middle of the process. Read recognition (up is better, against the judge's ceiling) beside the saturation and clipping figures (closer to the real images' is better): high guidance with static clipping buys recognition with burnt colour.",
     ),
     (
         "diffusion/partial-denoise",

@@ -1,8 +1,9 @@
-//! The week's five experiments and what they share: data, a model trained in its own
+//! The week's six experiments and what they share: data, a model trained in its own
 //! stage, and seeded sampling.
 
 pub mod class_samples;
 pub mod class_samples_cifar10;
+pub mod guidance;
 pub mod hyperparams;
 pub mod one_factor;
 pub mod partial_denoise;
@@ -17,6 +18,31 @@ use nn_core::data::ImageDataset;
 use nn_core::data::{DataRequest, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::{Result, Run};
+
+/// The keys (besides the seed, which a sibling always shares) that must match for a
+/// `diffusion/class-samples` run's model to be the one this
+/// run would train (same data, schedule, network and training).
+pub const SAME_MODEL: &[&str] = &[
+    "dataset",
+    "train_size",
+    "epochs",
+    "batch_size",
+    "lr",
+    "warmup_steps",
+    "ema_decay",
+    "p_uncond",
+    "schedule",
+    "steps",
+    "beta_start",
+    "beta_end",
+    "betas",
+    "width",
+    "channel_mults",
+    "res_blocks",
+    "attention",
+    "groups",
+    "dropout",
+];
 
 /// The configured data set's train (seeded subset) and test splits, checked against the
 /// U-Net's levels.

@@ -18,31 +18,6 @@ use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{Result, Run, Summary};
 use std::collections::BTreeMap;
 
-/// The keys (besides the seed, which a sibling always shares) that must match for a
-/// `diffusion/class-samples` run's model to be the one this
-/// run would train (same data, schedule, network and training).
-const SAME_MODEL: &[&str] = &[
-    "dataset",
-    "train_size",
-    "epochs",
-    "batch_size",
-    "lr",
-    "warmup_steps",
-    "ema_decay",
-    "p_uncond",
-    "schedule",
-    "steps",
-    "beta_start",
-    "beta_end",
-    "betas",
-    "width",
-    "channel_mults",
-    "res_blocks",
-    "attention",
-    "groups",
-    "dropout",
-];
-
 /// With `reuse_model`, the EMA weights of the newest finished `diffusion/class-samples` run
 /// in the same `--out` folder trained with this very configuration (its null class makes
 /// it an unconditional model), instead of training the same network again.
@@ -55,7 +30,8 @@ fn reuse_class_samples_model(
         return Ok(None);
     }
     let json = serde_json::to_value(config).map_err(|e| nn_core::Error::Other(e.to_string()))?;
-    let Some(sibling) = run.latest_sibling("diffusion/class-samples", &json, SAME_MODEL) else {
+    let Some(sibling) = run.latest_sibling("diffusion/class-samples", &json, super::SAME_MODEL)
+    else {
         return Ok(None);
     };
     let dir = sibling.join("diffusion");

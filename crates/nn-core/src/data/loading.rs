@@ -87,7 +87,12 @@ pub fn load_folder(
     let data = super::formats::image_folder::read_image_folder(dir, options)?;
     let data = sized(run, data, size);
     let folder = dir.display().to_string();
-    run.check_or_record_split(LoadedSplit::of(run, (&folder, "folder", size), &data, false))?;
+    run.check_or_record_split(LoadedSplit::of(
+        run,
+        (&folder, "folder", size),
+        &data,
+        false,
+    ))?;
     let record = run.data_record();
     record.name = dir.display().to_string();
     record.train = data.len();
@@ -159,7 +164,9 @@ fn load_sized(
                      NGVM_DATA_DIR) at a folder that has it; a resume never continues real \
                      training on a synthetic stand-in",
                     run.resume_dir.display(),
-                    saved.as_ref().map_or_else(String::new, |s| s.data_dir.display().to_string()),
+                    saved
+                        .as_ref()
+                        .map_or_else(String::new, |s| s.data_dir.display().to_string()),
                     run.data_dir.display(),
                 )));
             }
@@ -170,7 +177,12 @@ fn load_sized(
         },
     };
     let data = sized(run, data, size);
-    run.check_or_record_split(LoadedSplit::of(run, (dataset, split, size), &data, synthetic))?;
+    run.check_or_record_split(LoadedSplit::of(
+        run,
+        (dataset, split, size),
+        &data,
+        synthetic,
+    ))?;
     Ok((data, synthetic))
 }
 

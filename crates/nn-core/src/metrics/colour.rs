@@ -116,7 +116,9 @@ mod tests {
 
     /// A 1x2 RGB image: the pixels (r, g, b) given, stored CHW.
     fn rgb(pixels: [[u8; 3]; 2]) -> Vec<u8> {
-        (0..3).flat_map(|c| pixels.iter().map(move |p| p[c])).collect()
+        (0..3)
+            .flat_map(|c| pixels.iter().map(move |p| p[c]))
+            .collect()
     }
 
     #[test]
@@ -152,7 +154,9 @@ mod tests {
             source: "test".into(),
         };
         // Ten real images of soft colour with no clipped value; samples: two pure reds.
-        let real = set((0..10).map(|i| rgb([[120 + i, 100, 100], [90, 90, 100]])).collect());
+        let real = set((0..10)
+            .map(|i| rgb([[120 + i, 100, 100], [90, 90, 100]]))
+            .collect());
         let samples = set(vec![rgb([[255, 0, 0], [255, 0, 0]]); 2]);
         let c = ColourComparison::measure(&samples, &real);
         assert_eq!(c.mean_saturation, 1.0);

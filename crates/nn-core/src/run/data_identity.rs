@@ -92,13 +92,10 @@ impl Run {
             return Ok(None);
         }
         let record = read(&self.data_identity_path())?;
-        Ok(record
-            .splits
-            .into_iter()
-            .find(|s| {
-                (s.dataset.as_str(), s.split.as_str(), s.size, s.seed)
-                    == (dataset, split, size, self.seed)
-            }))
+        Ok(record.splits.into_iter().find(|s| {
+            (s.dataset.as_str(), s.split.as_str(), s.size, s.seed)
+                == (dataset, split, size, self.seed)
+        }))
     }
 
     /// Records `loaded` in `data.json`, or, when the run read that split before, checks that
@@ -116,7 +113,11 @@ impl Run {
                 format!(
                     "{} {}images (fingerprint {}) in {}",
                     s.images,
-                    if s.stand_in { "synthetic stand-in " } else { "" },
+                    if s.stand_in {
+                        "synthetic stand-in "
+                    } else {
+                        ""
+                    },
                     s.fingerprint,
                     s.data_dir.display()
                 )
@@ -133,7 +134,8 @@ impl Run {
             )));
         }
         record.splits.push(loaded);
-        let text = serde_json::to_string_pretty(&record).map_err(|e| Error::Other(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&record).map_err(|e| Error::Other(e.to_string()))?;
         crate::train::checkpoint::write_atomic(&path, text.as_bytes())
     }
 }
