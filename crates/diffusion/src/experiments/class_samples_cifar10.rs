@@ -24,7 +24,7 @@ impl ExperimentConfig for CifarClassSamplesConfig {
             compare_per_class: 5,
             classifier_epochs: 2,
             classifier_train_size: 0,
-            ..DiffusionConfig::quick_base()
+            ..cifar_sampling(DiffusionConfig::quick_base())
         })
     }
 
@@ -36,12 +36,24 @@ impl ExperimentConfig for CifarClassSamplesConfig {
             dataset: "cifar-10".into(),
             epochs: 30,
             classifier_epochs: 10,
-            ..DiffusionConfig::full_base()
+            ..cifar_sampling(DiffusionConfig::full_base())
         })
     }
 
     fn validate(&self) -> std::result::Result<(), ConfigError> {
         self.0.check()
+    }
+}
+
+/// The sampling `diffusion/guidance` chose on this model: dynamic thresholding at scale 5
+/// (recognised 59.5% against 31.0% for static clipping at the old scale 3, mean
+/// saturation 0.36 against 0.60, none clipped more than real images' 90th percentile
+/// against 48%; 200 samples per setting, one trained model).
+fn cifar_sampling(base: DiffusionConfig) -> DiffusionConfig {
+    DiffusionConfig {
+        guidance: 5.0,
+        clipping: "dynamic".into(),
+        ..base
     }
 }
 
