@@ -142,16 +142,7 @@ fn twenty_random_kills_never_corrupt_the_latest_checkpoint() {
     assert!(status.success());
     let run = common::run_dir(&out, EXPERIMENT).unwrap();
     assert!(run.join("summary.json").exists());
-    let mut epochs: Vec<u64> = std::fs::read_to_string(run.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains("\"split\":\"train\""))
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["epoch"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let mut epochs = common::logged_train_epochs(&run);
     let logged = epochs.len();
     epochs.dedup();
     assert_eq!(logged, epochs.len(), "an epoch was logged twice");

@@ -106,20 +106,6 @@ fn result(run: &Path) -> (Vec<f32>, serde_json::Value) {
     (parameter_values(&model), summary["metrics"].clone())
 }
 
-/// The training epochs `metrics.jsonl` logs, in order.
-fn logged_epochs(run: &Path) -> Vec<u64> {
-    std::fs::read_to_string(run.join("metrics.jsonl"))
-        .unwrap()
-        .lines()
-        .filter(|l| l.contains("\"split\":\"train\""))
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["epoch"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect()
-}
-
 #[test]
 fn a_run_resumed_elsewhere_with_its_data_moved_ends_as_an_uninterrupted_one() {
     let tmp = tempfile::tempdir().unwrap();
@@ -158,7 +144,7 @@ fn a_run_resumed_elsewhere_with_its_data_moved_ends_as_an_uninterrupted_one() {
     assert_eq!(figures, figures_straight);
     assert!(!weights.is_empty());
     assert!(weights == weights_straight, "the weights differ");
-    assert_eq!(logged_epochs(&run), [1, 2, 3]);
+    assert_eq!(common::logged_train_epochs(&run), [1, 2, 3]);
 }
 
 #[test]
@@ -253,7 +239,7 @@ fn two_resumes_at_once_the_second_is_refused_and_every_epoch_is_logged_once() {
     );
     let status = first.0.wait().unwrap();
     assert!(status.success(), "the first resume failed: {status}");
-    assert_eq!(logged_epochs(&run), [1, 2, 3]);
+    assert_eq!(common::logged_train_epochs(&run), [1, 2, 3]);
 }
 
 #[test]
@@ -271,7 +257,7 @@ fn a_killed_holders_lock_is_taken_over_by_the_next_resume() {
     holder.wait().unwrap();
     let output = resume(tmp.path(), &run, None).output().unwrap();
     assert!(output.status.success(), "{}", text(&output));
-    assert_eq!(logged_epochs(&run), [1, 2, 3]);
+    assert_eq!(common::logged_train_epochs(&run), [1, 2, 3]);
 }
 
 #[test]

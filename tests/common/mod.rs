@@ -55,6 +55,20 @@ pub fn run_dir(out: &Path, experiment: &str) -> Option<std::path::PathBuf> {
         .next()
 }
 
+/// The epochs of the training lines of `run`'s `metrics.jsonl`, in the order logged.
+pub fn logged_train_epochs(run: &Path) -> Vec<u64> {
+    std::fs::read_to_string(run.join("metrics.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\"split\":\"train\""))
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["epoch"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
 /// A child's error output, read line by line as it is written: [`ErrorLog::wait_for_line`]
 /// waits for a line, [`ErrorLog::finish`] returns everything once the child has exited.
 pub struct ErrorLog {

@@ -23,7 +23,6 @@ use nn_core::data::batch::dataset_from_symmetric;
 use nn_core::data::subset;
 use nn_core::error::ConfigError;
 use nn_core::metrics::ColourComparison;
-use nn_core::train::Checkpoint;
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
@@ -63,7 +62,7 @@ impl ExperimentConfig for GuidanceStudyConfig {
     }
 }
 
-/// The model sampled: a sibling run's EMA U-Net, or one trained here.
+/// The model sampled: a finished class-samples run's EMA U-Net, or one trained here.
 fn model(
     run: &mut Run,
     config: &DiffusionConfig,
@@ -71,27 +70,9 @@ fn model(
     (train, test): (&nn_core::data::ImageDataset, &nn_core::data::ImageDataset),
 ) -> Result<UNet> {
     let spec = config.unet(train.shape.channels, train.num_classes());
-    if config.reuse_model {
-        let json =
-            serde_json::to_value(config).map_err(|e| nn_core::Error::Other(e.to_string()))?;
-        for sibling in ["diffusion/class-samples-cifar10", "diffusion/class-samples"] {
-            let Some(dir) = run.latest_sibling(sibling, &json, super::SAME_MODEL) else {
-                continue;
-            };
-            let Some((checkpoint, path)) = Checkpoint::latest(&dir.join("diffusion/checkpoints"))
-            else {
-                continue;
-            };
-            if checkpoint.epoch != config.epochs {
-                continue;
-            }
-            let model = checkpoint.load_module("ema", UNet::new(&spec, &run.device))?;
-            run.note(format!(
-                "the model is the EMA U-Net of {} (same data, schedule, network and training)",
-                path.display()
-            ));
-            return Ok(model);
-        }
+    let siblings = ["diffusion/class-samples-cifar10", "diffusion/class-samples"];
+    if let Some((model, _)) = super::reuse_trained_model(run, config, &siblings, &spec)? {
+        return Ok(model);
     }
     let settings = config.train_settings(config.lr);
     let (trained, _) = train_in_stage(run, "diffusion", &spec, schedule, (train, test), &settings)?;
@@ -141,10 +122,7 @@ fn variant(
 
 /// The steps (low, high] whose noise level sigma_t lies in (`sigmas.0`, `sigmas.1`].
 pub fn sigma_interval(schedule: &NoiseSchedule, (low, high): (f64, f64)) -> (usize, usize) {
-    let sigma = |t: usize| {
-        let a = schedule.alpha_bar(t);
-        ((1.0 - a) / a).sqrt()
-    };
+    let sigma = |t: usize| schedule.snr(t).powf(-0.5);
     let last_at_most = |bound: f64| {
         (1..=schedule.steps())
             .take_while(|&t| sigma(t) <= bound)
@@ -173,9 +151,6 @@ pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
             "diffusion/guidance needs labelled data (a class-conditional model)".into(),
         ));
     };
-    for method in &config.guidance_methods {
-        variant(base, method, 1.0, &schedule, config.dynamic_quantile)?;
-    }
 
     let per_class = config.compare_per_class.max(1);
     let count = classes * per_class;

@@ -44,6 +44,42 @@ pub const SAME_MODEL: &[&str] = &[
     "dropout",
 ];
 
+/// With `reuse_model`, the EMA U-Net of the newest finished run of the first of `siblings`
+/// that has one in the same `--out` folder, trained with this very configuration
+/// ([`SAME_MODEL`]) to the end, and its stage folder; `None` to train it here instead.
+/// The run's notes name the checkpoint.
+pub fn reuse_trained_model(
+    run: &mut Run,
+    config: &DiffusionConfig,
+    siblings: &[&str],
+    spec: &UNetSpec,
+) -> Result<Option<(crate::unet::UNet, std::path::PathBuf)>> {
+    if !config.reuse_model {
+        return Ok(None);
+    }
+    let json = serde_json::to_value(config).map_err(|e| nn_core::Error::Other(e.to_string()))?;
+    for sibling in siblings {
+        let Some(dir) = run.latest_sibling(sibling, &json, SAME_MODEL) else {
+            continue;
+        };
+        let dir = dir.join("diffusion");
+        let Some((checkpoint, path)) = nn_core::train::Checkpoint::latest(&dir.join("checkpoints"))
+        else {
+            continue;
+        };
+        if checkpoint.epoch != config.epochs {
+            continue;
+        }
+        let model = checkpoint.load_module("ema", crate::unet::UNet::new(spec, &run.device))?;
+        run.note(format!(
+            "the model is the EMA U-Net of {} (same data, schedule, network and training)",
+            path.display()
+        ));
+        return Ok(Some((model, dir)));
+    }
+    Ok(None)
+}
+
 /// The configured data set's train (seeded subset) and test splits, checked against the
 /// U-Net's levels.
 pub fn load_data(config: &DiffusionConfig, run: &mut Run) -> Result<(ImageDataset, ImageDataset)> {

@@ -4,51 +4,17 @@
 //! to the original than the noised one); at large t little of the original survives and
 //! the model invents a plausible image instead.
 
-use super::{load_data, train_in_stage};
+use super::{load_data, reuse_trained_model, train_in_stage};
 use crate::config::DiffusionConfig;
 use crate::figures::{bucket_curves, loss_curves, save_images, save_plot};
 use crate::sampling::{Sampler, denoise, estimate_x0};
 use crate::training::stage_losses;
-use crate::unet::UNet;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::{Normalization, batch_images};
-use nn_core::train::Checkpoint;
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{Result, Run, Summary};
 use std::collections::BTreeMap;
-
-/// With `reuse_model`, the EMA weights of the newest finished `diffusion/class-samples` run
-/// in the same `--out` folder trained with this very configuration (its null class makes
-/// it an unconditional model), instead of training the same network again.
-fn reuse_class_samples_model(
-    run: &mut Run,
-    config: &DiffusionConfig,
-    train: &nn_core::data::ImageDataset,
-) -> Result<Option<(UNet, std::path::PathBuf)>> {
-    if !config.reuse_model {
-        return Ok(None);
-    }
-    let json = serde_json::to_value(config).map_err(|e| nn_core::Error::Other(e.to_string()))?;
-    let Some(sibling) = run.latest_sibling("diffusion/class-samples", &json, super::SAME_MODEL)
-    else {
-        return Ok(None);
-    };
-    let dir = sibling.join("diffusion");
-    let Some((checkpoint, path)) = Checkpoint::latest(&dir.join("checkpoints")) else {
-        return Ok(None);
-    };
-    if checkpoint.epoch != config.epochs {
-        return Ok(None);
-    }
-    let spec = config.unet(train.shape.channels, train.num_classes());
-    let model = checkpoint.load_module("ema", UNet::new(&spec, &run.device))?;
-    run.note(format!(
-        "the model is the EMA U-Net of {} (same data, schedule, network and training), used with its null class, i.e. unconditionally",
-        path.display()
-    ));
-    Ok(Some((model, dir)))
-}
 
 fn values(t: Tensor<4>) -> Vec<f32> {
     t.into_data()
@@ -78,22 +44,31 @@ fn errors(reference: &[f32], other: &[f32]) -> (f64, f64) {
 pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_data(config, run)?;
     let schedule = config.schedule()?;
-    let (model, dir) = match reuse_class_samples_model(run, config, &train)? {
-        Some(found) => found,
-        None => {
-            let spec = config.unet(train.shape.channels, 0);
-            let settings = config.train_settings(config.lr);
-            let (trained, dir) = train_in_stage(
-                run,
-                "diffusion",
-                &spec,
-                &schedule,
-                (&train, &test),
-                &settings,
-            )?;
-            (trained.ema, dir)
-        }
-    };
+    // A class-samples model with the same settings, used with its null class, i.e.
+    // unconditionally.
+    let conditional = config.unet(train.shape.channels, train.num_classes());
+    let (model, dir) =
+        match reuse_trained_model(run, config, &["diffusion/class-samples"], &conditional)? {
+            Some(found) => {
+                run.note(
+                "the reused class-samples model is used with its null class, i.e. unconditionally",
+            );
+                found
+            }
+            None => {
+                let spec = config.unet(train.shape.channels, 0);
+                let settings = config.train_settings(config.lr);
+                let (trained, dir) = train_in_stage(
+                    run,
+                    "diffusion",
+                    &spec,
+                    &schedule,
+                    (&train, &test),
+                    &settings,
+                )?;
+                (trained.ema, dir)
+            }
+        };
     let model = &model;
     let (final_loss, test_loss, bucket_losses) =
         stage_losses(&dir, config.t_buckets, schedule.steps());
