@@ -2,8 +2,8 @@
 //! images, a discriminator tells them from real ones, and each learns from the other.
 
 pub mod experiments;
-pub mod features;
 pub mod figures;
+pub mod realism;
 /// The Frechet distance (moved to nn-core, which the FID shares with diffusion).
 pub use nn_core::metrics::frechet;
 pub mod models;

@@ -3,9 +3,8 @@
 //! samples that were diverse become alike (mode collapse); the Frechet distance of the
 //! samples after the first epoch and at the end.
 
-use crate::features::FeatureSpace;
-use crate::frechet::Gaussian;
 use crate::models::Generator;
+use crate::realism::FrechetReference;
 use crate::training::GanSettings;
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -53,18 +52,16 @@ pub fn mean_pairwise_distance(images: Tensor<4>) -> f64 {
     sum / pairs.max(1) as f64
 }
 
-/// Frechet distance of `count` samples of `g` to the real images' Gaussian.
+/// Frechet distance of `count` samples of `g` to the held-out real images.
 pub fn frechet_of<G: Generator>(
     g: &G,
-    count: usize,
-    latent: usize,
-    space: &FeatureSpace,
-    real: &Gaussian,
+    (count, latent): (usize, usize),
+    reference: &FrechetReference,
     device: &Device,
     seed: u64,
-) -> f64 {
+) -> Result<f64> {
     let generated = samples_of(g, count, latent, device, seed);
-    space.distance(real, &generated, device)
+    reference.distance(&generated, device)
 }
 
 /// `count` samples of `g` (in inference mode) as images, from noise seeded by `seed` with
@@ -92,8 +89,7 @@ pub fn samples_of<G: Generator>(
 /// What a GAN's training is watched with, and what the watching found so far.
 pub struct Monitor<'a> {
     settings: &'a GanSettings,
-    space: &'a FeatureSpace,
-    real_gaussian: &'a Gaussian,
+    reference: &'a FrechetReference,
     cpu: Device,
     seed: u64,
     /// The fixed noise every snapshot is drawn from, `[10, latent]`.
@@ -119,8 +115,7 @@ impl<'a> Monitor<'a> {
         run: &Run,
         real: &ImageDataset,
         settings: &'a GanSettings,
-        space: &'a FeatureSpace,
-        real_gaussian: &'a Gaussian,
+        reference: &'a FrechetReference,
     ) -> Result<Self> {
         let cpu = run.device.clone();
         let norm = Normalization::symmetric(real.shape.channels);
@@ -133,8 +128,7 @@ impl<'a> Monitor<'a> {
         std::fs::create_dir_all(&snapshots).map_err(|e| nn_core::Error::io(&snapshots, e))?;
         Ok(Self {
             settings,
-            space,
-            real_gaussian,
+            reference,
             cpu,
             seed: run.seed,
             fixed,
@@ -197,13 +191,18 @@ impl<'a> Monitor<'a> {
             .iter()
             .map(|key| (key.to_string(), ctx.sum(key) / steps))
             .collect();
-        if self.settings.snapshot_epochs.contains(&ctx.epoch) || ctx.epoch == self.settings.epochs {
+        let snapshot =
+            self.settings.snapshot_epochs.contains(&ctx.epoch) || ctx.epoch == self.settings.epochs;
+        if snapshot {
             let spread = self.snapshot(ctx.epoch, generator)?;
             figures.insert("sample_diversity_ratio".into(), spread);
         }
+        // The Frechet distance after the first epoch and at every snapshot: whether it falls.
+        if snapshot || ctx.epoch == 1 {
+            figures.insert("frechet".into(), self.frechet(generator)?);
+        }
         if ctx.epoch == 1 {
-            let fd = self.frechet(generator);
-            figures.insert("frechet".into(), fd);
+            let fd = figures["frechet"];
             std::fs::write(&self.first_path, fd.to_string())
                 .map_err(|e| nn_core::Error::io(&self.first_path, e))?;
         }
@@ -232,13 +231,11 @@ impl<'a> Monitor<'a> {
     }
 
     /// The Frechet distance of the generator's samples (seed purpose "frechet samples").
-    fn frechet<G: Generator>(&self, generator: &G) -> f64 {
+    fn frechet<G: Generator>(&self, generator: &G) -> Result<f64> {
         frechet_of(
             generator,
-            self.settings.frechet_samples,
-            self.settings.latent,
-            self.space,
-            self.real_gaussian,
+            (self.settings.frechet_samples, self.settings.latent),
+            self.reference,
             &self.cpu,
             self.seed,
         )
@@ -258,9 +255,11 @@ impl<'a> Monitor<'a> {
         &self,
         generator: &G,
         steps: &[serde_json::Value],
-    ) -> BTreeMap<String, f64> {
+    ) -> Result<BTreeMap<String, f64>> {
         let mut figures = BTreeMap::new();
-        figures.insert("frechet_final".into(), self.frechet(generator));
+        let last = self.frechet(generator)?;
+        figures.insert("frechet_final".into(), last);
+        figures.insert("frechet_fixed".into(), last);
         if let Some(first) = std::fs::read_to_string(&self.first_path)
             .ok()
             .and_then(|t| t.trim().parse::<f64>().ok())
@@ -284,6 +283,6 @@ impl<'a> Monitor<'a> {
             "sample_diversity_ratio".into(),
             mean_pairwise_distance(final_samples) / self.real_spread.max(1e-9),
         );
-        figures
+        Ok(figures)
     }
 }

@@ -5,11 +5,10 @@
 //! comes from `nn_core::train::fit`: seeding, progress, divergence stop, atomic checkpoints
 //! of both networks and their optimisers, `--resume`.
 
-use crate::features::FeatureSpace;
 use crate::figures::{draw_interpolation, draw_progression, draw_step_curves};
-use crate::frechet::Gaussian;
 use crate::models::{Discriminator, Generator};
 use crate::monitor::{Monitor, StepFigures, samples_of};
+use crate::realism::FrechetReference;
 use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -165,13 +164,12 @@ pub fn train_gan<G: Generator, D: Discriminator>(
     discriminator: D,
     real: &ImageDataset,
     settings: &GanSettings,
-    space: &FeatureSpace,
-    real_gaussian: &Gaussian,
+    reference: &FrechetReference,
 ) -> Result<TrainedGan> {
     let device = run.train_device();
     let norm = Normalization::symmetric(real.shape.channels);
     let batch = settings.batch_size.max(1);
-    let mut monitor = Monitor::new(run, real, settings, space, real_gaussian)?;
+    let mut monitor = Monitor::new(run, real, settings, reference)?;
     let state = GanState {
         g: ModelState::new(generator, adam(settings.beta_1, settings.beta_2)),
         d: ModelState::new(discriminator, adam(settings.beta_1, settings.beta_2)),
@@ -201,7 +199,7 @@ pub fn train_gan<G: Generator, D: Discriminator>(
 
     let generator = state.g.model.valid();
     let steps = read_steps(monitor.steps_path());
-    let figures = monitor.final_figures(&generator, &steps);
+    let figures = monitor.final_figures(&generator, &steps)?;
     draw_step_curves(run, &steps)?;
     draw_progression(run, real, &monitor.snapshots)?;
     // A straight line in noise space between two fixed noise vectors.

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-const TINY: &str = "train_size = 48\nepochs = 2\nbatch_size = 16\nlatent = 8\nhidden_generator = [16]\nhidden_discriminator = [16]\nwidth = 4\nsnapshot_epochs = [1]\nfrechet_samples = 20\nfeature_epochs = 1\n";
+const TINY: &str = "train_size = 48\nepochs = 2\nbatch_size = 16\nlatent = 8\nhidden_generator = [16]\nhidden_discriminator = [16]\nwidth = 4\nsnapshot_epochs = [1]\nfrechet_samples = 20\n";
 
 fn run(experiment: &str) -> (serde_json::Value, std::path::PathBuf, tempfile::TempDir) {
     let out = tempfile::tempdir().unwrap();

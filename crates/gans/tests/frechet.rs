@@ -69,12 +69,14 @@ fn data_dir() -> std::path::PathBuf {
 }
 
 /// With the reference held out, a generator that hands back its training images scores
-/// what two samples of real images score (the floor), not better; with the reference
-/// fitted to the training images themselves (as before), the same copier would have
-/// scored far below that floor, so this test tells the two set-ups apart.
+/// about what two samples of real images score (the floor), not better: the distance
+/// rewards looking like unseen cats, not memorising the seen ones. Noise scores far above.
+/// (The fixed network itself was trained on all the cats, so fitting the reference to the
+/// training images no longer favours a copier by a margin a test can rely on; the printed
+/// in-sample figure is for the reader.)
 #[test]
 fn copying_the_training_images_does_not_beat_the_held_out_floor() {
-    use gans::experiments::FrechetReference;
+    use gans::realism::FrechetReference;
     use nn_core::run::{Run, RunOptions};
 
     let out = tempfile::tempdir().unwrap();
@@ -88,23 +90,25 @@ fn copying_the_training_images_does_not_beat_the_held_out_floor() {
     let cats = cats.box_downscaled(32);
     let (train, held_out) = nn_core::data::hold_out(&mut run, cats, 0.25);
     let samples = held_out.len();
-    let reference = FrechetReference::measure(&mut run, (&train, &held_out), samples, 1).unwrap();
+    let reference =
+        FrechetReference::measure(&mut run, "cats", (&train, &held_out), samples).unwrap();
     let device = run.device.clone();
+    let space = &reference.fixed.features;
 
     // A copier: the first training images, not the seeded subset the floor used.
     let copies = train.take(samples);
-    let copy = reference.distance(&copies, &device);
+    let copy = reference.distance(&copies, &device).unwrap();
     let in_sample = frechet_distance(
-        &reference.space.gaussian(&train, &device),
-        &reference.space.gaussian(&copies, &device),
+        &space.gaussian(&train, &device).unwrap(),
+        &space.gaussian(&copies, &device).unwrap(),
     );
-    let floor = reference.real_vs_real;
+    let floor = reference.fixed.floor;
     // The set-up before the hold-out: the reference fitted to all training images, the
     // floor from two halves of them.
     let (half_a, half_b) = train.split_off(0.5, run.seed);
     let old_floor = frechet_distance(
-        &reference.space.gaussian(&half_a, &device),
-        &reference.space.gaussian(&half_b, &device),
+        &space.gaussian(&half_a, &device).unwrap(),
+        &space.gaussian(&half_b, &device).unwrap(),
     );
     eprintln!(
         "held out: floor {floor:.3}, copier {copy:.3}; in-sample: floor {old_floor:.3}, copier {in_sample:.3}; noise {:.3}",
@@ -113,10 +117,6 @@ fn copying_the_training_images_does_not_beat_the_held_out_floor() {
     assert!(
         copy > 0.8 * floor,
         "the copier beats the floor: {copy} vs {floor}"
-    );
-    assert!(
-        in_sample < 0.8 * old_floor,
-        "the in-sample set-up would not favour the copier here, so this test proves nothing: {in_sample} vs {old_floor}"
     );
     assert!(reference.noise_baseline > 2.0 * floor);
 }

@@ -3,7 +3,7 @@
 //! judged by the project's CNN classifier, and measures the step-count trade-off: the same
 //! noise denoised with DDIM in 5 to 50 steps, recognition rate and time per image.
 
-use super::{load_data, sample_and_judge, train_in_stage};
+use super::{fixed_reference, load_data, sample_and_judge, train_in_stage};
 use crate::config::DiffusionConfig;
 use crate::figures::{bucket_curves, loss_curves, reverse_strip, save_images, save_plot};
 use crate::recognizer::Recognizer;
@@ -33,6 +33,7 @@ pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
     let count = classes * config.samples_per_class;
     let held_out = subset(test.clone(), count, run.seed);
     let inception = FidReference::measure(run, (&train, &held_out), count)?;
+    let realism = fixed_reference(run, config, (&train, &held_out))?;
     let judge_data = subset(train.clone(), config.classifier_train_size, run.seed);
     let judge = Recognizer::train(run, &judge_data, &test, config.classifier_epochs)?;
     let (trained, dir) = train_in_stage(
@@ -71,6 +72,16 @@ pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
     // Colour beside the real test images: saturation and values clipped at the ends.
     ColourComparison::measure(&dataset_from_symmetric(samples.clone()), &held_out)
         .add_to(&mut figures);
+    realism.add_to(
+        &dataset_from_symmetric(samples.clone()),
+        &device,
+        &mut figures,
+    )?;
+    run.note(format!(
+        "frechet_fixed: the Frechet distance of the {count} samples to {count} real test images in the fixed feature network of `{}` ({:.1}% on its test images, the same network in every run on these data); frechet_fixed_floor: as many real training images against the same test images",
+        config.dataset,
+        100.0 * realism.features.meta.test_accuracy
+    ));
     if let Some(reference) = &inception {
         reference.add_to(&dataset_from_symmetric(samples.clone()), &mut figures);
         run.note(format!(

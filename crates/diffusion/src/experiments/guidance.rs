@@ -157,13 +157,17 @@ pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
     let real = subset(test.clone(), count, run.seed);
     let judge_data = subset(train.clone(), config.classifier_train_size, run.seed);
     let judge = Recognizer::train(run, &judge_data, &test, config.classifier_epochs)?;
+    let realism = super::fixed_reference(run, config, (&train, &real))?;
     let model = model(run, config, &schedule, (&train, &test))?;
+    let device = run.device.clone();
 
     let mut figures = BTreeMap::from([("classifier_test_accuracy".into(), judge.test_accuracy)]);
     let mut table = format!(
-        "{count} samples per setting ({per_class} per class), {}, the same noise for every setting; the judge's accuracy on real test images {:.1}%.\n\n| scale s | method | recognised | mean saturation | clipped above the real p90 |\n|---:|---|---:|---:|---:|\n",
+        "{count} samples per setting ({per_class} per class), {}, the same noise for every setting; the judge's accuracy on real test images {:.1}%; Frechet distance in the fixed features of `{}`, whose floor (as many real training images) is {:.2}.\n\n| scale s | method | recognised | mean saturation | clipped above the real p90 | Frechet (fixed) |\n|---:|---|---:|---:|---:|---:|\n",
         sampler.describe(schedule.steps()),
-        100.0 * judge.test_accuracy
+        100.0 * judge.test_accuracy,
+        config.dataset,
+        realism.floor
     );
     let mut recognition: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     let mut saturation: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
@@ -179,8 +183,9 @@ pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
                 (sampler, Some(guidance), config.sample_batch),
                 "guidance",
             );
-            let colour =
-                ColourComparison::measure(&dataset_from_symmetric(judged.samples.clone()), &real);
+            let images = dataset_from_symmetric(judged.samples.clone());
+            let colour = ColourComparison::measure(&images, &real);
+            let frechet = realism.distance(&images, &device)?;
             real_saturation = colour.mean_saturation_real;
             let key = format!("s{}_{method}", scale_key(scale));
             figures.insert(format!("recognised_{key}"), judged.rate);
@@ -189,8 +194,9 @@ pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
                 format!("clipped_above_real_p90_{key}"),
                 colour.clipped_above_real_p90,
             );
+            figures.insert(format!("frechet_fixed_{key}"), frechet);
             table.push_str(&format!(
-                "| {scale} | {method} | {:.1}% | {:.3} | {:.1}% |\n",
+                "| {scale} | {method} | {:.1}% | {:.3} | {:.1}% | {frechet:.2} |\n",
                 100.0 * judged.rate,
                 colour.mean_saturation,
                 100.0 * colour.clipped_above_real_p90
@@ -212,6 +218,7 @@ pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
         }
     }
     figures.insert("mean_saturation_real".into(), real_saturation);
+    figures.insert("frechet_fixed_floor".into(), realism.floor);
     table.push_str(&format!(
         "\nReal test images: mean saturation {real_saturation:.3}; by definition about 10% of them are above their own 90th percentile of clipped share.\n"
     ));

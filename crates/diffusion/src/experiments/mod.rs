@@ -17,6 +17,7 @@ use crate::unet::UNetSpec;
 use nn_core::data::ImageDataset;
 use nn_core::data::{DataRequest, load_train_test};
 use nn_core::error::ConfigError;
+use nn_core::metrics::{FixedFeatures, FixedReference};
 use nn_core::{Result, Run};
 
 /// The keys (besides the seed, which a sibling always shares) that must match for a
@@ -104,6 +105,24 @@ pub fn load_data(config: &DiffusionConfig, run: &mut Run) -> Result<(ImageDatase
         .into());
     }
     Ok((train, test))
+}
+
+/// The realism reference of a run's samples: the data set's fixed feature network (cached in
+/// the data directory, the same for every run), the Gaussian of `held_out` real test images
+/// in its features and the floor of as many training images. Measured before training.
+pub fn fixed_reference(
+    run: &mut Run,
+    config: &DiffusionConfig,
+    (train, held_out): (&ImageDataset, &ImageDataset),
+) -> Result<FixedReference> {
+    let features = FixedFeatures::for_dataset(run, &config.dataset, train.shape, train)?;
+    let device = run.device.clone();
+    FixedReference::measure(
+        features,
+        (train, held_out),
+        held_out.len(),
+        (run.seed, &device),
+    )
 }
 
 /// Says so in the run's notes when the data is not the course's CIFAR-10.

@@ -26,7 +26,6 @@ impl ExperimentConfig for DcganConfig {
             epochs: 25,
             snapshot_epochs: vec![1, 2, 5, 10, 20],
             frechet_samples: 3_000,
-            feature_epochs: 8,
             ..GanConfig::quick_base()
         })
     }

@@ -22,7 +22,6 @@ impl ExperimentConfig for MlpGanConfig {
             epochs: 150,
             snapshot_epochs: vec![1, 5, 10, 25, 50, 100],
             frechet_samples: 3_000,
-            feature_epochs: 8,
             ..GanConfig::quick_base()
         })
     }

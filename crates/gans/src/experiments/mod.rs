@@ -5,13 +5,10 @@
 pub mod dcgan;
 pub mod mlp_gan;
 
-use crate::features::FeatureSpace;
-use crate::frechet::Gaussian;
 use crate::models::{Discriminator, Generator};
+use crate::realism::{CatJudge, FrechetReference};
 use crate::training::{GanSettings, train_gan};
 use burn::prelude::*;
-use burn::tensor::Distribution;
-use nn_core::data::batch::dataset_from_symmetric;
 use nn_core::data::catalog::CIFAR10_CAT;
 use nn_core::data::formats::image_folder;
 use nn_core::data::{ImageDataset, load_folder, load_split};
@@ -20,7 +17,6 @@ use nn_core::experiment::require;
 use nn_core::metrics::fid::FidReference;
 use nn_core::train::learnable_parameter_count;
 use nn_core::{Result, Run, Summary};
-use std::collections::BTreeMap;
 
 /// Settings of both GAN experiments (each reads the architecture keys it needs).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -70,11 +66,9 @@ pub struct GanConfig {
     pub snapshot_epochs: Vec<usize>,
     /// Generated images per Frechet distance.
     pub frechet_samples: usize,
-    /// Share of the real images held out as the Frechet reference: neither the GAN nor
-    /// the feature network trains on them, so copying training images cannot score best.
+    /// Share of the real images held out as the Frechet reference: the GAN does not train
+    /// on them, so copying training images cannot score best.
     pub frechet_held_out: f64,
-    /// Epochs of the feature network's training (rotation of the real images).
-    pub feature_epochs: usize,
     /// Mode collapse is warned of below this fraction of the real images' diversity.
     pub collapse_ratio: f64,
 }
@@ -103,7 +97,6 @@ impl GanConfig {
             snapshot_epochs: vec![1, 2, 5, 10],
             frechet_samples: 1_000,
             frechet_held_out: 0.2,
-            feature_epochs: 2,
             collapse_ratio: 0.2,
         }
     }
@@ -115,6 +108,16 @@ impl GanConfig {
             vec![self.cats_from.clone()]
         } else {
             Vec::new()
+        }
+    }
+
+    /// The name the fixed feature network is kept under: the catalog's data set, or the
+    /// folder of one's own (not in the catalog: trained on its images, not cached).
+    fn source_name(&self) -> String {
+        if self.images.is_empty() {
+            self.cats_from.clone()
+        } else {
+            self.images.clone()
         }
     }
 
@@ -153,11 +156,6 @@ impl GanConfig {
             self.frechet_held_out > 0.0 && self.frechet_held_out <= 0.5,
             "frechet_held_out",
             "must be in (0, 0.5]: a share of the real images kept out of training",
-        )?;
-        require(
-            self.feature_epochs > 0,
-            "feature_epochs",
-            "must be positive",
         )
     }
 
@@ -232,63 +230,6 @@ fn real_images(config: &GanConfig, run: &mut Run) -> Result<ImageDataset> {
     Ok(images)
 }
 
-/// The yardsticks every generator is measured against: a feature space trained on the
-/// training images, the Gaussian of held-out real images in it (the reference), and two
-/// baselines measured against that reference the same way.
-pub struct FrechetReference {
-    pub space: FeatureSpace,
-    /// The held-out real images' Gaussian: what samples are compared with.
-    pub real: Gaussian,
-    /// Training images (as many as samples are drawn, at most all of them) against the
-    /// reference: the floor, and exactly what a generator that copies its training images
-    /// would score.
-    pub real_vs_real: f64,
-    /// Uniform noise against the reference (the ceiling of uselessness).
-    pub noise_baseline: f64,
-}
-
-impl FrechetReference {
-    /// Trains the feature space on `train` (stage `feature-net`), fits the reference to
-    /// `held_out` and measures both baselines with `samples` images each.
-    pub fn measure(
-        run: &mut Run,
-        (train, held_out): (&ImageDataset, &ImageDataset),
-        samples: usize,
-        feature_epochs: usize,
-    ) -> Result<Self> {
-        let cpu = run.device.clone();
-        let space = FeatureSpace::train(run, train, feature_epochs)?;
-        let real_gaussian = space.gaussian(held_out, &cpu);
-        let copies = nn_core::data::subset(train.clone(), samples, run.seed);
-        let real_vs_real = space.distance(&real_gaussian, &copies, &cpu);
-        nn_core::backend::seed_device(&cpu, run.seed, "noise baseline");
-        let [c, h, w] = [train.shape.channels, train.shape.height, train.shape.width];
-        let noise = Tensor::<4>::random([samples, c, h, w], Distribution::Uniform(-1.0, 1.0), &cpu);
-        let noise_baseline = space.distance(&real_gaussian, &dataset_from_symmetric(noise), &cpu);
-        Ok(Self {
-            space,
-            real: real_gaussian,
-            real_vs_real,
-            noise_baseline,
-        })
-    }
-
-    /// The Frechet distance of `images` from the reference.
-    pub fn distance(&self, images: &ImageDataset, device: &Device) -> f64 {
-        self.space.distance(&self.real, images, device)
-    }
-
-    /// The baselines and the feature network's pretext accuracy, under their summary keys.
-    fn add_to(&self, figures: &mut BTreeMap<String, f64>) {
-        figures.insert("frechet_noise_baseline".into(), self.noise_baseline);
-        figures.insert("frechet_real_vs_real".into(), self.real_vs_real);
-        figures.insert(
-            "feature_net_rotation_accuracy".into(),
-            self.space.pretext_accuracy,
-        );
-    }
-}
-
 /// How many images every Frechet distance of a run uses: `wanted`, but no more than the
 /// `training` images. The floor copies training images, so it has at most that many; the
 /// Frechet estimate is biased upwards the more, the fewer images it sees (Chong and
@@ -314,8 +255,9 @@ fn run_gan<G: Generator, D: Discriminator>(
             config.frechet_samples
         ));
     }
-    let reference =
-        FrechetReference::measure(run, (&real, &held_out), samples, config.feature_epochs)?;
+    let dataset = config.source_name();
+    let reference = FrechetReference::measure(run, &dataset, (&real, &held_out), samples)?;
+    let cats = CatJudge::measure(run, &held_out)?;
 
     let inception = FidReference::measure(run, (&real, &held_out), samples)?;
 
@@ -328,17 +270,19 @@ fn run_gan<G: Generator, D: Discriminator>(
         frechet_samples: samples,
         ..config.settings()
     };
-    let trained = train_gan(
-        run,
-        g,
-        d,
-        &real,
-        &settings,
-        &reference.space,
-        &reference.real,
-    )?;
+    let trained = train_gan(run, g, d, &real, &settings, &reference)?;
     let mut figures = trained.figures;
     reference.add_to(&mut figures);
+    let cpu = run.device.clone();
+    if let Some(cats) = &cats {
+        cats.add_to(&trained.samples, &cpu, &mut figures)?;
+        run.note(format!(
+            "cat_share: the share of {} samples that a CIFAR-10 classifier (trained once with a fixed seed, {:.1}% on CIFAR-10's test images) calls \"cat\", at 32x32; cat_share_real: the same for the {} held-out real images, cat_share_noise for uniform noise",
+            trained.samples.len(),
+            100.0 * figures["cat_classifier_accuracy"],
+            held_out.len()
+        ));
+    }
     if let Some(inception) = &inception {
         inception.add_to(&trained.samples, &mut figures);
         run.note(format!(
@@ -351,8 +295,8 @@ fn run_gan<G: Generator, D: Discriminator>(
     figures.insert("generator_params".into(), g_params as f64);
     figures.insert("discriminator_params".into(), d_params as f64);
     run.note(format!(
-        "departs from the course: the course used FID (InceptionV3's features); Frechet distances here are measured in the 128-d hidden layer of a small CNN trained here to tell the rotation of the training images (held-out accuracy {:.1}%), not InceptionV3, against {} real images that neither the GAN nor that network trained on: compare them with each other and with the baselines, not with published FIDs",
-        100.0 * reference.space.pretext_accuracy,
+        "departs from the course: the course used FID (InceptionV3's features); frechet_fixed (= frechet_final) is measured in the 128-d hidden layer of the fixed feature network of `{dataset}` (a small CNN trained once, with a fixed seed, to tell the rotation of the real images, {:.1}% on held-out ones; the same network in every run on these images), against {} real images the GAN did not train on: compare it with frechet_fixed_floor (as many training images) and frechet_noise_baseline, and with other runs, not with published FIDs",
+        100.0 * reference.fixed.features.meta.test_accuracy,
         held_out.len()
     ));
     Ok(run.summary(config.epochs, figures))

@@ -88,9 +88,36 @@ impl FixedFeatures {
         shape: ImageShape,
         stand_in: &ImageDataset,
     ) -> Result<FixedFeatures> {
-        let (source, real) = match on_disk(run, dataset, &["train", "all"])? {
-            Some(train) => (train, true),
-            None => (stand_in.clone(), false),
+        let found = Self::obtain(run, dataset, shape, Some(stand_in))?;
+        found.ok_or_else(|| {
+            Error::Other(format!(
+                "no images to train the fixed network of `{dataset}` on"
+            ))
+        })
+    }
+
+    /// The fixed network of `dataset` at `shape` when the real set is in the data directory
+    /// (read from the cache or trained and cached as [`FixedFeatures::for_dataset`] does),
+    /// else `None`: for a yardstick that means nothing on a stand-in (e.g. the CIFAR-10
+    /// classifier that tells whether a GAN's samples are cats).
+    pub fn if_present(
+        run: &mut Run,
+        dataset: &str,
+        shape: ImageShape,
+    ) -> Result<Option<FixedFeatures>> {
+        Self::obtain(run, dataset, shape, None)
+    }
+
+    fn obtain(
+        run: &mut Run,
+        dataset: &str,
+        shape: ImageShape,
+        stand_in: Option<&ImageDataset>,
+    ) -> Result<Option<FixedFeatures>> {
+        let (source, real) = match (on_disk(run, dataset, &["train", "all"])?, stand_in) {
+            (Some(train), _) => (train, true),
+            (None, Some(stand_in)) => (stand_in.clone(), false),
+            (None, None) => return Ok(None),
         };
         let source = conform(&source, shape)?;
         let train = subset(source, MAX_TRAIN_IMAGES, SEED);
@@ -113,7 +140,7 @@ impl FixedFeatures {
                 dir.join(format!("{key}.ngvm")).display(),
                 found.meta.command
             ));
-            return Ok(found);
+            return Ok(Some(found));
         }
         let test_split = match (task, real) {
             (Task::Classes, true) => on_disk(run, dataset, &["test"])?,
@@ -128,7 +155,7 @@ impl FixedFeatures {
             run.note(format!(
                 "the fixed feature network of `{dataset}` was trained on this run's stand-in images (the real set is not in the data directory): its Frechet distances compare only within this run"
             ));
-            return Ok(fixed);
+            return Ok(Some(fixed));
         }
         match write_cache(&dir, &key, &fixed) {
             Ok((path, sha256)) => {
@@ -144,7 +171,7 @@ impl FixedFeatures {
                 "the fixed feature network of `{dataset}` could not be cached ({e}); the next run trains it again"
             )),
         }
-        Ok(fixed)
+        Ok(Some(fixed))
     }
 
     /// Length of a feature vector.
@@ -180,11 +207,21 @@ fn on_disk(run: &Run, dataset: &str, splits: &[&str]) -> Result<Option<ImageData
     load_if_present(run, dataset, split)
 }
 
-/// `images` at `shape`: the same, resized (square images), or an error naming both.
+/// `images` at `shape`: the same, made grey, resized (square images), or an error naming
+/// both.
 fn conform(images: &ImageDataset, shape: ImageShape) -> Result<ImageDataset> {
     let have = images.shape;
     if have == shape {
         return Ok(images.clone());
+    }
+    let images = if have.channels == 3 && shape.channels == 1 {
+        images.to_grey()
+    } else {
+        images.clone()
+    };
+    let have = images.shape;
+    if have == shape {
+        return Ok(images);
     }
     let square = have.height == have.width && shape.height == shape.width;
     if have.channels != shape.channels || !square {
