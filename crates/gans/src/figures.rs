@@ -2,6 +2,7 @@
 //! noise's samples through the epochs, and the walk between two noise vectors.
 
 use crate::models::Generator;
+use crate::monitor::draw;
 use burn::prelude::*;
 use nn_core::data::{ImageDataset, Normalization};
 use nn_core::train::smoothed;
@@ -81,11 +82,11 @@ pub fn draw_progression(run: &mut Run, real: &ImageDataset, dir: &Path) -> Resul
 }
 
 /// `interpolation.png`: ten images decoded along the straight line in noise space from the
-/// first to the second row of `fixed` (`[rows >= 2, latent]`).
+/// first to the second row of `fixed` (`[rows >= 2, latent]`), drawn as [`draw`] draws.
 pub fn draw_interpolation<G: Generator>(
     run: &mut Run,
     generator: &G,
-    fixed: Tensor<2>,
+    (fixed, companions): (Tensor<2>, &Tensor<2>),
     norm: &Normalization,
 ) -> Result<()> {
     let [_, latent] = fixed.dims();
@@ -97,7 +98,7 @@ pub fn draw_interpolation<G: Generator>(
             a.clone() * (1.0 - t) + b.clone() * t
         })
         .collect();
-    let strip = tensor_to_images(generator.generate(Tensor::cat(line, 0)), norm);
+    let strip = tensor_to_images(draw(generator, Tensor::cat(line, 0), companions), norm);
     let path = run.path("interpolation.png");
     save_grid(&path, &strip, 10, 3)?;
     run.add_file(&path);

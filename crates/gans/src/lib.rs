@@ -1,13 +1,16 @@
 //! Week 4 of the course: generative adversarial networks. A generator turns noise into
 //! images, a discriminator tells them from real ones, and each learns from the other.
 
+pub mod augment;
 pub mod experiments;
 pub mod figures;
+pub mod losses;
 pub mod realism;
 /// The Frechet distance (moved to nn-core, which the FID shares with diffusion).
 pub use nn_core::metrics::frechet;
 pub mod models;
 pub mod monitor;
+pub mod spectral_norm;
 pub mod training;
 
 use nn_core::{Registry, experiment};

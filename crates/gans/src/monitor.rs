@@ -23,13 +23,13 @@ const KEYS: [&str; 4] = ["d_loss", "g_loss", "d_real", "d_fake"];
 /// loss.
 #[derive(Debug, Clone, Copy)]
 pub struct StepFigures {
-    /// D's loss, `-log D(x) - log(1 - D(G(z)))`.
+    /// D's loss (`crate::losses`; for the non-saturating one `-log D(x) - log(1 - D(G(z)))`).
     pub d_loss: f64,
-    /// G's loss, `-log D(G(z))`.
+    /// G's loss (for the non-saturating one `-log D(G(z))`).
     pub g_loss: f64,
-    /// D's mean output on the real images.
+    /// D's mean output on the real images (the sigmoid of its logits, whatever the loss).
     pub d_real: f64,
-    /// D's mean output on the fakes.
+    /// D's mean output on the fakes (likewise).
     pub d_fake: f64,
 }
 
@@ -64,8 +64,32 @@ pub fn frechet_of<G: Generator>(
     reference.distance(&generated, device)
 }
 
-/// `count` samples of `g` (in inference mode) as images, from noise seeded by `seed` with
-/// purpose "frechet samples": the same images whichever distance measures them.
+/// Noise vectors per generator pass when drawing: batch norm normalises with the
+/// statistics of each pass, so no pass is smaller than a training batch.
+pub const DRAW_BATCH: usize = 64;
+
+/// The images the training generator `g` draws from noise `z` `[n, latent]` (on the
+/// inference device), `[n, c, s, s]` without a graph. Batch norm runs as in training, on
+/// the statistics of the pass, as the DCGAN reference draws: the running averages trail a
+/// generator that changes every step, and a generator initialised small (DCGAN's 0.02)
+/// starts far from their initial variance of 1, so in inference mode early samples all
+/// look alike. Passes smaller than [`DRAW_BATCH`] are filled up with `companions`
+/// `[DRAW_BATCH, latent]` (fixed noise), whose images are dropped.
+pub fn draw<G: Generator>(g: &G, z: Tensor<2>, companions: &Tensor<2>) -> Tensor<4> {
+    let [n, latent] = z.dims();
+    let z = if n < DRAW_BATCH {
+        let fill = companions.clone().slice([0..DRAW_BATCH - n, 0..latent]);
+        Tensor::cat(vec![z, fill], 0)
+    } else {
+        z
+    };
+    let images = g.generate(z.autodiff()).inner();
+    let [_, c, h, w] = images.dims();
+    images.slice([0..n, 0..c, 0..h, 0..w])
+}
+
+/// `count` samples of the training generator `g` as images, from noise seeded by `seed`
+/// with purpose "frechet samples": the same images whichever distance measures them.
 pub fn samples_of<G: Generator>(
     g: &G,
     count: usize,
@@ -74,13 +98,14 @@ pub fn samples_of<G: Generator>(
     seed: u64,
 ) -> ImageDataset {
     nn_core::backend::seed_device(device, seed, "frechet samples");
-    let g = g.valid();
+    let companions =
+        Tensor::<2>::random([DRAW_BATCH, latent], Distribution::Normal(0.0, 1.0), device);
     let mut parts = Vec::new();
     let mut left = count;
     while left > 0 {
         let n = left.min(250);
         let z = Tensor::<2>::random([n, latent], Distribution::Normal(0.0, 1.0), device);
-        parts.push(g.generate(z));
+        parts.push(draw(g, z, &companions));
         left -= n;
     }
     dataset_from_symmetric(Tensor::cat(parts, 0))
@@ -94,6 +119,8 @@ pub struct Monitor<'a> {
     seed: u64,
     /// The fixed noise every snapshot is drawn from, `[10, latent]`.
     pub fixed: Tensor<2>,
+    /// The fixed noise that fills the snapshot's pass up to [`DRAW_BATCH`].
+    pub companions: Tensor<2>,
     /// Mean pairwise distance of ten real images, the yardstick of the samples' diversity.
     real_spread: f64,
     /// Where each snapshot epoch's samples go, as raw pixels (`epoch_NNNN.u8`).
@@ -122,6 +149,11 @@ impl<'a> Monitor<'a> {
         nn_core::backend::seed_device(&cpu, run.seed, "fixed noise");
         let fixed =
             Tensor::<2>::random([10, settings.latent], Distribution::Normal(0.0, 1.0), &cpu);
+        let companions = Tensor::<2>::random(
+            [DRAW_BATCH, settings.latent],
+            Distribution::Normal(0.0, 1.0),
+            &cpu,
+        );
         let real_sample: Vec<usize> = (0..10.min(real.len())).collect();
         let real_spread = mean_pairwise_distance(batch_images(real, &real_sample, &norm, &cpu));
         let snapshots = run.path("snapshots");
@@ -132,11 +164,12 @@ impl<'a> Monitor<'a> {
             cpu,
             seed: run.seed,
             fixed,
+            companions,
             real_spread,
             snapshots,
             steps_path: run.path("steps.jsonl"),
             first_path: run.path("frechet_first_epoch.txt"),
-            steps_per_epoch: real.len().div_ceil(settings.batch_size.max(1)),
+            steps_per_epoch: settings.steps_per_epoch(real.len()),
             was_diverse: false,
             warnings: Vec::new(),
         })
@@ -212,7 +245,7 @@ impl<'a> Monitor<'a> {
     /// Saves the fixed noise's samples of `epoch` and returns their diversity relative to
     /// the real images', warning of mode collapse.
     fn snapshot<G: Generator>(&mut self, epoch: usize, generator: &G) -> Result<f64> {
-        let samples = generator.valid().generate(self.fixed.clone());
+        let samples = draw(generator, self.fixed.clone(), &self.companions);
         let spread = mean_pairwise_distance(samples.clone()) / self.real_spread.max(1e-9);
         let ratio = self.settings.collapse_ratio;
         if spread >= ratio {
@@ -248,7 +281,7 @@ impl<'a> Monitor<'a> {
         }
     }
 
-    /// The summary's figures of the trained generator (in inference mode): Frechet distance
+    /// The summary's figures of the trained generator (drawn as [`draw`] draws): Frechet distance
     /// after the first epoch and now, D's mean outputs over the last half of the `steps`,
     /// the final samples' diversity.
     pub fn final_figures<G: Generator>(
@@ -278,7 +311,7 @@ impl<'a> Monitor<'a> {
                 late.iter().filter_map(|s| s[key].as_f64()).sum::<f64>() / late.len().max(1) as f64;
             figures.insert(name.into(), mean);
         }
-        let final_samples = generator.generate(self.fixed.clone());
+        let final_samples = draw(generator, self.fixed.clone(), &self.companions);
         figures.insert(
             "sample_diversity_ratio".into(),
             mean_pairwise_distance(final_samples) / self.real_spread.max(1e-9),

@@ -1,18 +1,20 @@
 //! The adversarial loop, shared by both experiments. Each batch: `d_steps` discriminator
-//! updates on real images (target "real") and detached fakes (target "fake"), then
-//! `g_steps` generator updates with the non-saturating loss `-log D(G(z))`, all binary
-//! cross-entropy on logits; then the step is logged (`crate::monitor`). Everything else
+//! updates on real images and detached fakes, then `g_steps` generator updates, with the
+//! loss of `crate::losses` and, when asked, every image D sees augmented
+//! (`crate::augment`); then the step is logged (`crate::monitor`). Everything else
 //! comes from `nn_core::train::fit`: seeding, progress, divergence stop, atomic checkpoints
 //! of both networks and their optimisers, `--resume`.
 
+use crate::augment::diff_augment;
 use crate::figures::{draw_interpolation, draw_progression, draw_step_curves};
+use crate::losses::GanLoss;
 use crate::models::{Discriminator, Generator};
 use crate::monitor::{Monitor, StepFigures, samples_of};
 use crate::realism::FrechetReference;
 use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use burn::tensor::activation::{sigmoid, softplus};
+use burn::tensor::activation::sigmoid;
 use nn_core::data::{ImageDataset, Normalization, batch_images};
 use nn_core::train::{
     Checkpoint, EpochLog, FitOptions, ModelState, TrainState, adam, fit, read_steps,
@@ -27,6 +29,13 @@ pub struct GanSettings {
     pub epochs: usize,
     /// Real images per batch (and as many fakes).
     pub batch_size: usize,
+    /// Leave out each epoch's last, smaller batch: a batch of 6 after batches of 64 gives
+    /// batch norm and D a step on statistics unlike every other.
+    pub full_batches: bool,
+    /// The game D and G play.
+    pub loss: GanLoss,
+    /// DiffAugment every image D sees, real and generated.
+    pub augment: bool,
     /// Length of the noise vector z.
     pub latent: usize,
     /// The generator's learning rate.
@@ -51,6 +60,19 @@ pub struct GanSettings {
     pub collapse_ratio: f64,
 }
 
+impl GanSettings {
+    /// Batches per epoch over `images` real images: the smaller last one left out with
+    /// `full_batches` (unless it is the only one).
+    pub fn steps_per_epoch(&self, images: usize) -> usize {
+        let batch = self.batch_size.max(1);
+        if self.full_batches {
+            (images / batch).max(1)
+        } else {
+            images.div_ceil(batch)
+        }
+    }
+}
+
 /// Both networks with their optimisers: what a checkpoint holds.
 struct GanState<G, D> {
     g: ModelState<G>,
@@ -69,16 +91,6 @@ impl<G: Module, D: Module> TrainState for GanState<G, D> {
             d: self.d.restore_as(checkpoint, "discriminator")?,
         })
     }
-}
-
-/// Binary cross-entropy of logits against "real" (`-log sigmoid(l)`), per element.
-fn bce_real(logits: Tensor<2>) -> Tensor<2> {
-    softplus(logits.neg(), 1.0)
-}
-
-/// Binary cross-entropy of logits against "fake" (`-log(1 - sigmoid(l))`).
-fn bce_fake(logits: Tensor<2>) -> Tensor<2> {
-    softplus(logits, 1.0)
 }
 
 /// A one-element tensor's value.
@@ -121,11 +133,11 @@ fn discriminator_step<G: Generator, D: Discriminator>(
     for _ in 0..settings.d_steps.max(1) {
         let z = Tensor::<2>::random([n, settings.latent], Distribution::Normal(0.0, 1.0), device);
         let fake = g.generate(z).detach();
-        let real_logits = d.model.logits(real_batch.clone());
-        let fake_logits = d.model.logits(fake);
+        let real_logits = d.model.logits(seen_by_d(real_batch.clone(), settings));
+        let fake_logits = d.model.logits(seen_by_d(fake, settings));
         d_real = scalar(sigmoid(real_logits.clone()).mean());
         d_fake = scalar(sigmoid(fake_logits.clone()).mean());
-        let loss = bce_real(real_logits).mean() + bce_fake(fake_logits).mean();
+        let loss = settings.loss.discriminator(real_logits, fake_logits);
         d_loss = scalar(loss.clone());
         d = d.step(settings.lr_discriminator, loss);
     }
@@ -137,19 +149,32 @@ fn discriminator_step<G: Generator, D: Discriminator>(
     (d, judged)
 }
 
-/// `g_steps` updates of G on `n` fresh noise vectors each, with the non-saturating loss
-/// `-log D(G(z))`; returns the last update's loss.
+/// The images as D sees them: augmented when the settings ask.
+fn seen_by_d(images: Tensor<4>, settings: &GanSettings) -> Tensor<4> {
+    if settings.augment {
+        diff_augment(images)
+    } else {
+        images
+    }
+}
+
+/// `g_steps` updates of G on as many fresh noise vectors as the batch has real images,
+/// with the settings' loss (the relativistic one also asks D about the real batch);
+/// returns the last update's loss.
 fn generator_step<G: Generator, D: Discriminator>(
     mut g: ModelState<G>,
     d: &D,
-    n: usize,
+    real_batch: Tensor<4>,
     settings: &GanSettings,
     device: &Device,
 ) -> (ModelState<G>, f64) {
+    let [n, _, _, _] = real_batch.dims();
     let mut g_loss = 0.0;
     for _ in 0..settings.g_steps.max(1) {
         let z = Tensor::<2>::random([n, settings.latent], Distribution::Normal(0.0, 1.0), device);
-        let loss = bce_real(d.logits(g.model.generate(z))).mean();
+        let fake_logits = d.logits(seen_by_d(g.model.generate(z), settings));
+        let real = || d.logits(seen_by_d(real_batch.clone(), settings));
+        let loss = settings.loss.generator(fake_logits, real);
         g_loss = scalar(loss.clone());
         g = g.step(settings.lr_generator, loss);
     }
@@ -174,17 +199,20 @@ pub fn train_gan<G: Generator, D: Discriminator>(
         g: ModelState::new(generator, adam(settings.beta_1, settings.beta_2)),
         d: ModelState::new(discriminator, adam(settings.beta_1, settings.beta_2)),
     };
-    let options = FitOptions::new(settings.epochs, real.len().div_ceil(batch));
+    let steps_per_epoch = settings.steps_per_epoch(real.len());
+    let options = FitOptions::new(settings.epochs, steps_per_epoch);
     let state = fit(run, &options, state, |state, ctx| {
         let mut step_log = monitor.open_step_log(ctx)?;
         let order = ctx.data_order(real.len());
         let GanState { mut g, mut d } = state;
-        for (b, chunk) in ctx.batches(order.chunks(batch)) {
+        // With full batches only, the last smaller one is left out (unless it is the only
+        // one: fewer real images than a batch).
+        for (b, chunk) in ctx.batches(order.chunks(batch).take(steps_per_epoch)) {
             let real_batch = batch_images(real, chunk, &norm, &device);
             let judged;
-            (d, judged) = discriminator_step(d, &g.model, real_batch, settings, &device);
+            (d, judged) = discriminator_step(d, &g.model, real_batch.clone(), settings, &device);
             let g_loss;
-            (g, g_loss) = generator_step(g, &d.model, chunk.len(), settings, &device);
+            (g, g_loss) = generator_step(g, &d.model, real_batch, settings, &device);
             monitor.log_step(ctx, &mut step_log, b, judged.with_generator_loss(g_loss))?;
         }
         let state = GanState { g, d };
@@ -197,13 +225,14 @@ pub fn train_gan<G: Generator, D: Discriminator>(
     })?;
     monitor.note_warnings(run);
 
-    let generator = state.g.model.valid();
+    // The training generator: samples are drawn with batch statistics (`monitor::draw`).
+    let generator = state.g.model;
     let steps = read_steps(monitor.steps_path());
     let figures = monitor.final_figures(&generator, &steps)?;
     draw_step_curves(run, &steps)?;
     draw_progression(run, real, &monitor.snapshots)?;
     // A straight line in noise space between two fixed noise vectors.
-    draw_interpolation(run, &generator, monitor.fixed, &norm)?;
+    draw_interpolation(run, &generator, (monitor.fixed, &monitor.companions), &norm)?;
     let samples = samples_of(
         &generator,
         settings.frechet_samples,

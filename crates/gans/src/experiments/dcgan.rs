@@ -23,8 +23,11 @@ impl ExperimentConfig for DcganConfig {
 
     fn full() -> Self {
         Self(GanConfig {
-            epochs: 25,
-            snapshot_epochs: vec![1, 2, 5, 10, 20],
+            side: 64,
+            latent: 100,
+            width: 32,
+            epochs: 60,
+            snapshot_epochs: vec![1, 5, 10, 20, 40],
             frechet_samples: 3_000,
             ..GanConfig::quick_base()
         })
@@ -43,8 +46,14 @@ impl ExperimentConfig for DcganConfig {
 pub fn run(config: &DcganConfig, run: &mut Run) -> Result<Summary> {
     run_gan(&config.0, run, |c, [channels, side, _], device| {
         (
-            DcGenerator::new(c.latent, c.width, channels, side, device),
-            DcDiscriminator::new(c.width, channels, side, device),
+            DcGenerator::with_options(
+                c.latent,
+                c.width,
+                [channels, side],
+                &c.dcgan_options(),
+                device,
+            ),
+            DcDiscriminator::with_options(c.width, [channels, side], &c.dcgan_options(), device),
         )
     })
 }

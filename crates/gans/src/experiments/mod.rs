@@ -5,7 +5,9 @@
 pub mod dcgan;
 pub mod mlp_gan;
 
-use crate::models::{Discriminator, Generator};
+use crate::augment::AugmentPolicy;
+use crate::losses::GanLoss;
+use crate::models::{DcganOptions, Discriminator, Generator, Upsampling};
 use crate::realism::{CatJudge, FrechetReference};
 use crate::training::{GanSettings, train_gan};
 use burn::prelude::*;
@@ -44,8 +46,24 @@ pub struct GanConfig {
     pub epochs: usize,
     /// Real images per batch (and as many fakes).
     pub batch_size: usize,
-    /// Learning rate of both networks.
-    pub lr: f64,
+    /// Leave out each epoch's last, smaller batch.
+    pub full_batches: bool,
+    /// The generator's learning rate.
+    pub lr_generator: f64,
+    /// The discriminator's learning rate (Jolicoeur-Martineau's cats: 5e-5 against G's 2e-4).
+    pub lr_discriminator: f64,
+    /// The game: "non-saturating", "ralsgan" or "hinge".
+    pub loss: GanLoss,
+    /// DiffAugment of D's inputs: "auto" (below 10,000 training images), "diff" or "none".
+    pub augment: AugmentPolicy,
+    /// DCGAN: DCGAN's initialisation (N(0, 0.02); batch-norm scales N(1, 0.02)) instead of
+    /// burn's.
+    pub dcgan_init: bool,
+    /// DCGAN: how G doubles its maps, "transposed" (4x4 transposed convolution) or
+    /// "nearest" (nearest doubling + 3x3 convolution: no checkerboard).
+    pub upsampling: Upsampling,
+    /// DCGAN: D's weights spectrally normalised, its batch norms left out.
+    pub spectral_norm: bool,
     /// Adam's betas (0.5, 0.999 is the usual choice for GANs).
     pub beta_1: f64,
     /// See `beta_1`.
@@ -85,7 +103,14 @@ impl GanConfig {
             train_size: 0,
             epochs: 20,
             batch_size: 64,
-            lr: 2e-4,
+            full_batches: true,
+            lr_generator: 2e-4,
+            lr_discriminator: 2e-4,
+            loss: GanLoss::NonSaturating,
+            augment: AugmentPolicy::Auto,
+            dcgan_init: true,
+            upsampling: Upsampling::Transposed,
+            spectral_norm: false,
             beta_1: 0.5,
             beta_2: 0.999,
             d_steps: 1,
@@ -133,7 +158,9 @@ impl GanConfig {
             "side",
             "must be 32 or 64 (the DCGAN doubles from 4x4)",
         )?;
-        nn_core::experiment::require_training(self.epochs, self.batch_size, self.lr)?;
+        require(self.epochs > 0, "epochs", "must be positive")?;
+        nn_core::experiment::require_rate("lr_generator", self.lr_generator)?;
+        nn_core::experiment::require_rate("lr_discriminator", self.lr_discriminator)?;
         require(self.batch_size > 1, "batch_size", "must be at least 2")?;
         require(
             (0.0..1.0).contains(&self.beta_1) && (0.0..1.0).contains(&self.beta_2),
@@ -159,14 +186,26 @@ impl GanConfig {
         )
     }
 
-    /// How the adversarial loop is run and watched.
-    fn settings(&self) -> GanSettings {
+    /// The DCGAN pair's departures from burn's defaults.
+    pub fn dcgan_options(&self) -> DcganOptions {
+        DcganOptions {
+            upsampling: self.upsampling,
+            dcgan_init: self.dcgan_init,
+            spectral_norm: self.spectral_norm,
+        }
+    }
+
+    /// How the adversarial loop is run and watched, on `images` real images.
+    fn settings(&self, images: usize) -> GanSettings {
         GanSettings {
             epochs: self.epochs,
             batch_size: self.batch_size,
+            full_batches: self.full_batches,
+            loss: self.loss,
+            augment: self.augment.applies(images),
             latent: self.latent,
-            lr_generator: self.lr,
-            lr_discriminator: self.lr,
+            lr_generator: self.lr_generator,
+            lr_discriminator: self.lr_discriminator,
             beta_1: self.beta_1,
             beta_2: self.beta_2,
             d_steps: self.d_steps,
@@ -268,8 +307,15 @@ fn run_gan<G: Generator, D: Discriminator>(
     let (g_params, d_params) = (learnable_parameter_count(&g), learnable_parameter_count(&d));
     let settings = GanSettings {
         frechet_samples: samples,
-        ..config.settings()
+        ..config.settings(real.len())
     };
+    if settings.augment {
+        run.note(format!(
+            "D sees every image through DiffAugment (colour, translation by up to 1/8, cutout of 1/2; Zhao et al. 2020), real and generated alike: augment = {:?} with {} training images",
+            config.augment,
+            real.len()
+        ));
+    }
     let trained = train_gan(run, g, d, &real, &settings, &reference)?;
     let mut figures = trained.figures;
     reference.add_to(&mut figures);

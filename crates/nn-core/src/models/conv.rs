@@ -25,9 +25,16 @@ pub const SMALL_MAP: usize = 16;
 /// [`im2col_conv3x3`] when the layer is a plain 3x3 "same" convolution (stride 1, padding
 /// 1) on a map of at most [`SMALL_MAP`] positions, else burn's own.
 pub fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    let [_, _, h, w] = x.dims();
+    match symmetric_padding(conv) {
+        Some(padding) => conv_forward_with(conv, conv.weight.val(), padding, x),
+        None => conv.forward(x),
+    }
+}
+
+/// `conv`'s padding as `[vertical, horizontal]` when it is the same on both sides.
+fn symmetric_padding(conv: &Conv2d) -> Option<[usize; 2]> {
     let [kh, kw] = conv.kernel_size;
-    let padding = match conv.padding {
+    match conv.padding {
         PaddingConfig2d::Valid => Some([0, 0]),
         PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => {
             Some([top, left])
@@ -37,27 +44,51 @@ pub fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
             Some([(kh - 1) / 2, (kw - 1) / 2])
         }
         _ => None,
-    };
+    }
+}
+
+/// `conv`'s layer (stride, dilation, groups, bias) with another `weight` `[o, c, kh, kw]`,
+/// routed as [`conv_forward`] routes it: for a weight computed from the layer's own, such
+/// as a spectrally normalised one, whose gradient flows back through that computation.
+/// Asymmetric padding is applied to `x` first.
+pub fn conv_forward_with_weight(conv: &Conv2d, weight: Tensor<4>, x: Tensor<4>) -> Tensor<4> {
+    match (symmetric_padding(conv), conv.padding.clone()) {
+        (Some(padding), _) => conv_forward_with(conv, weight, padding, x),
+        (None, PaddingConfig2d::Explicit(top, left, bottom, right)) => {
+            let padded = x.pad((left, right, top, bottom), PadMode::Constant(0.0));
+            conv_forward_with(conv, weight, [0, 0], padded)
+        }
+        (None, _) => {
+            // `Same` at a stride above 1 or with an even kernel: burn's own rule.
+            let [kh, kw] = conv.kernel_size;
+            conv_forward_with(conv, weight, [(kh - 1) / 2, (kw - 1) / 2], x)
+        }
+    }
+}
+
+/// The routing of [`conv_forward`] for a symmetric `padding` and a given `weight`.
+fn conv_forward_with(
+    conv: &Conv2d,
+    weight: Tensor<4>,
+    padding: [usize; 2],
+    x: Tensor<4>,
+) -> Tensor<4> {
+    let [_, _, h, w] = x.dims();
+    let bias = conv.bias.as_ref().map(|b| b.val());
     let plain = conv.dilation == [1, 1] && conv.groups == 1;
-    match padding {
-        Some(padding) if plain && crate::kernels::is_flex_device(&x.device()) => {
-            crate::kernels::conv2d(
-                x,
-                conv.weight.val(),
-                conv.bias.as_ref().map(|b| b.val()),
-                conv.stride,
-                padding,
-            )
-        }
-        Some([1, 1])
-            if plain
-                && conv.kernel_size == [3, 3]
-                && conv.stride == [1, 1]
-                && h * w <= SMALL_MAP =>
-        {
-            im2col_conv3x3(x, conv.weight.val(), conv.bias.as_ref().map(|b| b.val()))
-        }
-        _ => conv.forward(x),
+    if plain && crate::kernels::is_flex_device(&x.device()) {
+        crate::kernels::conv2d(x, weight, bias, conv.stride, padding)
+    } else if plain
+        && padding == [1, 1]
+        && conv.kernel_size == [3, 3]
+        && conv.stride == [1, 1]
+        && h * w <= SMALL_MAP
+    {
+        im2col_conv3x3(x, weight, bias)
+    } else {
+        let options =
+            burn::tensor::ops::ConvOptions::new(conv.stride, padding, conv.dilation, conv.groups);
+        burn::tensor::module::conv2d(x, weight, bias, options)
     }
 }
 

@@ -12,7 +12,7 @@ pub mod torch_import;
 
 pub use crate::kernels::NormActivation;
 pub use activation::{leaky_relu, tanh};
-pub use conv::{conv_forward, conv_transpose_forward};
+pub use conv::{conv_forward, conv_forward_with_weight, conv_transpose_forward};
 pub use mlp::Mlp;
 pub use norm::{batch_norm_act, group_norm_act};
 pub use pool::max_pool_forward;
