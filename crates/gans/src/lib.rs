@@ -20,4 +20,5 @@ pub fn registry() -> Registry {
     Registry::new()
         .with(experiment::<experiments::mlp_gan::MlpGanConfig>("gans/mlp-gan", "The assignment: a fully connected GAN on cat faces, samples through the epochs, Frechet distance", experiments::mlp_gan::run))
         .with(experiment::<experiments::dcgan::DcganConfig>("gans/dcgan", "The same loop with a convolutional generator and discriminator (DCGAN)", experiments::dcgan::run))
+        .with(experiment::<experiments::what_mattered::WhatMatteredConfig>("gans/what-mattered", "What makes a DCGAN learn on small data: the field's tricks added one at a time, over seeds, by the fixed-feature Frechet distance", experiments::what_mattered::run))
 }

@@ -52,3 +52,40 @@ fn relativistic(a: Tensor<2>, b: Tensor<2>) -> Tensor<1> {
     let below = b - mean_a.unsqueeze::<2>() + 1.0;
     above.powi_scalar(2).mean() + below.powi_scalar(2).mean()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logits(values: &[f32]) -> Tensor<2> {
+        let device = nn_core::BackendKind::Flex.device().unwrap();
+        Tensor::from_data(TensorData::new(values.to_vec(), [values.len(), 1]), &device)
+    }
+
+    fn value(t: Tensor<1>) -> f32 {
+        t.into_scalar::<f32>()
+    }
+
+    #[test]
+    fn each_loss_matches_its_formula_on_known_logits() {
+        let (real, fake) = (logits(&[2.0, 0.0]), logits(&[-1.0, 1.0]));
+        // Non-saturating D: mean softplus(-r) + mean softplus(f).
+        let sp = |x: f32| (1.0 + x.exp()).ln();
+        let expected = (sp(-2.0) + sp(0.0)) / 2.0 + (sp(-1.0) + sp(1.0)) / 2.0;
+        let d = value(GanLoss::NonSaturating.discriminator(real.clone(), fake.clone()));
+        assert!((d - expected).abs() < 1e-5, "{d} vs {expected}");
+        // Hinge D: mean relu(1 - r) + mean relu(1 + f) = (0 + 1)/2 + (0 + 2)/2.
+        let h = value(GanLoss::Hinge.discriminator(real.clone(), fake.clone()));
+        assert!((h - 1.5).abs() < 1e-6, "{h}");
+        // RaLSGAN D: mean r = 1, mean f = 0; (r - 0 - 1)^2 = 1, 1 -> 1; (f - 1 + 1)^2 = 1, 1 -> 1.
+        let r = value(GanLoss::Ralsgan.discriminator(real.clone(), fake.clone()));
+        assert!((r - 2.0).abs() < 1e-6, "{r}");
+        // RaLSGAN G swaps the roles: (f - 1 - 1)^2 = 9, 1 -> 5; (r - 0 + 1)^2 = 9, 1 -> 5.
+        let g = value(GanLoss::Ralsgan.generator(fake.clone(), || real.clone()));
+        assert!((g - 10.0).abs() < 1e-5, "{g}");
+        // Hinge G: -mean f = 0; non-saturating G: mean softplus(-f).
+        assert!(value(GanLoss::Hinge.generator(fake.clone(), || unreachable!())).abs() < 1e-6);
+        let ns = value(GanLoss::NonSaturating.generator(fake, || unreachable!()));
+        assert!((ns - (sp(1.0) + sp(-1.0)) / 2.0).abs() < 1e-5, "{ns}");
+    }
+}

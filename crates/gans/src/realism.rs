@@ -70,13 +70,26 @@ fn uniform_noise(run: &Run, shape: ImageShape, count: usize) -> ImageDataset {
 }
 
 /// The fixed CIFAR-10 classifier as a judge of cat-ness, and what it says of real faces
-/// and of noise.
+/// and of noise. Besides the share it calls "cat", the whole histogram of the classes it
+/// gives: a blurry brown blob may be called "cat" as often as a face (the classifier knows
+/// CIFAR's whole cats, not close-up faces), but the spread over the other classes tells
+/// them apart.
 pub struct CatJudge {
     classifier: FixedFeatures,
+    /// The share of held-out real images given each CIFAR-10 class.
+    real: Vec<f64>,
     /// Share of held-out real images it calls "cat".
     pub share_real: f64,
     /// Share of uniform noise images it calls "cat".
     pub share_noise: f64,
+    /// Total variation between the class histograms of noise and of the real images.
+    pub histogram_distance_noise: f64,
+}
+
+/// Total variation distance between two histograms: half the sum of absolute differences,
+/// 0 for the same, 1 for disjoint.
+fn total_variation(a: &[f64], b: &[f64]) -> f64 {
+    0.5 * a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>()
 }
 
 /// CIFAR-10's side: samples are brought to it before the classifier sees them.
@@ -94,40 +107,59 @@ impl CatJudge {
             run.note("no cat_share: CIFAR-10, on which the cat classifier is trained, is not in the data directory (`cargo xtask download cifar-10`)");
             return Ok(None);
         };
+        let device = run.device.clone();
         let mut judge = Self {
             classifier,
+            real: Vec::new(),
             share_real: 0.0,
             share_noise: 0.0,
+            histogram_distance_noise: 0.0,
         };
-        let device = run.device.clone();
-        judge.share_real = judge.share(held_out, &device)?;
-        let noise = uniform_noise(run, held_out.shape, held_out.len());
-        judge.share_noise = judge.share(&noise, &device)?;
+        judge.real = judge.histogram(held_out, &device)?;
+        judge.share_real = judge.real[CIFAR10_CAT as usize];
+        let noise =
+            judge.histogram(&uniform_noise(run, held_out.shape, held_out.len()), &device)?;
+        judge.share_noise = noise[CIFAR10_CAT as usize];
+        judge.histogram_distance_noise = total_variation(&noise, &judge.real);
         Ok(Some(judge))
     }
 
-    /// The share of `images` the classifier calls "cat" (downscaled to 32x32 by block
-    /// averages when the side is a multiple of 32, else resized).
-    pub fn share(&self, images: &ImageDataset, device: &Device) -> Result<f64> {
+    /// The share of `images` the classifier gives each of CIFAR-10's classes (downscaled
+    /// to 32x32 by block averages when the side is a multiple of 32, else resized).
+    pub fn histogram(&self, images: &ImageDataset, device: &Device) -> Result<Vec<f64>> {
         let small = images.box_downscaled(CIFAR_SHAPE.height);
         let predicted = self.classifier.classify(&small, device)?;
-        let cats = predicted
-            .iter()
-            .filter(|&&p| p == CIFAR10_CAT as usize)
-            .count();
-        Ok(cats as f64 / predicted.len().max(1) as f64)
+        let mut counts = vec![0.0; self.classifier.meta.classes.max(1)];
+        for &p in &predicted {
+            if let Some(count) = counts.get_mut(p) {
+                *count += 1.0;
+            }
+        }
+        let total = predicted.len().max(1) as f64;
+        Ok(counts.into_iter().map(|c| c / total).collect())
     }
 
-    /// `cat_share` of `samples`, `cat_share_real` and `cat_share_noise`.
+    /// `cat_share` of `samples`, `cat_share_real` and `cat_share_noise`; the total
+    /// variation between the samples' class histogram and the real images'
+    /// (`class_histogram_distance`, 0 = the same) and noise's (`..._noise`).
     pub fn add_to(
         &self,
         samples: &ImageDataset,
         device: &Device,
         figures: &mut BTreeMap<String, f64>,
     ) -> Result<()> {
-        figures.insert("cat_share".into(), self.share(samples, device)?);
+        let histogram = self.histogram(samples, device)?;
+        figures.insert("cat_share".into(), histogram[CIFAR10_CAT as usize]);
         figures.insert("cat_share_real".into(), self.share_real);
         figures.insert("cat_share_noise".into(), self.share_noise);
+        figures.insert(
+            "class_histogram_distance".into(),
+            total_variation(&histogram, &self.real),
+        );
+        figures.insert(
+            "class_histogram_distance_noise".into(),
+            self.histogram_distance_noise,
+        );
         figures.insert(
             "cat_classifier_accuracy".into(),
             self.classifier.meta.test_accuracy,

@@ -154,6 +154,10 @@ const GUIDES: &[(&str, &str)] = &[
         "The same loop with convolutions: compare the progression and the Frechet distance with the fully connected GAN's; D's outputs show how much stronger a convolutional discriminator is.",
     ),
     (
+        "gans/what-mattered",
+        "A DCGAN from burn's defaults, gaining the field's small-data tricks one rung at a time (DCGAN initialisation, full batches, a slower D, DiffAugment, the relativistic loss, a wider pair), each rung trained once per seed: read each rung's Frechet distance in the fixed features (lower is better, against its floor) and its change from the rung above, seed by seed; a trick matters where that change stays clear of its spread.",
+    ),
+    (
         "diffusion/hyperparams",
         "Two schedule and learning-rate settings trained with the same budget: the forward process under each schedule, loss curves (not directly comparable across schedules), samples, and how often a classifier recognises them.",
     ),
@@ -232,6 +236,18 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     (
         "transfer/label-efficiency",
         "transfer gain with 200 labels (points): CIFAR halves {cifar-halves_200_gain:±}",
+    ),
+    (
+        "gans/mlp-gan",
+        "Frechet {frechet_fixed} (floor {frechet_fixed_floor}, noise {frechet_noise_baseline}); called cat {cat_share:%} (real faces {cat_share_real:%})",
+    ),
+    (
+        "gans/dcgan",
+        "Frechet {frechet_fixed} (floor {frechet_fixed_floor}, noise {frechet_noise_baseline}); called cat {cat_share:%} (real faces {cat_share_real:%})",
+    ),
+    (
+        "gans/what-mattered",
+        "Frechet (fixed): burn's defaults {burn-defaults_frechet_fixed:±}, every trick {wider_frechet_fixed:±} (floor {frechet_fixed_floor})",
     ),
     (
         "diffusion/one-factor",

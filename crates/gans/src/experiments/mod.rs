@@ -4,6 +4,7 @@
 
 pub mod dcgan;
 pub mod mlp_gan;
+pub mod what_mattered;
 
 use crate::augment::AugmentPolicy;
 use crate::losses::GanLoss;
@@ -27,7 +28,8 @@ pub struct GanConfig {
     /// A folder of images to train on instead of the `cats` data set ("" for cats).
     pub images: String,
     /// Where the cats come from when `images` is empty: `cats`, the data set of that name
-    /// (what `cargo xtask download cats` builds from CIFAR-10's cat class), or `cifar-10`,
+    /// (what `cargo xtask download cats` builds from CIFAR-10's cat class), `cat-faces`
+    /// (Oxford-IIIT Pet's cat heads at 64x64, `cargo xtask download cat-faces`), or `cifar-10`,
     /// the cat class read straight from the CIFAR-10 data set, train and test: the same
     /// images, on a machine whose `cats` folder holds other photos.
     #[serde(default = "default_cats_from")]
@@ -93,7 +95,7 @@ pub struct GanConfig {
 
 impl GanConfig {
     /// The quick preset both experiments start from.
-    fn quick_base() -> Self {
+    pub(crate) fn quick_base() -> Self {
         Self {
             images: String::new(),
             cats_from: default_cats_from(),
@@ -128,7 +130,7 @@ impl GanConfig {
 
     /// The cats (or CIFAR-10, with `cats_from = "cifar-10"`), unless `images` names a
     /// folder of one's own.
-    fn fixed_datasets(&self) -> Vec<String> {
+    pub(crate) fn fixed_datasets(&self) -> Vec<String> {
         if self.images.is_empty() {
             vec![self.cats_from.clone()]
         } else {
@@ -147,11 +149,11 @@ impl GanConfig {
     }
 
     /// The checks both experiments make.
-    fn check(&self) -> std::result::Result<(), ConfigError> {
+    pub(crate) fn check(&self) -> std::result::Result<(), ConfigError> {
         require(
-            ["cats", "cifar-10"].contains(&self.cats_from.as_str()),
+            ["cats", "cat-faces", "cifar-10"].contains(&self.cats_from.as_str()),
             "cats_from",
-            "must be \"cats\" (the data set folder) or \"cifar-10\" (CIFAR-10's cat class)",
+            "must be \"cats\" (the data set folder), \"cat-faces\" (Oxford-IIIT Pet's cat heads) or \"cifar-10\" (CIFAR-10's cat class)",
         )?;
         require(
             [32, 64].contains(&self.side),
@@ -252,7 +254,7 @@ fn real_images(config: &GanConfig, run: &mut Run) -> Result<ImageDataset> {
     } else if config.cats_from == "cifar-10" {
         cifar10_cats(run, config.train_size)?
     } else {
-        load_split(run, "cats", "all", config.train_size)?
+        load_split(run, &config.cats_from, "all", config.train_size)?
     };
     let images = if images.shape.height == config.side {
         images
@@ -280,7 +282,7 @@ fn frechet_sample_count(wanted: usize, training: usize) -> usize {
 
 /// Everything before and after the adversarial loop, for either architecture: `build`
 /// makes the pair for images `[channels, height, width]`.
-fn run_gan<G: Generator, D: Discriminator>(
+pub(crate) fn run_gan<G: Generator, D: Discriminator>(
     config: &GanConfig,
     run: &mut Run,
     build: impl FnOnce(&GanConfig, [usize; 3], &Device) -> (G, D),
@@ -323,7 +325,7 @@ fn run_gan<G: Generator, D: Discriminator>(
     if let Some(cats) = &cats {
         cats.add_to(&trained.samples, &cpu, &mut figures)?;
         run.note(format!(
-            "cat_share: the share of {} samples that a CIFAR-10 classifier (trained once with a fixed seed, {:.1}% on CIFAR-10's test images) calls \"cat\", at 32x32; cat_share_real: the same for the {} held-out real images, cat_share_noise for uniform noise",
+            "cat_share: the share of {} samples that a CIFAR-10 classifier (trained once with a fixed seed, {:.1}% on CIFAR-10's test images) calls \"cat\", at 32x32; cat_share_real: the same for the {} held-out real images, cat_share_noise for uniform noise; class_histogram_distance: the total variation between the classes it gives the samples and the real images (0 = the same spread over CIFAR-10's classes; class_histogram_distance_noise for noise), which tells a blob called \"cat\" from a face",
             trained.samples.len(),
             100.0 * figures["cat_classifier_accuracy"],
             held_out.len()

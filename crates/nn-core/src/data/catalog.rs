@@ -3,7 +3,7 @@
 //! `cargo xtask download` and `verify`, the loaders and `datasets/README.md` follow.
 
 use super::ImageDataset;
-use super::formats::{cifar, cifar::CifarKind, idx, image_folder, npz};
+use super::formats::{cifar, cifar::CifarKind, idx, image_folder, npz, oxford_pet};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -56,7 +56,13 @@ pub enum Layout {
     Npz(&'static str),
     /// An image folder (flat or one sub-folder per class), all in one split `all`.
     Folder,
+    /// The Oxford-IIIT Pet layout (`images/`, `annotations/`): split `trainval` is its
+    /// cat heads cropped to 64x64 squares ([`oxford_pet::read_cat_heads`]).
+    PetCatHeads,
 }
+
+/// The side the Oxford-IIIT Pet cat heads are cropped to.
+pub const CAT_FACE_SIDE: u32 = 64;
 
 /// A named data set.
 #[derive(Debug, Clone, Copy)]
@@ -474,6 +480,47 @@ static CATALOG: &[DatasetSpec] = &[
         "d6a3c71de1b945ea11211b03746c1fe1"
     ),
     DatasetSpec {
+        name: "oxford-iiit-pet",
+        title: "Oxford-IIIT Pet: 37 cat and dog breeds with head boxes (the source of cat-faces)",
+        licence: "CC BY-SA 4.0 (Parkhi, Vedaldi, Zisserman, Jawahar 2012)",
+        homepage: "https://www.robots.ox.ac.uk/~vgg/data/pets/",
+        classes: &[],
+        // The trainval cat images with a head box (the test images have none): about
+        // 1,190, half of the 2,371 cat photos; `verify` prints the count it reads.
+        splits: &[("trainval", 1_188)],
+        files: &[
+            RemoteFile {
+                name: "images.tar.gz",
+                urls: &["https://www.robots.ox.ac.uk/~vgg/data/pets/data/images.tar.gz"],
+                bytes: Some(791_918_971),
+                checksum: Checksum::Md5("5c4f3ee8e5d25df40f4fd59a7f44e54c"),
+                content_sha256: None,
+                unpack: Unpack::TarGz,
+            },
+            RemoteFile {
+                name: "annotations.tar.gz",
+                urls: &["https://www.robots.ox.ac.uk/~vgg/data/pets/data/annotations.tar.gz"],
+                bytes: Some(19_173_078),
+                checksum: Checksum::Md5("95a8c909bbe2e81eed6a22bccdf3f68f"),
+                content_sha256: None,
+                unpack: Unpack::TarGz,
+            },
+        ],
+        layout: Layout::PetCatHeads,
+        derived_from: None,
+    },
+    DatasetSpec {
+        name: "cat-faces",
+        title: "Cat faces: the Oxford-IIIT Pet cat heads, square crops at 64x64, for the GAN week",
+        licence: "CC BY-SA 4.0 (Oxford-IIIT Pet, Parkhi et al. 2012)",
+        homepage: "https://www.robots.ox.ac.uk/~vgg/data/pets/",
+        classes: &[],
+        splits: &[("all", 1_188)],
+        files: &[],
+        layout: Layout::Folder,
+        derived_from: Some("oxford-iiit-pet"),
+    },
+    DatasetSpec {
         name: "cats",
         title: "Cats: an unlabelled folder of cat images (PNG/JPEG) for the GAN week",
         licence: "as the source: CIFAR-10's cat class by default, or your own folder",
@@ -543,6 +590,7 @@ impl DatasetSpec {
                 .collect(),
             Layout::Npz(file) => vec![dir.join(file)],
             Layout::Folder => vec![dir],
+            Layout::PetCatHeads => vec![dir.join("annotations").join("trainval.txt")],
         }
     }
 
@@ -582,6 +630,9 @@ impl DatasetSpec {
             }
             Layout::Npz(_) => npz::read_npz_split(&files[0], split, &classes)?,
             Layout::Folder => image_folder::read_image_folder(&files[0], &Default::default())?,
+            Layout::PetCatHeads => {
+                oxford_pet::read_cat_heads(&self.dir(data_dir), CAT_FACE_SIDE)?.0
+            }
         };
         Ok(dataset)
     }

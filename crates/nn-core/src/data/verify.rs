@@ -77,7 +77,9 @@ pub fn verify(spec: &DatasetSpec, data_dir: &Path) -> VerifyReport {
                 if dataset.labels.is_none() && matches!(spec.layout, Layout::Folder) {
                     report.notes.push("unlabelled".into());
                 }
-                if dataset.len() != official && !matches!(spec.layout, Layout::Folder) {
+                if dataset.len() != official
+                    && !matches!(spec.layout, Layout::Folder | Layout::PetCatHeads)
+                {
                     report.notes.push(format!(
                         "{split}: {} of the official {official}",
                         dataset.len()

@@ -3,6 +3,7 @@ mod data_record;
 mod download;
 mod formats;
 mod http_server;
+mod oxford_pet;
 mod pretext;
 mod properties;
 mod real_files;

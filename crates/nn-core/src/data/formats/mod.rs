@@ -6,6 +6,7 @@ pub mod cifar;
 pub mod idx;
 pub mod image_folder;
 pub mod npz;
+pub mod oxford_pet;
 pub mod torch_files;
 
 use crate::error::FormatError;
