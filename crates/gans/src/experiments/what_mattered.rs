@@ -65,7 +65,7 @@ impl ExperimentConfig for WhatMatteredConfig {
     fn full() -> Self {
         Self {
             gan: GanConfig {
-                epochs: 30,
+                epochs: 25,
                 snapshot_epochs: vec![1, 10, 20],
                 width: 32,
                 frechet_samples: 3_000,

@@ -80,7 +80,7 @@ fn between<'a>(text: &'a str, open: &str, close: &str) -> Option<&'a str> {
 pub fn square_around(head: HeadBox, width: u32, height: u32) -> (u32, u32, u32) {
     let [x0, y0, x1, y1] = head;
     let side = (x1 - x0 + 1).max(y1 - y0 + 1).min(width).min(height);
-    let centre = |a: u32, b: u32| (a + b + 1) / 2;
+    let centre = |a: u32, b: u32| (a + b).div_ceil(2);
     let place = |c: u32, limit: u32| c.saturating_sub(side / 2).min(limit - side);
     (
         place(centre(x0, x1), width),
