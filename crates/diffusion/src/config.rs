@@ -357,6 +357,7 @@ impl DiffusionConfig {
 
     pub fn train_settings(&self, lr: f64) -> TrainSettings {
         TrainSettings {
+            objective: crate::training::Objective::Noise,
             epochs: self.epochs,
             batch_size: self.batch_size,
             lr,

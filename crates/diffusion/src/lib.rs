@@ -7,6 +7,7 @@ pub mod config;
 pub mod ema;
 pub mod experiments;
 pub mod figures;
+pub mod flow;
 pub mod recognizer;
 pub mod sampling;
 pub mod schedule;
@@ -23,5 +24,6 @@ pub fn registry() -> Registry {
         .with(experiment::<config::DiffusionConfig>("diffusion/class-samples", "One sample of each class (class-conditional U-Net, classifier-free guidance), judged by a CNN; DDIM step-count trade-off", experiments::class_samples::run))
         .with(experiment::<experiments::class_samples_cifar10::CifarClassSamplesConfig>("diffusion/class-samples-cifar10", "The assignment on the course's data: one sample of each CIFAR-10 class, judged by a CNN measured on real test images; DDIM step-count trade-off", experiments::class_samples_cifar10::run))
         .with(experiment::<experiments::guidance::GuidanceStudyConfig>("diffusion/guidance", "Classifier-free guidance scales 0-5 on the CIFAR-10 model, each with static clipping, dynamic thresholding, CFG rescale and a guidance interval: recognition and colour against real images", experiments::guidance::run))
+        .with(experiment::<experiments::flow_matching::FlowMatchingConfig>("diffusion/flow-matching", "Rectified flow beside DDPM: the same class-conditional U-Net, data and budget; recognition and realism against the number of network evaluations (DDIM; Euler and Heun), over seeds", experiments::flow_matching::run))
         .with(experiment::<config::DiffusionConfig>("diffusion/partial-denoise", "Real images noised to t = 5..500 and denoised back: PSNR before and after", experiments::partial_denoise::run))
 }

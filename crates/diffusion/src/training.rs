@@ -4,9 +4,11 @@
 //! with probability `p_uncond`, so the same network learns the unconditional model too.
 //! The loop is `nn_core::train::fit` (seeding, progress, divergence stop, atomic
 //! checkpoints of model, optimiser and EMA, `--resume`); the loss is also kept per band of
-//! t, because a single mean hides that the small-t steps are the hard ones.
+//! t, because a single mean hides that the small-t steps are the hard ones. With
+//! [`Objective::Velocity`] the same loop trains flow matching (`crate::flow`) instead.
 
 use crate::ema::Ema;
+use crate::flow::velocity_mse;
 use crate::schedule::NoiseSchedule;
 use crate::unet::{UNet, UNetSpec};
 use burn::module::Module;
@@ -20,9 +22,21 @@ use nn_core::{Result, Run};
 use rand::RngExt;
 use std::collections::BTreeMap;
 
+/// What the U-Net is trained to predict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Objective {
+    /// The noise in x_t (DDPM; the schedule makes x_t).
+    #[default]
+    Noise,
+    /// The velocity `eps - x0` along the straight path (flow matching, `crate::flow`).
+    Velocity,
+}
+
 /// How a diffusion model is trained.
 #[derive(Debug, Clone)]
 pub struct TrainSettings {
+    /// Noise prediction (DDPM) or velocity (flow matching).
+    pub objective: Objective,
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
@@ -113,6 +127,21 @@ pub fn noise_mse(
         .reshape([n])
 }
 
+/// Per-image loss of `objective` at steps `t` (1..=T), `[n]`.
+fn objective_mse(
+    objective: Objective,
+    model: &UNet,
+    schedule: &NoiseSchedule,
+    (x0, noise): (Tensor<4>, Tensor<4>),
+    t: &[usize],
+    labels: Option<&[usize]>,
+) -> Tensor<1> {
+    match objective {
+        Objective::Noise => noise_mse(model, schedule, x0, noise, t, labels),
+        Objective::Velocity => velocity_mse(model, x0, noise, t, schedule.steps(), labels),
+    }
+}
+
 fn to_vec(t: Tensor<1>) -> Vec<f64> {
     t.into_data()
         .convert::<f32>()
@@ -192,11 +221,11 @@ pub fn train_diffusion(
                     .collect()
             });
             let noise = Tensor::<4>::random(x0.shape(), Distribution::Normal(0.0, 1.0), &device);
-            let per_image = noise_mse(
+            let per_image = objective_mse(
+                settings.objective,
                 &state.live.model,
                 schedule,
-                x0,
-                noise,
+                (x0, noise),
                 &t,
                 labels.as_deref(),
             );
@@ -231,11 +260,11 @@ pub fn train_diffusion(
         }
         let mut log: EpochLog = vec![("train", figures)];
         if let (Some(x0), Some(noise)) = (&eval_x0, &eval_noise) {
-            let mse = noise_mse(
+            let mse = objective_mse(
+                settings.objective,
                 &state.ema.model,
                 schedule,
-                x0.clone(),
-                noise.clone(),
+                (x0.clone(), noise.clone()),
                 &eval_t,
                 eval_labels.as_deref(),
             );

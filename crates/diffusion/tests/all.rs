@@ -1,6 +1,7 @@
 //! The diffusion crate's tests, in one binary.
 
 mod cli;
+mod flow;
 mod models;
 mod sampling;
 mod schedule;

@@ -1,4 +1,4 @@
-//! The three experiments end to end on a synthetic stand-in with a tiny network (the real
+//! The experiments end to end on a synthetic stand-in with a tiny network (the real
 //! runs are experiments): every figure the summary promises and the pictures. Checked
 //! against the real Fashion-MNIST by the full presets, not here.
 
@@ -96,6 +96,75 @@ fn class_samples_then_partial_denoise_reusing_its_model() {
     // Different settings: it trains its own (unconditional) model.
     let (_, own) = run("partial-denoise", out.path(), &["--seed", "7"]);
     assert!(own.join("diffusion").join("steps.jsonl").exists());
+}
+
+/// Flow matching beside DDPM: both models trained, every (method, budget) measured, the
+/// headline figures the issue of realism asks of every class-sampling summary, the table
+/// and the figures.
+#[test]
+fn flow_matching_measures_every_method_at_every_budget() {
+    let out = tempfile::tempdir().unwrap();
+    let config = out.path().join("flow.toml");
+    let base: String = TINY.lines().map(|l| format!("{l}\n")).collect();
+    std::fs::write(
+        &config,
+        format!("evaluations = [1, 2]\nper_class = 2\nheadline_evaluations = 2\nseeds = [3]\n[base]\n{base}"),
+    )
+    .unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let result = Command::new(env!("CARGO_BIN_EXE_diffusion"))
+        .args(["flow-matching", "--synthetic", "--config"])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(empty.path())
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let (dir, s) = nn_core::run::newest_summary(out.path(), "diffusion/flow-matching")
+        .expect("a finished run");
+    for key in [
+        "class_recognition_rate",
+        "mean_saturation",
+        "mean_saturation_real",
+        "clipped_above_real_p90",
+        "frechet_fixed",
+        "frechet_fixed_floor",
+        "classifier_test_accuracy",
+    ] {
+        finite(&s, key);
+    }
+    for method in ["ddim", "euler", "heun"] {
+        for budget in [1, 2] {
+            let rate = finite(&s, &format!("{method}_nfe{budget}_recognition_rate"));
+            assert!((0.0..=1.0).contains(&rate), "{method} {budget}: {rate}");
+            assert!(finite(&s, &format!("{method}_nfe{budget}_frechet_fixed")) >= 0.0);
+        }
+    }
+    assert!(dir.join("ddpm-seed3").join("steps.jsonl").exists());
+    assert!(dir.join("flow-seed3").join("steps.jsonl").exists());
+    let table = std::fs::read_to_string(dir.join("flow_vs_ddim.md")).unwrap();
+    assert_eq!(
+        table
+            .lines()
+            .filter(|l| l.starts_with("| 1 |") || l.starts_with("| 2 |"))
+            .count(),
+        2,
+        "{table}"
+    );
+    for file in [
+        "recognition_by_evaluations.png",
+        "frechet_by_evaluations.png",
+        "samples_by_evaluations.png",
+        "loss_curves.png",
+    ] {
+        assert!(dir.join(file).exists(), "{file}");
+    }
 }
 
 #[test]

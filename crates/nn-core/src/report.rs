@@ -126,10 +126,6 @@ const GUIDES: &[(&str, &str)] = &[
         "Reconstructions by the autoencoder beside PCA with the same code size: compare how much shape each keeps at the same compression (the test errors are in the figures); the loss curve should flatten.",
     ),
     (
-        "diffusion/guidance",
-        "at s=3 recognised: static {recognised_s3_static:%}, dynamic {recognised_s3_dynamic:%}, rescale {recognised_s3_rescale:%}, interval {recognised_s3_interval:%}; saturation static {mean_saturation_s3_static} (real {mean_saturation_real})",
-    ),
-    (
         "autoencoders/denoising",
         "Noisy inputs, the network's clean-up and the originals, for Gaussian and salt-and-pepper noise: the PSNR gain in decibels says how much noise it removed.",
     ),
@@ -176,6 +172,10 @@ const GUIDES: &[(&str, &str)] = &[
     (
         "diffusion/guidance",
         "One trained CIFAR-10 model sampled from the same noise at guidance scales 0 to 5, each four ways: x_0 clipped statically, dynamic thresholding, CFG rescale, guidance only in the middle of the process. Read recognition (up is better, against the judge's ceiling) beside the saturation and clipping figures (closer to the real images' is better): high guidance with static clipping buys recognition with burnt colour.",
+    ),
+    (
+        "diffusion/flow-matching",
+        "The same class-conditional U-Net trained two ways with the same data and budget, to predict the noise (DDPM) and the velocity along a straight path from image to noise (rectified flow), once per seed; each is sampled with 1 to 50 network evaluations (DDIM for DDPM, Euler and Heun for the flow). Read recognition (up is better) and the Frechet distance (down is better, against its floor) at equal evaluations: the method whose curve rises first gets there cheaper; a gap counts only beyond the spread over seeds in the table.",
     ),
     (
         "diffusion/partial-denoise",
@@ -248,6 +248,14 @@ const HEADLINE_TEMPLATES: &[(&str, &str)] = &[
     (
         "gans/what-mattered",
         "Frechet (fixed): burn's defaults {burn-defaults_frechet_fixed:±}, every trick {wider_frechet_fixed:±} (floor {frechet_fixed_floor})",
+    ),
+    (
+        "diffusion/guidance",
+        "at s=3 recognised: static {recognised_s3_static:%}, dynamic {recognised_s3_dynamic:%}, rescale {recognised_s3_rescale:%}, interval {recognised_s3_interval:%}; saturation static {mean_saturation_s3_static} (real {mean_saturation_real})",
+    ),
+    (
+        "diffusion/flow-matching",
+        "recognised at 8 evaluations: flow (Euler) {euler_nfe8_recognition_rate:%}, DDIM {ddim_nfe8_recognition_rate:%}; at 50: DDIM {ddim_nfe50_recognition_rate:%}",
     ),
     (
         "diffusion/one-factor",

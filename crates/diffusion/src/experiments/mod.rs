@@ -1,8 +1,9 @@
-//! The week's six experiments and what they share: data, a model trained in its own
+//! The week's seven experiments and what they share: data, a model trained in its own
 //! stage, and seeded sampling.
 
 pub mod class_samples;
 pub mod class_samples_cifar10;
+pub mod flow_matching;
 pub mod guidance;
 pub mod hyperparams;
 pub mod one_factor;
