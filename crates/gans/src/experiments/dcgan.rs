@@ -12,10 +12,12 @@ use nn_core::{ExperimentConfig, Result, Run, Summary};
 pub struct DcganConfig(pub GanConfig);
 
 impl ExperimentConfig for DcganConfig {
+    /// About a minute on 2 cores at 32x32: enough for the Frechet distance to fall to about
+    /// 0.6 of the first epoch's in each of three seeds (5 epochs gave 0.7 to 0.9).
     fn quick() -> Self {
         Self(GanConfig {
-            epochs: 5,
-            snapshot_epochs: vec![1, 2, 3],
+            epochs: 20,
+            snapshot_epochs: vec![1, 5, 10],
             width: 16,
             ..GanConfig::quick_base()
         })
