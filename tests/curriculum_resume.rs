@@ -43,6 +43,30 @@ fn first_checkpoint(out: &Path) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
+/// Waits until no process holds the lock file `lock`: taking it here succeeds (and it is
+/// let go again at once, as the file is closed).
+fn wait_until_released(lock: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(lock)
+            .unwrap_or_else(|e| panic!("{}: {e}", lock.display()));
+        match file.try_lock() {
+            Ok(()) => return,
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => panic!("{}: {e}", lock.display()),
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} still held 2 minutes after the kill",
+            lock.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr)
 }
@@ -105,6 +129,9 @@ fn a_killed_curriculum_resumes_where_it_stopped() {
     let state = std::fs::read_to_string(out.join("curriculum.json")).unwrap();
     assert!(state.contains("\"running\""), "{state}");
 
+    // The killed experiment's own process lets go of its run directory when the OS has
+    // torn it down, which can come a moment after the curriculum above was reaped.
+    wait_until_released(&interrupted.join("run.lock"));
     let output = curriculum(out, &["--resume"]).output().unwrap();
     let log = text(&output);
     assert!(output.status.success(), "{log}");
