@@ -43,27 +43,24 @@ fn first_checkpoint(out: &Path) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-/// Waits until no process holds the lock file `lock`: taking it here succeeds (and it is
-/// let go again at once, as the file is closed).
+/// Waits until no process holds the lock file `lock`: a blocking lock taken in a helper
+/// thread returns the moment the OS lets go of it (and is let go again at once, as the
+/// file is closed); fails after 2 minutes.
 fn wait_until_released(lock: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let file = std::fs::OpenOptions::new()
+    let path = lock.to_path_buf();
+    let (taken, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
-            .open(lock)
-            .unwrap_or_else(|e| panic!("{}: {e}", lock.display()));
-        match file.try_lock() {
-            Ok(()) => return,
-            Err(std::fs::TryLockError::WouldBlock) => {}
-            Err(std::fs::TryLockError::Error(e)) => panic!("{}: {e}", lock.display()),
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} still held 2 minutes after the kill",
-            lock.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
+            .open(&path)
+            .and_then(|file| file.lock());
+        let _ = taken.send(result);
+    });
+    match wait.recv_timeout(Duration::from_secs(120)) {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("{}: {e}", lock.display()),
+        Err(_) => panic!("{} still held 2 minutes after the kill", lock.display()),
     }
 }
 

@@ -56,6 +56,11 @@ fn every_experiment_has_a_guide_in_the_report() {
         let guide = ngvm::nn_core::report::guide(name)
             .unwrap_or_else(|| panic!("{name} has no guide in nn_core::report::GUIDES"));
         assert!(guide.len() > 60, "{name}: a guide says more than a phrase");
+        // A headline template filed among the guides would be shown as the guide.
+        assert!(
+            !guide.contains('{'),
+            "{name}: its guide is a headline template: {guide}"
+        );
     }
 }
 

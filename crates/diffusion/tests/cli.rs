@@ -11,8 +11,20 @@ fn run(
     out: &std::path::Path,
     extra: &[&str],
 ) -> (serde_json::Value, std::path::PathBuf) {
+    run_with(experiment, TINY, out, extra)
+}
+
+/// Runs `experiment` on the stand-in with `config` (TOML text) and returns its summary
+/// and run directory.
+fn run_with(
+    experiment: &str,
+    config: &str,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> (serde_json::Value, std::path::PathBuf) {
+    let text = config;
     let config = out.join("tiny.toml");
-    std::fs::write(&config, TINY).unwrap();
+    std::fs::write(&config, text).unwrap();
     let empty = tempfile::tempdir().unwrap();
     let result = Command::new(env!("CARGO_BIN_EXE_diffusion"))
         .args([experiment, "--synthetic", "--config"])
@@ -104,30 +116,11 @@ fn class_samples_then_partial_denoise_reusing_its_model() {
 #[test]
 fn flow_matching_measures_every_method_at_every_budget() {
     let out = tempfile::tempdir().unwrap();
-    let config = out.path().join("flow.toml");
-    let base: String = TINY.lines().map(|l| format!("{l}\n")).collect();
-    std::fs::write(
-        &config,
-        format!("evaluations = [1, 2]\nper_class = 2\nheadline_evaluations = 2\nseeds = [3]\n[base]\n{base}"),
-    )
-    .unwrap();
-    let empty = tempfile::tempdir().unwrap();
-    let result = Command::new(env!("CARGO_BIN_EXE_diffusion"))
-        .args(["flow-matching", "--synthetic", "--config"])
-        .arg(&config)
-        .arg("--data-dir")
-        .arg(empty.path())
-        .arg("--out")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
+    // The tiny settings become the `[base]` table; the keys above it are the study's own.
+    let config = format!(
+        "evaluations = [1, 2]\nper_class = 2\nheadline_evaluations = 2\nseeds = [3]\n[base]\n{TINY}"
     );
-    let (dir, s) = nn_core::run::newest_summary(out.path(), "diffusion/flow-matching")
-        .expect("a finished run");
+    let (s, dir) = run_with("flow-matching", &config, out.path(), &[]);
     for key in [
         "class_recognition_rate",
         "mean_saturation",

@@ -5,12 +5,12 @@
 //! samples are judged by the same CNN and measured by the fixed-feature Frechet distance
 //! against the same held-out test images. Mean and spread over the seeds.
 
-use super::{fixed_reference, load_data, note_dataset_departure, sample_and_judge, train_in_stage};
+use super::{fixed_reference, load_data, note_dataset_departure, train_in_stage};
 use crate::config::DiffusionConfig;
 use crate::figures::{loss_curves, save_images, save_plot};
 use crate::flow::{FlowSampler, flow_generate};
 use crate::recognizer::{Recognizer, recognition_rates};
-use crate::sampling::Sampler;
+use crate::sampling::{Sampler, generate};
 use crate::training::Objective;
 use burn::prelude::Tensor;
 use nn_core::data::batch::dataset_from_symmetric;
@@ -153,19 +153,23 @@ pub fn run(config: &FlowMatchingConfig, run: &mut Run) -> Result<Summary> {
         }
         for &budget in &budgets {
             for (m, method) in METHODS.iter().enumerate() {
+                // Every method starts from the same noise; the judge sees each sample once.
+                nn_core::backend::seed_device(&device, run.seed, "compare");
                 let samples = if *method == "ddim" {
-                    sample_and_judge(
-                        run,
-                        (&ddpm.ema, &schedule, shape),
-                        (&judge, classes, config.per_class),
-                        (Sampler::Ddim(budget), guidance, base.sample_batch),
-                        "compare",
+                    generate(
+                        &ddpm.ema,
+                        &schedule,
+                        shape,
+                        wanted.len(),
+                        Some(&wanted),
+                        Sampler::Ddim(budget),
+                        guidance,
+                        base.sample_batch,
+                        &device,
                     )
-                    .samples
                 } else {
                     let sampler = FlowSampler::within(method, budget)
                         .expect("METHODS lists only known samplers");
-                    nn_core::backend::seed_device(&device, run.seed, "compare");
                     flow_generate(
                         &flow.ema,
                         schedule.steps(),
