@@ -197,14 +197,7 @@ fn conv_layers_are_timed_and_set_beside_the_reference() {
 /// table and the JSON, the figure written. Needs the real data (`NGVM_TEST_DATA`).
 #[test]
 fn time_to_accuracy_sets_our_training_beside_the_reference() {
-    let Some(data) = [
-        std::env::var_os("NGVM_TEST_DATA").map(std::path::PathBuf::from),
-        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets")),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|d| d.join("fashion-mnist").is_dir()) else {
-        eprintln!("SKIPPED: real Fashion-MNIST not found (set NGVM_TEST_DATA)");
+    let Some(data) = test_support::real_data("fashion-mnist", "the time-to-accuracy table") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

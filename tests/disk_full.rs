@@ -46,8 +46,9 @@ fn a_full_disk_stops_cleanly_and_resume_finishes_later() {
     std::fs::create_dir_all(&disk).unwrap();
     // An mlp/burn checkpoint (model + Adam state) is about 1.9 MB: the third does not fit.
     let Some(mount) = Mount::new(&disk, "size=5m") else {
-        eprintln!(
-            "SKIPPED: cannot mount a tmpfs here (needs root); the full-disk case is untested"
+        test_support::skip(
+            test_support::Need::Root,
+            "cannot mount a tmpfs here (needs root); the full-disk case is untested",
         );
         return;
     };
@@ -109,8 +110,9 @@ fn a_read_only_output_folder_is_named_with_the_flag() {
     let disk = dir.path().join("ro");
     std::fs::create_dir_all(&disk).unwrap();
     let Some(_mount) = Mount::new(&disk, "ro,size=1m") else {
-        eprintln!(
-            "SKIPPED: cannot mount a tmpfs here (needs root); the read-only case is untested"
+        test_support::skip(
+            test_support::Need::Root,
+            "cannot mount a tmpfs here (needs root); the read-only case is untested",
         );
         return;
     };

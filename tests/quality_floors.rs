@@ -5,33 +5,16 @@
 //! what other seeds and CPUs may give: a regression in a model, a loss or a loop shows
 //! here, a lucky or unlucky seed does not.
 //!
-//! Without real data the tests say SKIPPED and pass: synthetic stand-ins prove nothing
-//! about quality.
+//! Without real data the tests say SKIPPED and pass (they fail where `NGVM_REQUIRE`
+//! names `data`, as in CI): synthetic stand-ins prove nothing about quality.
 
 use serde_json::Value;
-use std::path::PathBuf;
 use std::process::Command;
-
-/// The real data folder, if this machine has one with `dataset` in it.
-fn data_dir(dataset: &str) -> Option<PathBuf> {
-    [
-        std::env::var_os("NGVM_TEST_DATA").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets")),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|d| d.join(dataset).is_dir())
-}
 
 /// Runs `experiment`'s quick preset (with `extra` flags) on real `dataset` and returns its
 /// summary's metrics, or `None` (SKIPPED) when the data is not here.
 fn quick_run(experiment: &str, dataset: &str, extra: &[&str]) -> Option<Value> {
-    let Some(data) = data_dir(dataset) else {
-        eprintln!(
-            "SKIPPED: real `{dataset}` not found (set NGVM_TEST_DATA); {experiment}'s floor is untested"
-        );
-        return None;
-    };
+    let data = test_support::real_data(dataset, &format!("{experiment}'s floor"))?;
     let out = tempfile::tempdir().unwrap();
     let result = Command::new(env!("CARGO_BIN_EXE_ngvm"))
         .args([experiment, "--preset", "quick", "--data-dir"])

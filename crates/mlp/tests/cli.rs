@@ -1,25 +1,15 @@
 //! The mlp binary: help, and quick runs that learn (real Fashion-MNIST subset when present,
 //! else the synthetic stand-in).
 
-use std::path::PathBuf;
 use std::process::Command;
 
-fn data_dir() -> Option<PathBuf> {
-    [
-        std::env::var_os("NGVM_TEST_DATA").map(PathBuf::from),
-        std::env::var_os("NGVM_DATA_DIR").map(PathBuf::from),
-        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datasets")),
-        Some(PathBuf::from("/work/shared/datasets")),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|d| d.join("fashion-mnist").is_dir())
-}
-
 fn run(args: &[&str], out: &std::path::Path) -> serde_json::Value {
-    let data = data_dir();
+    let data = test_support::find_data("fashion-mnist");
     if data.is_none() {
-        eprintln!("note: Fashion-MNIST not found; the run uses the synthetic stand-in");
+        test_support::skip(
+            test_support::Need::Data,
+            "real Fashion-MNIST not found; the run uses the synthetic stand-in",
+        );
     }
     let empty = tempfile::tempdir().unwrap();
     let data = data.unwrap_or_else(|| empty.path().to_path_buf());

@@ -163,3 +163,52 @@ fn a_network_of_stand_in_images_is_not_cached() {
         summary.notes
     );
 }
+
+/// Sets `NGVM_CACHE_DIR` for one test and removes it afterwards (the tests run one at a
+/// time under [`ONE_AT_A_TIME`], so no other test sees it).
+struct CacheDirVar;
+
+impl CacheDirVar {
+    fn set(dir: &Path) -> Self {
+        // SAFETY: the tests of this binary run one at a time and read it only under the lock.
+        unsafe { std::env::set_var("NGVM_CACHE_DIR", dir) };
+        CacheDirVar
+    }
+}
+
+impl Drop for CacheDirVar {
+    fn drop(&mut self) {
+        // SAFETY: as in `set`.
+        unsafe { std::env::remove_var("NGVM_CACHE_DIR") };
+    }
+}
+
+/// A data folder that cannot take the cache (a shared, read-only mount; here its
+/// `fixed-features` is a file) caches in the user's cache folder, and the next run reads the
+/// network from there instead of training it again.
+#[test]
+fn a_data_folder_that_cannot_be_written_caches_in_the_user_cache() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (data, out, cache) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    write_cats(data.path());
+    std::fs::write(data.path().join(CACHE_DIR), "not a folder").unwrap();
+    let _var = CacheDirVar::set(cache.path());
+    let mut first = open(out.path(), data.path(), 1);
+    let cats = load_split(&mut first, "cats", "all", 0).unwrap();
+    let trained = FixedFeatures::for_dataset(&mut first, "cats", SHAPE, &cats).unwrap();
+    let cached = trained.cached.clone().expect("cached somewhere");
+    assert!(cached.starts_with(cache.path()), "{}", cached.display());
+
+    let mut second = open(out.path(), data.path(), 2);
+    let read = FixedFeatures::for_dataset(&mut second, "cats", SHAPE, &cats).unwrap();
+    assert_eq!(read.cached.as_deref(), Some(cached.as_path()));
+    let notes = second.summary(0, Default::default()).notes;
+    assert!(
+        notes.iter().any(|n| n.contains("was read from")),
+        "{notes:?}"
+    );
+}

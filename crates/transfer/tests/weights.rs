@@ -1,12 +1,12 @@
 //! Weight import: checkpoints with torchvision's keys and layouts, written by the tests as
 //! `.pth` and `.safetensors`, land in the right layers. The loaded VGG-19's output equals a
-//! forward pass computed independently (the cnn crate's hand-written convolution and
-//! pooling, dense layers as loops); every ResNet-18 tensor arrives where torchvision has it.
+//! forward pass computed independently (burn's own convolution and pooling, not the
+//! course's kernels that the model runs through; batch norm and dense layers as loops);
+//! every ResNet-18 tensor arrives where torchvision has it.
 
 use burn::module::Module;
 use burn::prelude::*;
 use burn::store::ModuleSnapshot;
-use cnn::ops::{Maps, conv2d, max_pool2d};
 use nn_core::data::formats::torch_files::{Entry, Values, write_pth, write_safetensors};
 use nn_core::train::ImageClassifier;
 use rand::RngExt;
@@ -22,6 +22,51 @@ const CLASSES: usize = 10;
 
 fn device() -> Device {
     nn_core::BackendKind::Flex.device().unwrap()
+}
+
+/// Feature maps `[batch, channels, height, width]`, row-major.
+#[derive(Debug, Clone)]
+struct Maps {
+    shape: [usize; 4],
+    data: Vec<f32>,
+}
+
+impl Maps {
+    fn tensor(&self) -> Tensor<4> {
+        Tensor::from_data(TensorData::new(self.data.clone(), self.shape), &device())
+    }
+
+    fn of(tensor: Tensor<4>) -> Maps {
+        Maps {
+            shape: tensor.dims(),
+            data: tensor.into_data().try_to_vec::<f32>().unwrap(),
+        }
+    }
+
+    /// The value of image `n`, channel `c`, at row `y`, column `x`.
+    fn at(&self, n: usize, c: usize, y: usize, x: usize) -> f32 {
+        let [_, channels, height, width] = self.shape;
+        self.data[((n * channels + c) * height + y) * width + x]
+    }
+}
+
+/// burn's functional convolution (not the kernels the model's layers are routed to).
+fn conv2d(x: &Maps, kernel: &Maps, bias: Option<&[f32]>, stride: usize, padding: usize) -> Maps {
+    let bias =
+        bias.map(|b| Tensor::<1>::from_data(TensorData::new(b.to_vec(), [b.len()]), &device()));
+    let options = burn::tensor::ops::ConvOptions::new([stride; 2], [padding; 2], [1, 1], 1);
+    Maps::of(burn::tensor::module::conv2d(
+        x.tensor(),
+        kernel.tensor(),
+        bias,
+        options,
+    ))
+}
+
+/// burn's functional max pooling, `size` x `size` windows every `stride`, no padding.
+fn max_pool2d(x: &Maps, size: usize, stride: usize) -> Maps {
+    let options = burn::tensor::ops::MaxPoolOptions::new([size; 2]).with_stride([stride; 2]);
+    Maps::of(burn::tensor::module::max_pool2d(x.tensor(), options))
 }
 
 fn uniform(rng: &mut rand::rngs::StdRng, n: usize, lo: f32, hi: f32) -> Vec<f32> {
@@ -163,7 +208,7 @@ fn reference_vgg(entries: &[Entry], batch_norm: bool, input: &Maps) -> Vec<f32> 
                 index += if batch_norm { 3 } else { 2 };
             }
             VggItem::Pool => {
-                x = max_pool2d(&x, 2, 2, 0);
+                x = max_pool2d(&x, 2, 2);
                 index += 1;
             }
         }

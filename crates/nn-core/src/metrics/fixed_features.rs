@@ -9,6 +9,8 @@
 //! [`Checkpoint`] container) beside `<key>.json` with its sha256, its test accuracy and the
 //! command that made it; the key names the data set, the image size, the recipe and the
 //! fingerprint of the images it was trained on, so other images train another network.
+//! Where the data directory is read-only (a shared mount), the cache is the user's cache
+//! folder instead ([`cache_dirs`]), so the networks are still trained only once.
 
 use super::frechet::{Gaussian, frechet_distance};
 use crate::data::pretext::rotation_pretext;
@@ -73,7 +75,7 @@ pub struct FixedFeatures {
     pub judge: Judge,
     pub meta: FixedMeta,
     /// The cache file it was read from or written to; `None` when trained on a stand-in
-    /// or when the data directory could not be written.
+    /// or when no cache folder ([`cache_dirs`]) could be written.
     pub cached: Option<PathBuf>,
 }
 
@@ -133,14 +135,16 @@ impl FixedFeatures {
             shape.width,
             &train.fingerprint()[..12]
         );
-        let dir = run.data_dir.join(CACHE_DIR);
-        if real && let Some(found) = read_cache(&dir, &key, shape, &run.device)? {
-            run.note(format!(
-                "the fixed feature network of `{dataset}` was read from {} (trained once with seed {SEED}: {})",
-                dir.join(format!("{key}.ngvm")).display(),
-                found.meta.command
-            ));
-            return Ok(Some(found));
+        let dirs = cache_dirs(&run.data_dir);
+        for dir in dirs.iter().filter(|_| real) {
+            if let Some(found) = read_cache(dir, &key, shape, &run.device)? {
+                run.note(format!(
+                    "the fixed feature network of `{dataset}` was read from {} (trained once with seed {SEED}: {})",
+                    dir.join(format!("{key}.ngvm")).display(),
+                    found.meta.command
+                ));
+                return Ok(Some(found));
+            }
         }
         let test_split = match (task, real) {
             (Task::Classes, true) => on_disk(run, dataset, &["test"])?,
@@ -157,7 +161,7 @@ impl FixedFeatures {
             ));
             return Ok(Some(fixed));
         }
-        match write_cache(&dir, &key, &fixed) {
+        match write_cache_somewhere(&dirs, &key, &fixed) {
             Ok((path, sha256)) => {
                 fixed.meta.sha256 = sha256;
                 run.note(format!(
@@ -252,7 +256,12 @@ fn train_fixed(
     };
     let epochs = (EXAMPLES_SEEN / train.len().max(1)).clamp(3, 15);
     let normalization = Normalization::fit(&train);
-    let mut stage = run.stage("fixed-features")?;
+    // One stage per network: a run that trains two (the cats' and CIFAR-10's) must not
+    // resume the second from the first's checkpoints.
+    let mut stage = run.stage(&format!(
+        "fixed-features-{dataset}-{}x{}",
+        train.shape.height, train.shape.width
+    ))?;
     stage.seed = SEED;
     let settings = JudgeSettings {
         stage: "network",
@@ -295,6 +304,40 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// Where the fixed networks are cached, in order: `<data dir>/fixed-features`, then
+/// `NGVM_CACHE_DIR`, else `$XDG_CACHE_HOME/ngvm/fixed-features`, else
+/// `$HOME/.cache/ngvm/fixed-features` (for a data directory that cannot be written).
+pub fn cache_dirs(data_dir: &Path) -> Vec<PathBuf> {
+    let env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let user = env("NGVM_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("ngvm").join(CACHE_DIR)))
+        .or_else(|| env("HOME").map(|d| d.join(".cache").join("ngvm").join(CACHE_DIR)));
+    std::iter::once(data_dir.join(CACHE_DIR))
+        .chain(user)
+        .collect()
+}
+
+/// Writes the cache into the first of `dirs` that can be written; the last error when none
+/// can.
+fn write_cache_somewhere(
+    dirs: &[PathBuf],
+    key: &str,
+    fixed: &FixedFeatures,
+) -> Result<(PathBuf, String)> {
+    let mut last = Error::Other("no cache folder".into());
+    for dir in dirs {
+        match write_cache(dir, key, fixed) {
+            Ok(written) => return Ok(written),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 /// Writes `<key>.ngvm` and then `<key>.json` (atomically each); the file and its sha256.

@@ -1,3 +1,5 @@
+//! The data layer: readers, downloads, augmentation, the real files and their properties.
+
 mod augment;
 mod data_record;
 mod download;

@@ -1,3 +1,5 @@
+//! The synthetic stand-in sets: seeded, balanced, marked; batching and normalisation.
+
 use nn_core::data::synthetic::shapes;
 use nn_core::data::{Normalization, batch_images, batch_labels};
 

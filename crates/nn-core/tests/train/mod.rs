@@ -1,3 +1,5 @@
+//! Training: checkpoints, configs, the kernels and their routes, metrics and figures.
+
 mod checkpoint;
 mod config;
 mod conv_path;

@@ -8,6 +8,7 @@ use super::ConvBnRelu;
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
+use nn_core::models::max_pool_forward;
 use nn_core::train::ImageClassifier;
 
 const EPS: f64 = 1e-3;
@@ -68,7 +69,7 @@ impl InceptionModule {
         let b1 = self.branch1.forward(x.clone());
         let b2 = self.branch2[1].forward(self.branch2[0].forward(x.clone()));
         let b3 = self.branch3[1].forward(self.branch3[0].forward(x.clone()));
-        let b4 = self.branch4.forward(self.pool.forward(x));
+        let b4 = self.branch4.forward(max_pool_forward(&self.pool, x));
         Tensor::cat(vec![b1, b2, b3, b4], 1)
     }
 }

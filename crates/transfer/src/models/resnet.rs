@@ -7,7 +7,7 @@ use burn::nn::conv::Conv2d;
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
-use nn_core::models::{NormActivation, batch_norm_act, conv_forward};
+use nn_core::models::{NormActivation, batch_norm_act, conv_forward, max_pool_forward};
 use nn_core::train::ImageClassifier;
 
 /// `out = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`.
@@ -133,7 +133,7 @@ impl ResNet {
 impl ImageClassifier for ResNet {
     /// `[batch, 3, h, w]` -> `[batch, classes]`; the body downsamples by 32.
     fn forward(&self, images: Tensor<4>) -> Tensor<2> {
-        let x = self.maxpool.forward(self.stem.forward(images));
+        let x = max_pool_forward(&self.maxpool, self.stem.forward(images));
         let x = self.layers.iter().fold(x, |x, block| block.forward(x));
         self.fc.forward(self.avgpool.forward(x).flatten::<2>(1, 3))
     }

@@ -28,21 +28,22 @@ fn args(flags: &[String]) -> CommonArgs {
         .args
 }
 
-/// Real Fashion-MNIST when `NGVM_TEST_DATA` has it, else the synthetic stand-in (a test
-/// never downloads).
+/// Real Fashion-MNIST when a data folder has it, else the synthetic stand-in (a test never
+/// downloads; a failure where `NGVM_REQUIRE` names `data`).
 fn data_flags(empty: &Path) -> Vec<String> {
-    match std::env::var_os("NGVM_TEST_DATA") {
-        Some(dir) if Path::new(&dir).join("fashion-mnist").exists() => {
+    match test_support::find_data("fashion-mnist") {
+        Some(dir) => vec!["--data-dir".into(), dir.display().to_string()],
+        None => {
+            test_support::skip(
+                test_support::Need::Data,
+                "real Fashion-MNIST not found; the wgpu run uses the synthetic stand-in",
+            );
             vec![
+                "--synthetic".into(),
                 "--data-dir".into(),
-                PathBuf::from(dir).display().to_string(),
+                empty.display().to_string(),
             ]
         }
-        _ => vec![
-            "--synthetic".into(),
-            "--data-dir".into(),
-            empty.display().to_string(),
-        ],
     }
 }
 

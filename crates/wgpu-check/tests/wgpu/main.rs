@@ -1,7 +1,7 @@
 //! Every model family of the course on wgpu against flex, and one experiment end to end on
 //! wgpu with a checkpoint and `--resume`. One test binary (a wgpu test binary is over a
 //! gigabyte); it needs the `wgpu` feature, and skips with the reason when no Vulkan adapter
-//! is found unless `NGVM_REQUIRE_WGPU` is set (as `.ci/run` sets it after installing
+//! is found unless `NGVM_REQUIRE` names `wgpu` (as `.ci/run` sets it after installing
 //! lavapipe), where that is a failure.
 #![cfg(feature = "wgpu")]
 
@@ -11,15 +11,14 @@ mod families;
 use wgpu_check::Pair;
 
 /// Both devices, or `None` (with the reason printed) where this machine has no adapter
-/// and `NGVM_REQUIRE_WGPU` is unset.
+/// and `NGVM_REQUIRE` does not name `wgpu`.
 fn pair() -> Option<Pair> {
     match Pair::new() {
         Ok(pair) => Some(pair),
-        Err(why) if std::env::var_os("NGVM_REQUIRE_WGPU").is_none() => {
-            eprintln!("skipped: {}", why.0);
+        Err(why) => {
+            test_support::skip(test_support::Need::Wgpu, &why.0);
             None
         }
-        Err(why) => panic!("NGVM_REQUIRE_WGPU is set, but {}", why.0),
     }
 }
 
