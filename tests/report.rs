@@ -21,6 +21,14 @@ fn ngvm(out: &Path, args: &[&str]) -> bool {
         .success()
 }
 
+/// `text` as the page writes it.
+fn escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 fn chromium() -> Option<PathBuf> {
     std::env::var_os("CHROMIUM").map(PathBuf::from).or_else(|| {
         ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
@@ -55,6 +63,21 @@ fn the_report_loads_in_a_browser_with_every_picture() {
         html.contains("badge failed") && html.contains("pneumoniamnist"),
         "the failure and its reason are shown"
     );
+    // The words each topic crate wrote into its runs' summaries: weeks in course order
+    // with their lessons, each experiment's guide, the perceptron's own headline.
+    let week1 = html
+        .find("<h2>Week 1: Perceptron")
+        .expect("week 1's heading");
+    let week2 = html
+        .find("<h2>Week 1-2: Convolutional")
+        .expect("the CNN week's heading");
+    assert!(week1 < week2, "weeks in course order");
+    assert!(html.contains(&escaped(mlp::LESSON.text)), "week 1's lesson");
+    assert!(
+        html.contains(&escaped(mlp::experiments::perceptron::GUIDE)),
+        "the perceptron's guide"
+    );
+    assert!(html.contains("separable "), "the perceptron's headline");
     let pictures = html.matches("<img ").count();
     assert!(pictures >= 3, "{pictures} pictures");
 

@@ -1,5 +1,7 @@
 //! The repository's rules, checked on its files (in the manner of rust-analyzer's `tidy`):
-//! no topic crate depends on another; every Rust source file opens with a `//!` comment
+//! no topic crate depends on another; nn-core (which every topic depends on) names no topic
+//! or experiment of one, since each topic holds its own words; every Rust source file
+//! opens with a `//!` comment
 //! that says what it is; every convolution, norm and max pool of a model runs through
 //! nn-core's routing functions (`conv_forward`, `batch_norm_act`, `max_pool_forward`, ...),
 //! the kernels' one entry point, never around it. Each rule is also tested on a sample
@@ -177,6 +179,44 @@ fn no_topic_crate_depends_on_another() {
     );
 }
 
+/// The places in `source` that name an experiment of one of `topics` (`"gans/dcgan"`).
+fn topic_names(source: &str, topics: &[String]) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (number, line) in source.lines().enumerate() {
+        for topic in topics {
+            if line.contains(&format!("\"{topic}/")) {
+                found.push((number + 1, line.trim().to_string()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn nn_core_names_no_topic_and_depends_on_none() {
+    let topics = topics();
+    let core = root().join("crates/nn-core");
+    let manifest = std::fs::read_to_string(core.join("Cargo.toml")).unwrap();
+    let mut broken: Vec<String> = dependencies(&manifest)
+        .into_iter()
+        .filter(|d| topics.contains(d))
+        .map(|d| format!("crates/nn-core depends on {d}"))
+        .collect();
+    let mut files = Vec::new();
+    rust_files(&core.join("src"), &mut files);
+    assert!(files.len() > 20, "{} files found", files.len());
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        for (line, code) in topic_names(&source, &topics) {
+            broken.push(format!("{}:{line}: {code}", relative(&file)));
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "nn-core is shared by every topic and names none (a topic's words live in its crate: guides and headlines in experiments/<name>.rs, the lesson in lib.rs): {broken:#?}"
+    );
+}
+
 #[test]
 fn every_rust_source_file_opens_with_a_doc_comment() {
     let mut files = Vec::new();
@@ -233,4 +273,12 @@ fn the_rules_catch_what_they_forbid() {
     assert_eq!(routed_names(model), ["conv", "bn", "pools"]);
     let lines: Vec<usize> = unrouted_calls(model).into_iter().map(|(n, _)| n).collect();
     assert_eq!(lines, [8, 10, 11]);
+
+    let topics = ["gans".to_string(), "cnn".to_string()];
+    let core = "const GUIDES: &[(&str, &str)] = &[(\"gans/dcgan\", \"...\")];\nlet x = \"cnn\";\nlet y = \"gans\";\n";
+    let lines: Vec<usize> = topic_names(core, &topics)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(lines, [1]);
 }

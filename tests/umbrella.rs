@@ -48,18 +48,34 @@ fn every_preset_passes_its_own_checks() {
     }
 }
 
-/// The report says of every experiment what its figures show and what to look for.
+/// The report says of every experiment what its figures show and what to look for, and
+/// of its week the lesson: words each topic crate gives its experiments.
 #[test]
-fn every_experiment_has_a_guide_in_the_report() {
+fn every_experiment_has_its_words_for_the_report() {
     for experiment in ngvm::registry().iter() {
         let name = experiment.name();
-        let guide = ngvm::nn_core::report::guide(name)
-            .unwrap_or_else(|| panic!("{name} has no guide in nn_core::report::GUIDES"));
-        assert!(guide.len() > 60, "{name}: a guide says more than a phrase");
-        // A headline template filed among the guides would be shown as the guide.
+        let words = experiment.words();
         assert!(
-            !guide.contains('{'),
-            "{name}: its guide is a headline template: {guide}"
+            words.guide.len() > 60,
+            "{name}: a guide says more than a phrase: {:?}",
+            words.guide
+        );
+        // A headline template given as the guide would be shown as the guide.
+        assert!(
+            !words.guide.contains('{'),
+            "{name}: its guide is a headline template: {}",
+            words.guide
+        );
+        assert!(
+            !words.week.is_empty() && words.lesson.len() > 40,
+            "{name}: no week or lesson: {words:?}"
+        );
+        // Every `{key}` of a headline template is closed.
+        assert_eq!(
+            words.headline.matches('{').count(),
+            words.headline.matches('}').count(),
+            "{name}: {}",
+            words.headline
         );
     }
 }

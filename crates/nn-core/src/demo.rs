@@ -6,7 +6,9 @@
 use crate::data::Normalization;
 use crate::data::{sized, synthetic};
 use crate::error::{ConfigError, Result};
-use crate::experiment::{ExperimentConfig, Registry, experiment, require, require_training};
+use crate::experiment::{
+    ExperimentConfig, Lesson, Registry, experiment, require, require_training,
+};
 use crate::run::{DataInfo, Run, Summary};
 use crate::train::{
     ImageClassifier, OptimizerKind, classifier::ClassifierOptions, train_classifier,
@@ -155,11 +157,24 @@ pub fn run(config: &DemoConfig, run: &mut Run) -> Result<Summary> {
     Ok(run.summary(config.epochs, metrics))
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "A tiny MLP on synthetic shapes through the whole experiment contract: the loss and accuracy curves should move in the right direction within three epochs, and the captioned test images show its guesses.";
+
+/// The shared pieces as the report shows them (the course's week 0).
+pub const LESSON: Lesson = Lesson {
+    week: "0",
+    title: "Shared pieces",
+    text: "Data, training loop, metrics and plots every week uses.",
+};
+
 /// The demo registered under `nn-core/demo`.
 pub fn registry() -> Registry {
-    Registry::new().with(experiment::<DemoConfig>(
-        "nn-core/demo",
-        "A one-hidden-layer net on synthetic shapes: the experiment contract end to end",
-        run,
-    ))
+    Registry::topic(LESSON).with(
+        experiment::<DemoConfig>(
+            "nn-core/demo",
+            "A one-hidden-layer net on synthetic shapes: the experiment contract end to end",
+            run,
+        )
+        .guide(GUIDE),
+    )
 }

@@ -11,7 +11,7 @@ pub use config_file::resolve_config;
 pub use curriculum_args::CurriculumArgs;
 
 use crate::error::{ConfigError, Result};
-use crate::run::{Run, Summary};
+use crate::run::{Run, Summary, Words};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -48,26 +48,59 @@ pub trait Experiment: Send + Sync {
     /// The catalog data sets a run with this config reads (so a curriculum downloads
     /// only those).
     fn datasets(&self, config: &serde_json::Value) -> Vec<String>;
+    /// What the report says of it: its week's lesson, its guide and its headline.
+    fn words(&self) -> Words;
 }
 
-/// An [`Experiment`] from a config type and a run function.
+/// A week of the course as the report shows it: a topic crate's `LESSON`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lesson {
+    /// The week's number in the course (`"4"`, or `"1-2"` for a topic over two weeks).
+    pub week: &'static str,
+    pub title: &'static str,
+    /// The lesson in a few sentences.
+    pub text: &'static str,
+}
+
+/// An [`Experiment`] from a config type and a run function, with the report's words.
 pub struct Typed<C> {
     name: String,
     about: String,
     run: fn(&C, &mut Run) -> Result<Summary>,
+    guide: &'static str,
+    headline: &'static str,
+    lesson: Option<Lesson>,
 }
 
-/// Wraps a typed experiment for a registry.
+impl<C> Typed<C> {
+    /// What its figures show and what to look for (the report's text above them).
+    pub fn guide(mut self, guide: &'static str) -> Self {
+        self.guide = guide;
+        self
+    }
+
+    /// The summary table's headline template (see [`Words::headline`]).
+    pub fn headline(mut self, template: &'static str) -> Self {
+        self.headline = template;
+        self
+    }
+}
+
+/// A typed experiment for a registry; add its words with [`Typed::guide`] and
+/// [`Typed::headline`] (its week's lesson comes from the registry it joins).
 pub fn experiment<C: ExperimentConfig>(
     name: &str,
     about: &str,
     run: fn(&C, &mut Run) -> Result<Summary>,
-) -> Box<dyn Experiment> {
-    Box::new(Typed {
+) -> Typed<C> {
+    Typed {
         name: name.to_string(),
         about: about.to_string(),
         run,
-    })
+        guide: "",
+        headline: "",
+        lesson: None,
+    }
 }
 
 fn typed<C: ExperimentConfig>(config: &serde_json::Value) -> Result<C> {
@@ -110,6 +143,20 @@ impl<C: ExperimentConfig> Experiment for Typed<C> {
         names.dedup();
         names
     }
+    fn words(&self) -> Words {
+        let lesson = self.lesson.unwrap_or(Lesson {
+            week: "",
+            title: "",
+            text: "",
+        });
+        Words {
+            week: lesson.week.into(),
+            week_title: lesson.title.into(),
+            lesson: lesson.text.into(),
+            guide: self.guide.into(),
+            headline: self.headline.into(),
+        }
+    }
 }
 
 /// Every string in `value` that names a catalog data set.
@@ -130,6 +177,8 @@ fn collect_catalog_names(value: &serde_json::Value, names: &mut Vec<String>) {
 #[derive(Default)]
 pub struct Registry {
     experiments: Vec<Box<dyn Experiment>>,
+    /// The week every experiment added with [`Registry::with`] belongs to.
+    lesson: Option<Lesson>,
 }
 
 impl Registry {
@@ -137,9 +186,18 @@ impl Registry {
         Self::default()
     }
 
-    /// Adds an experiment (builder style).
-    pub fn with(mut self, experiment: Box<dyn Experiment>) -> Self {
-        self.experiments.push(experiment);
+    /// The registry of one week of the course: its experiments carry `lesson`.
+    pub fn topic(lesson: Lesson) -> Self {
+        Self {
+            experiments: Vec::new(),
+            lesson: Some(lesson),
+        }
+    }
+
+    /// Adds an experiment (builder style), in this registry's week.
+    pub fn with<C: ExperimentConfig>(mut self, mut experiment: Typed<C>) -> Self {
+        experiment.lesson = experiment.lesson.or(self.lesson);
+        self.experiments.push(Box::new(experiment));
         self
     }
 

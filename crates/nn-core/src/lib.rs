@@ -20,5 +20,5 @@ pub mod viz;
 
 pub use backend::BackendKind;
 pub use error::{Error, Result};
-pub use experiment::{Experiment, ExperimentConfig, Registry, experiment};
-pub use run::{Run, Summary};
+pub use experiment::{Experiment, ExperimentConfig, Lesson, Registry, experiment};
+pub use run::{Run, Summary, Words};

@@ -108,6 +108,22 @@ impl DataInfo {
     }
 }
 
+/// What the report says of a run, written into its summary by the experiment that ran
+/// (each topic crate holds its own words; the report reads only run directories).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Words {
+    /// The week of the course: its number (`"4"`, `"1-2"`), title and lesson.
+    pub week: String,
+    pub week_title: String,
+    pub lesson: String,
+    /// What the experiment's figures show and what to look for in them.
+    pub guide: String,
+    /// The summary table's headline template (`{key}`, `{key:%}`, `{key:M}`, `{key:±}`:
+    /// see `report::headline`); empty for the first usual figure the run reports.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub headline: String,
+}
+
 /// `summary.json`: the stable top level that the report, README and scripts read.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -124,11 +140,28 @@ pub struct Summary {
     /// Wall time of each epoch, in seconds.
     pub epoch_seconds: Vec<f64>,
     /// Final figures: a flat map of name to number (`test_accuracy`, `test_psnr_db`, ...).
+    /// A figure that could not be measured (NaN) is written as `null` and read back as NaN.
+    #[serde(deserialize_with = "figures_with_nulls")]
     pub metrics: BTreeMap<String, f64>,
     /// Pictures and other files the run wrote, relative to the run directory.
     pub files: Vec<String>,
     /// Anything a reader must know (e.g. why data was synthetic).
     pub notes: Vec<String>,
+    /// The course's words on this run (empty in summaries written before they were).
+    #[serde(default)]
+    pub words: Words,
+}
+
+/// Reads a metrics map whose unmeasured figures JSON wrote as `null` (serde_json writes NaN
+/// so) back as NaN.
+fn figures_with_nulls<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<BTreeMap<String, f64>, D::Error> {
+    let raw: BTreeMap<String, Option<f64>> = Deserialize::deserialize(deserializer)?;
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
+        .collect())
 }
 
 /// Everything an experiment runs with.
@@ -188,7 +221,7 @@ impl RunOptions {
     /// A new run of `experiment` under `out` with the defaults of the command line
     /// (preset `custom`, the preferred backend, seed 42, the default data directory, no
     /// synthetic stand-ins, no limit, no progress bars); change fields with struct update
-    /// syntax: `RunOptions { seed: 7, ..RunOptions::new("cnn/mine", out) }`.
+    /// syntax: `RunOptions { seed: 7, ..RunOptions::new("my-topic/mine", out) }`.
     pub fn new(experiment: &str, out: &Path) -> Self {
         Self {
             experiment: experiment.to_string(),
@@ -417,6 +450,7 @@ impl Run {
             metrics,
             files: self.files.clone(),
             notes: self.notes_with_devices(),
+            words: Words::default(),
         }
     }
 

@@ -109,6 +109,12 @@ fn noise_key(noise: &Noise) -> &'static str {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "Noisy inputs, the network's clean-up and the originals, for Gaussian and salt-and-pepper noise: the PSNR gain in decibels says how much noise it removed.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "PSNR {noisy_psnr_db} -> {denoised_psnr_db} dB";
+
 /// Trains one denoising autoencoder per noise, each in its own stage, and reports the PSNR
 /// of the noisy inputs and of the outputs.
 pub fn run(config: &DenoisingConfig, run: &mut Run) -> Result<Summary> {

@@ -68,6 +68,9 @@ impl ExperimentConfig for SparseConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "The mean activation of the code units against the target sparsity (the curve should approach it) and reconstructions that stay recognisable with few active units.";
+
 /// Trains the sparse autoencoder and shows which code units fire for the first test images.
 pub fn run(config: &SparseConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load(run, &config.dataset, config.train_size, config.test_size)?;

@@ -63,6 +63,9 @@ impl ExperimentConfig for VaeExperimentConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "The VAE's two loss terms (reconstruction and KL), reconstructions, samples from the prior, a walk between two codes, and a 2-D latent map where similar clothes should sit near each other.";
+
 /// Trains the VAE; draws reconstructions, prior samples and an interpolation; with
 /// `latent_map`, trains a second VAE with a 2-D latent and maps the test set in it.
 pub fn run(config: &VaeExperimentConfig, run: &mut Run) -> Result<Summary> {

@@ -78,6 +78,12 @@ fn title(variant: Variant) -> &'static str {
         .map_or("", |(_, t)| t)
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "Four VAE architectures under the same budget: compare the test -ELBO (lower is better) and how sharp their reconstructions and samples look.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "-ELBO (nats): standard {standard_test_neg_elbo_nats}, both nested {both_nested_test_neg_elbo_nats}";
+
 /// Trains the configured variants one after another (same seed, same batches) and compares
 /// them in a table, their reconstructions and their decodings of the same prior samples.
 pub fn run(config: &VariantsConfig, run: &mut Run) -> Result<Summary> {

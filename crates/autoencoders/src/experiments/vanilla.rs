@@ -63,6 +63,9 @@ impl ExperimentConfig for VanillaConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "Reconstructions by the autoencoder beside PCA with the same code size: compare how much shape each keeps at the same compression (the test errors are in the figures); the loss curve should flatten.";
+
 /// Trains the autoencoder, fits PCA with as many components, and compares their test MSE
 /// and reconstructions.
 pub fn run(config: &VanillaConfig, run: &mut Run) -> Result<Summary> {

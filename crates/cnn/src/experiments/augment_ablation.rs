@@ -137,6 +137,12 @@ fn score(dataset: &str, test: &Evaluation) -> (&'static str, f64) {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "The same CNN trained on small training sets with no augmentation, one family of augmentations (geometric, colour, noise) or all of them, once per seed: the first figure shows every seed's test score, the second each recipe's gain over none, seed by seed. A gain counts only where its whisker (one standard deviation over seeds) stays clear of zero.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "gain of all augmentations (points): CIFAR-10 {cifar-10_all_gain:±}";
+
 /// Trains one CNN per (data set, recipe, seed), records every score and each recipe's paired
 /// gain over none, and draws both (`augmentation_scores.png`, `augmentation_gain.png`).
 pub fn run(config: &AblationConfig, run: &mut Run) -> Result<Summary> {

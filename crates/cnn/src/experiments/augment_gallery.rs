@@ -24,6 +24,12 @@ impl ExperimentConfig for GalleryConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "One real image of each data set through every augmentation: each column should still be plainly the same object, which is what makes an augmentation safe to train with.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "{images} images x {transforms} transforms";
+
 /// Puts the first image of every data set present (or a synthetic one) through each
 /// augmentation, one row per image, in `gallery.png`.
 pub fn run(config: &GalleryConfig, run: &mut Run) -> Result<Summary> {

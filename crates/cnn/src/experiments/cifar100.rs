@@ -70,6 +70,9 @@ impl ExperimentConfig for CifarConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "A batch-norm CNN with and without augmentation: look at the gap between training and test accuracy; augmentation should narrow it.";
+
 /// Trains the same CNN with augmentation (and, to compare, without) from the same
 /// initialisation, and overlays their accuracy curves.
 pub fn run(config: &CifarConfig, run: &mut Run) -> Result<Summary> {

@@ -69,6 +69,9 @@ impl ExperimentConfig for FashionCnnConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "A small CNN and an MLP with a similar budget on the same data: the comparison plots show which learns faster and generalises better; the confusion matrices show which clothes each confuses (shirts with T-shirts and pullovers).";
+
 /// Trains the CNN, then the MLP, each in its own stage with the same options; overlays
 /// their curves and writes `table.md`.
 pub fn run(config: &FashionCnnConfig, run: &mut Run) -> Result<Summary> {

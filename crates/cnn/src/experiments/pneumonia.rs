@@ -69,6 +69,9 @@ impl ExperimentConfig for PneumoniaConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "An unbalanced medical task: accuracy alone misleads, so look at the ROC curve (area well above 0.5), and at the confusion matrix at the threshold chosen on the validation split rather than at 0.5.";
+
 /// Trains one CNN with class-weighted loss (and, if asked, light augmentation), picks the
 /// decision threshold on the validation split, and scores the test split at it.
 pub fn run(config: &PneumoniaConfig, run: &mut Run) -> Result<Summary> {

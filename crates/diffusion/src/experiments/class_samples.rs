@@ -18,6 +18,9 @@ use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{Result, Run, Summary};
 use std::collections::BTreeMap;
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "One sample of every class from a class-conditional U-Net with guidance, judged by a CNN trained on the real images; the step trade-off shows what fewer DDIM steps cost in time and recognition.";
+
 pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_data(config, run)?;
     super::note_dataset_departure(config, run);

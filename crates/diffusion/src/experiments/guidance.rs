@@ -137,6 +137,12 @@ fn scale_key(scale: f64) -> String {
     format!("{scale}").replace('.', "p")
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "One trained CIFAR-10 model sampled from the same noise at guidance scales 0 to 5, each four ways: x_0 clipped statically, dynamic thresholding, CFG rescale, guidance only in the middle of the process. Read recognition (up is better, against the judge's ceiling) beside the saturation and clipping figures (closer to the real images' is better): high guidance with static clipping buys recognition with burnt colour.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "at s=3 recognised: static {recognised_s3_static:%}, dynamic {recognised_s3_dynamic:%}, rescale {recognised_s3_rescale:%}, interval {recognised_s3_interval:%}; saturation static {mean_saturation_s3_static} (real {mean_saturation_real})";
+
 pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
     let config = &config.0;
     let (train, test) = load_data(config, run)?;

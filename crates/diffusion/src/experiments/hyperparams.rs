@@ -43,6 +43,9 @@ impl ExperimentConfig for HyperparamsConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "Two schedule and learning-rate settings trained with the same budget: the forward process under each schedule, loss curves (not directly comparable across schedules), samples, and how often a classifier recognises them.";
+
 pub fn run(config: &HyperparamsConfig, run: &mut Run) -> Result<Summary> {
     let config = &config.0;
     let (train, test) = load_data(config, run)?;

@@ -137,6 +137,12 @@ pub fn variants(config: &OneFactorConfig) -> Vec<(String, DiffusionConfig)> {
     out
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "A baseline and variants that each change one factor (learning rate, beta schedule, number of steps T), each trained once per seed with the same budget: the first figure shows every seed's recognition rate per variant, the second each variant's difference from the baseline seed by seed. A factor matters where that difference's whisker stays clear of zero; the loss curves are not comparable across schedules.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "recognised: baseline {variant0_recognition_rate:%}, lr {variant1_recognition_rate:%}, cosine {variant2_recognition_rate:%}, T 250 {variant3_recognition_rate:%}";
+
 /// Trains every variant once per seed, samples and judges it; draws the recognition rates
 /// (`recognition_by_variant.png`), the seed-by-seed differences from the baseline
 /// (`difference_from_baseline.png`), the first seed's loss curves (`loss_curves.png`) and

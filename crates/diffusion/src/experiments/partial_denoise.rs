@@ -41,6 +41,9 @@ fn errors(reference: &[f32], other: &[f32]) -> (f64, f64) {
     (mse, nn_core::metrics::psnr(&a, &b, 1.0))
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "Real images noised to a given step and denoised back: the PSNR by step shows how far the model can undo noise; the pictures show where detail starts to be invented rather than restored.";
+
 pub fn run(config: &DiffusionConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_data(config, run)?;
     let schedule = config.schedule()?;

@@ -44,6 +44,12 @@ impl ExperimentConfig for DcganConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "The same loop with convolutions: compare the progression and the Frechet distance with the fully connected GAN's; D's outputs show how much stronger a convolutional discriminator is.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "Frechet {frechet_fixed} (floor {frechet_fixed_floor}, noise {frechet_noise_baseline}); called cat {cat_share:%} (real faces {cat_share_real:%})";
+
 /// Trains the convolutional pair and measures its samples.
 pub fn run(config: &DcganConfig, run: &mut Run) -> Result<Summary> {
     run_gan(&config.0, run, |c, [channels, side, _], device| {

@@ -40,6 +40,12 @@ impl ExperimentConfig for MlpGanConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "The same noise vectors rendered through the epochs (noise, then a grey average, then cat faces), D's outputs on real and fake images (a game, not a rout: neither should reach 0 or 1), and the Frechet distance to held-out real cats falling well below the noise baseline.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "Frechet {frechet_fixed} (floor {frechet_fixed_floor}, noise {frechet_noise_baseline}); called cat {cat_share:%} (real faces {cat_share_real:%})";
+
 /// Trains the fully connected pair and measures its samples.
 pub fn run(config: &MlpGanConfig, run: &mut Run) -> Result<Summary> {
     run_gan(&config.0, run, |c, shape, device| {

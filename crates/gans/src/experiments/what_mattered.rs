@@ -142,6 +142,12 @@ pub fn rung_config(config: &WhatMatteredConfig, rung: &str) -> GanConfig {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "A DCGAN from burn's defaults, gaining the field's small-data tricks one rung at a time (DCGAN initialisation, full batches, a slower D, DiffAugment, the relativistic loss, a wider pair), each rung trained once per seed: read each rung's Frechet distance in the fixed features (lower is better, against its floor) and its change from the rung above, seed by seed; a trick matters where that change stays clear of its spread.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "Frechet (fixed): burn's defaults {burn-defaults_frechet_fixed:±}, every trick {wider_frechet_fixed:±} (floor {frechet_fixed_floor})";
+
 /// Trains every (rung, seed) in its own stage; the table, the summary's figures and
 /// `what_mattered.png`.
 pub fn run(config: &WhatMatteredConfig, run: &mut Run) -> Result<Summary> {

@@ -140,6 +140,13 @@ fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len().max(1) as f64
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "The share of units that never fire (dead) per layer, for ReLU and Leaky ReLU in a deep MLP: compare how many units each loses layer by layer as training goes on, and the test accuracies.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str =
+    "dead units: ReLU {dead_fraction_relu:%}, Leaky ReLU {dead_fraction_leaky_relu:%}";
+
 /// `mlp/activations`: trains the pair, logs dead units per layer and test accuracy every
 /// epoch, and draws the activation functions and the dead-unit curves.
 pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {

@@ -7,6 +7,9 @@ use nn_core::data::{DataRequest, load_train_test};
 use nn_core::train::{ClassifierOptions, sgd, train_classifier};
 use nn_core::{Result, Run, Summary};
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "The same MLP, the same start and settings, trained by burn: in the overlay plots the hand-written and the burn curves should lie almost on top of each other; a gap would mean a wrong gradient.";
+
 /// `mlp/burn`: the same network trained by burn through nn-core's classifier path.
 pub fn run(config: &FashionMlpConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_train_test(run, DataRequest::all(&config.dataset))?;

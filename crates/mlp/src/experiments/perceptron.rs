@@ -110,6 +110,12 @@ pub fn mlp_sign(mlp: &ScratchMlp<f64>, x: [f64; 2]) -> f64 {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "The decision line on separable points (it must separate them, within Novikoff's bound of updates) and on XOR (no line can: accuracy stays near chance); the 2-layer MLP's regions on XOR show what a hidden layer adds.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "separable {separable_accuracy:%}, XOR {xor_accuracy:%} (2-layer MLP on XOR {xor_mlp_accuracy:%})";
+
 /// `mlp/perceptron`: trains the perceptron on both sets and the MLP on XOR, and draws
 /// their decision regions and the perceptron's accuracy per pass.
 pub fn run(config: &PerceptronConfig, run: &mut Run) -> Result<Summary> {

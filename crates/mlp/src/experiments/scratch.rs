@@ -96,6 +96,9 @@ fn evaluate_scratch(mlp: &ScratchMlp<f32>, x: &Array2<f32>, y: &[usize]) -> (f64
     )
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "An MLP trained with backpropagation written by hand: its loss should fall and its accuracy rise epoch by epoch, as burn's does for the same network (mlp/burn draws the two together).";
+
 /// `mlp/scratch`: hand-written backprop on Fashion-MNIST.
 pub fn run(config: &FashionMlpConfig, run: &mut Run) -> Result<Summary> {
     let (train, test) = load_train_test(run, DataRequest::all(&config.dataset))?;

@@ -198,7 +198,10 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
     }
     eprintln!("{}: run directory {}", experiment.name(), run.dir.display());
     let summary = match experiment.run(&config, &mut run) {
-        Ok(summary) => summary,
+        Ok(summary) => Summary {
+            words: experiment.words(),
+            ..summary
+        },
         Err(e) => {
             // The reason stays with the run (the curriculum and the report show it).
             let _ = std::fs::write(run.dir.join("error.txt"), format!("{e}\n"));

@@ -88,9 +88,9 @@ mod tests {
                 "--devices",
                 "0,1",
                 "--only",
-                "cnn",
+                "topic",
                 "--only",
-                "gans/dcgan",
+                "topic/name",
             ],
             &["--data-dir", "/d", "--offline", "--resume", "--out", "/o"],
         ] {

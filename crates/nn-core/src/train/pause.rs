@@ -10,7 +10,7 @@ use std::time::Duration;
 pub const VARIABLE: &str = "NGVM_PAUSE_AT";
 
 /// The batch index to pause before in `epoch` of the run or stage named `experiment` (the
-/// name its epoch lines start with: `gans/mlp-gan`, or `cnn/fashion-mnist [cnn]` for a
+/// name its epoch lines start with: `topic/name`, or `cnn/fashion-mnist [cnn]` for a
 /// stage), or `None`. A malformed value is an error naming the variable and the form.
 pub fn batch_for(experiment: &str, epoch: usize) -> Result<Option<usize>> {
     let Ok(value) = std::env::var(VARIABLE) else {
@@ -19,7 +19,7 @@ pub fn batch_for(experiment: &str, epoch: usize) -> Result<Option<usize>> {
     let (name, at) = parse(&value).ok_or_else(|| {
         Error::Other(format!(
             "{VARIABLE}={value:?} is not EXPERIMENT@EPOCH:BATCH (for example \
-             \"cnn/fashion-mnist [cnn]@2:0\"); fix or unset it"
+             \"topic/experiment [stage]@2:0\"); fix or unset it"
         ))
     })?;
     Ok((name == experiment && at.0 == epoch).then_some(at.1))
@@ -47,9 +47,9 @@ mod tests {
 
     #[test]
     fn the_form_is_experiment_at_epoch_colon_batch() {
-        assert_eq!(parse("gans/mlp-gan@1:3"), Some(("gans/mlp-gan", (1, 3))));
+        assert_eq!(parse("topic/name@1:3"), Some(("topic/name", (1, 3))));
         assert_eq!(parse("a@b@2:0"), Some(("a@b", (2, 0))));
-        for bad in ["gans/mlp-gan", "x@1", "x@0:1", "@1:1", "x@1:-1", "x@one:1"] {
+        for bad in ["topic/name", "x@1", "x@0:1", "@1:1", "x@1:-1", "x@one:1"] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

@@ -106,6 +106,12 @@ fn measure<M: ImageClassifier>(
     row
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "VGG, ResNet and Inception counted: parameters, multiply-accumulates and forward time at 32 and 224 pixels; note how much less GoogLeNet and ResNet cost than VGG for a deeper network.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "parameters: VGG-19 {vgg19_params:M}, ResNet-18 {resnet18_params:M}, GoogLeNet {googlenetinceptionv1_params:M}";
+
 /// Builds every model, measures it at every side, and writes `architectures.md`: the
 /// table, then a residual block and the Inception modules.
 pub fn run(config: &ArchitecturesConfig, run: &mut Run) -> Result<Summary> {

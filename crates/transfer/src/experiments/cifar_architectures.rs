@@ -139,6 +139,12 @@ fn train_one<M: ImageClassifier>(
     })
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "VGG, ResNet and Inception in their CIFAR-scale versions, trained on the same CIFAR-10 images with the same budget, optimiser, augmentation and seeds: the first figure shows every seed's test accuracy beside each network's parameters and multiply-accumulates, the second the mean test accuracy per epoch. A difference counts only where the seeds' spreads do not overlap; read it against what each network costs.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "test accuracy: VGG-16-BN {vgg16-bn_test_accuracy:%}, ResNet-20 {resnet-20_test_accuracy:%}, GoogLeNet {googlenet_test_accuracy:%}";
+
 /// Trains every network once per seed; draws every seed's test accuracy
 /// (`accuracy_by_architecture.png`) and the seeds' mean test accuracy per epoch
 /// (`accuracy_curves.png`).

@@ -201,6 +201,13 @@ fn score(name: &str, test: &Evaluation) -> f64 {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "Learning curves over the number of labelled target images: the course's CNN (and, in `cifar-halves-vgg`, a CIFAR-scale VGG) pre-trained on a source task and fine-tuned, beside the same network from scratch on the same images, once per seed. Transfer pays where the fine-tuned scores sit above scratch's by more than their spread; expect the gap to be largest with the fewest labels and to close as labels grow, and less from a distant source (clothes to X-rays) than a near one.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str =
+    "transfer gain with 200 labels (points): CIFAR halves {cifar-halves_200_gain:±}";
+
 /// Pre-trains once per (setting, seed), then for each size fine-tunes a copy and trains a
 /// fresh network on the same images; draws the scores (`<setting>_curve.png`) and the
 /// transfer gains seed by seed (`transfer_gain.png`), and reports means and spreads.

@@ -86,6 +86,12 @@ fn label(depth: usize, residual: bool) -> String {
     format!("{}-{depth}", if residual { "resnet" } else { "plain" })
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "The same CIFAR networks at two depths, plain and with skip connections, each trained with the same budget on several seeds: if the deeper plain network's training loss stays above the shallower one's, that is the degradation ResNet's skip connections were made to remove; compare the residual curves. The second figure shows every seed's final training loss, so a gap counts only where the seeds do not overlap; the summary's `degradation_plain` and `skip_gain_<depth>` give the same-seed differences with their spread.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str = "final training loss, deepest plain minus shallowest (same seed): {degradation_plain:±}; at depth 20 plain {plain-20_train_loss}, residual {resnet-20_train_loss}";
+
 /// Trains every (depth, plain or residual) once per seed, draws the seeds' mean training
 /// loss per epoch (`loss_by_depth.png`) and every seed's final training loss
 /// (`final_loss_by_depth.png`), and summarises final training loss and test accuracy as

@@ -182,6 +182,13 @@ impl Vgg19Cifar10Config {
     }
 }
 
+/// What the report says this experiment's figures show and what to look for.
+pub const GUIDE: &str = "Each stage's curves (a new head on the frozen body, the last block, everything fine-tuned) beside the same network from scratch: transfer helps when its curves start higher and end at least as high as scratch's; compare the final accuracies, and read the notes for where the pre-trained weights came from.";
+/// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
+/// percentage, `:M` in millions, `:±` with its spread over seeds).
+pub const HEADLINE: &str =
+    "fine-tuned {fine_tune_test_accuracy:%} vs from scratch {scratch_test_accuracy:%}";
+
 /// Gets the pre-trained network, then runs the stages on CIFAR-10 (a new head before
 /// training, feature extraction, fine-tuning) and the same network from scratch.
 pub fn run(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Summary> {
