@@ -2,7 +2,7 @@
 //! noise's samples through the epochs, and the walk between two noise vectors.
 
 use crate::models::Generator;
-use crate::monitor::draw;
+use crate::sampling::draw;
 use burn::prelude::*;
 use nn_core::data::{ImageDataset, Normalization};
 use nn_core::train::smoothed;

@@ -6,6 +6,8 @@ pub mod experiments;
 pub mod figures;
 pub mod losses;
 pub mod realism;
+pub mod sampling;
+pub mod settings;
 /// The Frechet distance (moved to nn-core, which the FID shares with diffusion).
 pub use nn_core::metrics::frechet;
 pub mod models;

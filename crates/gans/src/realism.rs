@@ -4,6 +4,8 @@
 //! distance's floor trained on, beside the floor and uniform noise; and the share of
 //! samples a fixed CIFAR-10 classifier calls "cat", beside real faces and noise.
 
+use crate::models::Generator;
+use crate::sampling::samples_of;
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::batch::dataset_from_symmetric;
@@ -166,4 +168,25 @@ impl CatJudge {
         );
         Ok(())
     }
+}
+
+/// Frechet distance of `count` samples of `g` to the held-out real images.
+pub fn frechet_of<G: Generator>(
+    g: &G,
+    (count, latent): (usize, usize),
+    reference: &FrechetReference,
+    device: &Device,
+    seed: u64,
+) -> Result<f64> {
+    let generated = samples_of(g, count, latent, device, seed);
+    reference.distance(&generated, device)
+}
+
+/// How many images every Frechet distance of a run uses: `wanted`, but no more than the
+/// `training` images. The floor copies training images, so it has at most that many; the
+/// Frechet estimate is biased upwards the more, the fewer images it sees (Chong and
+/// Forsyth 2020), so a generator measured with more images than the floor could score
+/// below it without being closer to the real images.
+pub(crate) fn frechet_sample_count(wanted: usize, training: usize) -> usize {
+    wanted.min(training)
 }

@@ -7,10 +7,11 @@
 
 use crate::augment::diff_augment;
 use crate::figures::{draw_interpolation, draw_progression, draw_step_curves};
-use crate::losses::GanLoss;
 use crate::models::{Discriminator, Generator};
-use crate::monitor::{Monitor, StepFigures, samples_of};
+use crate::monitor::{Monitor, StepFigures};
 use crate::realism::FrechetReference;
+use crate::sampling::samples_of;
+use crate::settings::GanConfig;
 use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -21,57 +22,6 @@ use nn_core::train::{
 };
 use nn_core::{Result, Run};
 use std::collections::BTreeMap;
-
-/// How a GAN is trained and watched.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct GanSettings {
-    /// Passes over the real images.
-    pub epochs: usize,
-    /// Real images per batch (and as many fakes).
-    pub batch_size: usize,
-    /// Leave out each epoch's last, smaller batch: a batch of 6 after batches of 64 gives
-    /// batch norm and D a step on statistics unlike every other.
-    pub full_batches: bool,
-    /// The game D and G play.
-    pub loss: GanLoss,
-    /// DiffAugment every image D sees, real and generated.
-    pub augment: bool,
-    /// Length of the noise vector z.
-    pub latent: usize,
-    /// The generator's learning rate.
-    pub lr_generator: f64,
-    /// The discriminator's learning rate.
-    pub lr_discriminator: f64,
-    /// Adam's betas (0.5, 0.999 is the usual choice for GANs).
-    pub beta_1: f64,
-    /// See `beta_1`.
-    pub beta_2: f64,
-    /// Discriminator updates per batch.
-    pub d_steps: usize,
-    /// Generator updates per batch.
-    pub g_steps: usize,
-    /// Epochs whose samples of the fixed noise go into the progression strip (the last
-    /// epoch always does).
-    pub snapshot_epochs: Vec<usize>,
-    /// Generated images per Frechet distance.
-    pub frechet_samples: usize,
-    /// Warn of mode collapse when the samples' mean pairwise distance falls below this
-    /// fraction of the real images'.
-    pub collapse_ratio: f64,
-}
-
-impl GanSettings {
-    /// Batches per epoch over `images` real images: the smaller last one left out with
-    /// `full_batches` (unless it is the only one).
-    pub fn steps_per_epoch(&self, images: usize) -> usize {
-        let batch = self.batch_size.max(1);
-        if self.full_batches {
-            (images / batch).max(1)
-        } else {
-            images.div_ceil(batch)
-        }
-    }
-}
 
 /// Both networks with their optimisers: what a checkpoint holds.
 struct GanState<G, D> {
@@ -125,7 +75,7 @@ fn discriminator_step<G: Generator, D: Discriminator>(
     mut d: ModelState<D>,
     g: &G,
     real_batch: Tensor<4>,
-    settings: &GanSettings,
+    (settings, augment): (&GanConfig, bool),
     device: &Device,
 ) -> (ModelState<D>, Judged) {
     let [n, _, _, _] = real_batch.dims();
@@ -133,8 +83,8 @@ fn discriminator_step<G: Generator, D: Discriminator>(
     for _ in 0..settings.d_steps.max(1) {
         let z = Tensor::<2>::random([n, settings.latent], Distribution::Normal(0.0, 1.0), device);
         let fake = g.generate(z).detach();
-        let real_logits = d.model.logits(seen_by_d(real_batch.clone(), settings));
-        let fake_logits = d.model.logits(seen_by_d(fake, settings));
+        let real_logits = d.model.logits(seen_by_d(real_batch.clone(), augment));
+        let fake_logits = d.model.logits(seen_by_d(fake, augment));
         d_real = scalar(sigmoid(real_logits.clone()).mean());
         d_fake = scalar(sigmoid(fake_logits.clone()).mean());
         let loss = settings.loss.discriminator(real_logits, fake_logits);
@@ -149,9 +99,10 @@ fn discriminator_step<G: Generator, D: Discriminator>(
     (d, judged)
 }
 
-/// The images as D sees them: augmented when the settings ask.
-fn seen_by_d(images: Tensor<4>, settings: &GanSettings) -> Tensor<4> {
-    if settings.augment {
+/// The images as D sees them: augmented when the settings ask (`augment`, resolved from
+/// the policy and the number of real images).
+fn seen_by_d(images: Tensor<4>, augment: bool) -> Tensor<4> {
+    if augment {
         diff_augment(images)
     } else {
         images
@@ -165,15 +116,15 @@ fn generator_step<G: Generator, D: Discriminator>(
     mut g: ModelState<G>,
     d: &D,
     real_batch: Tensor<4>,
-    settings: &GanSettings,
+    (settings, augment): (&GanConfig, bool),
     device: &Device,
 ) -> (ModelState<G>, f64) {
     let [n, _, _, _] = real_batch.dims();
     let mut g_loss = 0.0;
     for _ in 0..settings.g_steps.max(1) {
         let z = Tensor::<2>::random([n, settings.latent], Distribution::Normal(0.0, 1.0), device);
-        let fake_logits = d.logits(seen_by_d(g.model.generate(z), settings));
-        let real = || d.logits(seen_by_d(real_batch.clone(), settings));
+        let fake_logits = d.logits(seen_by_d(g.model.generate(z), augment));
+        let real = || d.logits(seen_by_d(real_batch.clone(), augment));
         let loss = settings.loss.generator(fake_logits, real);
         g_loss = scalar(loss.clone());
         g = g.step(settings.lr_generator, loss);
@@ -188,12 +139,13 @@ pub fn train_gan<G: Generator, D: Discriminator>(
     generator: G,
     discriminator: D,
     real: &ImageDataset,
-    settings: &GanSettings,
+    settings: &GanConfig,
     reference: &FrechetReference,
 ) -> Result<TrainedGan> {
     let device = run.train_device();
     let norm = Normalization::symmetric(real.shape.channels);
     let batch = settings.batch_size.max(1);
+    let augment = settings.augment.applies(real.len());
     let mut monitor = Monitor::new(run, real, settings, reference)?;
     let state = GanState {
         g: ModelState::new(generator, adam(settings.beta_1, settings.beta_2)),
@@ -210,9 +162,15 @@ pub fn train_gan<G: Generator, D: Discriminator>(
         for (b, chunk) in ctx.batches(order.chunks(batch).take(steps_per_epoch)) {
             let real_batch = batch_images(real, chunk, &norm, &device);
             let judged;
-            (d, judged) = discriminator_step(d, &g.model, real_batch.clone(), settings, &device);
+            (d, judged) = discriminator_step(
+                d,
+                &g.model,
+                real_batch.clone(),
+                (settings, augment),
+                &device,
+            );
             let g_loss;
-            (g, g_loss) = generator_step(g, &d.model, real_batch, settings, &device);
+            (g, g_loss) = generator_step(g, &d.model, real_batch, (settings, augment), &device);
             monitor.log_step(ctx, &mut step_log, b, judged.with_generator_loss(g_loss))?;
         }
         let state = GanState { g, d };
@@ -225,7 +183,7 @@ pub fn train_gan<G: Generator, D: Discriminator>(
     })?;
     monitor.note_warnings(run);
 
-    // The training generator: samples are drawn with batch statistics (`monitor::draw`).
+    // The training generator: samples are drawn with batch statistics (`sampling::draw`).
     let generator = state.g.model;
     let steps = read_steps(monitor.steps_path());
     let figures = monitor.final_figures(&generator, &steps)?;
