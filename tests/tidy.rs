@@ -3,14 +3,14 @@
 //! or experiment of one, since each topic holds its own words; every Rust source file
 //! opens with a `//!` comment
 //! that says what it is; every convolution, norm and max pool of a model runs through
-//! nn-core's routing functions (`conv_forward`, `batch_norm_act`, `max_pool_forward`, ...),
-//! the kernels' one entry point, never around it. Each rule is also tested on a sample
+//! the kernels' layer functions (`conv_forward`, `batch_norm_act`, `max_pool_forward`, ...),
+//! their one entry point, never around it. Each rule is also tested on a sample
 //! that breaks it, so none can pass without looking.
 
 use std::path::{Path, PathBuf};
 
 /// Crates under `crates/` that are not topics of the course.
-const NOT_TOPICS: [&str; 3] = ["nn-core", "test-support", "wgpu-check"];
+const NOT_TOPICS: [&str; 4] = ["flex-kernels", "nn-core", "test-support", "wgpu-check"];
 
 /// burn modules whose `forward` must not be called outside the routing functions.
 const ROUTED_TYPES: [&str; 7] = [
@@ -31,13 +31,9 @@ const ROUTED_CALLS: [&str; 4] = [
     "module::max_pool2d_with_indices(",
 ];
 
-/// nn-core's files that are the routing (and the kernels behind it).
-const ROUTING_FILES: [&str; 4] = [
-    "crates/nn-core/src/models/conv.rs",
-    "crates/nn-core/src/models/norm.rs",
-    "crates/nn-core/src/models/pool.rs",
-    "crates/nn-core/src/kernels/",
-];
+/// The routing (`flex_kernels::layers`, re-exported by `nn_core::models`) and the kernels
+/// behind it.
+const ROUTING_FILES: [&str; 1] = ["crates/flex-kernels/src/"];
 
 fn root() -> PathBuf {
     test_support::repository()

@@ -10,7 +10,8 @@ pub mod demo;
 pub mod error;
 pub mod experiment;
 pub mod host;
-pub mod kernels;
+/// The CPU kernels of `flex`, a crate of their own (`flex-kernels`).
+pub use flex_kernels as kernels;
 pub mod metrics;
 pub mod models;
 pub mod report;

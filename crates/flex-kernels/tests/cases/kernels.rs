@@ -1,4 +1,4 @@
-//! Our convolution kernels (`nn_core::kernels`) against burn's `Conv2d` and
+//! Our convolution kernels (`flex_kernels`) against burn's `Conv2d` and
 //! `ConvTranspose2d` on random shapes: kernels 1, 3, 4 and 5, strides 1 and 2, padding 0 to
 //! 2, odd map sizes, batch 1, channel counts that are not multiples of 8, with and without
 //! bias. Outputs and the gradients of input, weight and bias agree within 1e-4, relative to
@@ -8,8 +8,8 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2dConfig, ConvTranspose2dConfig};
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use nn_core::kernels;
-use nn_core::models::{conv_forward, conv_transpose_forward};
+
+use flex_kernels::layers::{conv_forward, conv_transpose_forward};
 use rand::{RngExt, SeedableRng};
 
 /// `max |ours - burn's| / max(1, max |burn's|)`.
@@ -45,7 +45,7 @@ fn cases(seed: u64, count: usize) -> Vec<Case> {
 
 #[test]
 fn convolutions_match_burns_outputs_and_gradients() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = Device::flex().autodiff();
     for (n, c, o, h, w, k, s, p, bias) in cases(19, 40) {
         let what = format!("conv n{n} {c}->{o} {h}x{w} k{k} s{s} p{p} bias {bias}");
         device.seed(1);
@@ -79,7 +79,7 @@ fn convolutions_match_burns_outputs_and_gradients() {
 
 #[test]
 fn transposed_convolutions_match_burns_outputs_and_gradients() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = Device::flex().autodiff();
     for (i, (n, c, o, h, w, k, s, p, bias)) in cases(23, 40).into_iter().enumerate() {
         let padding_out = if s > 1 { i % s } else { 0 };
         let what = format!(
@@ -123,7 +123,7 @@ fn transposed_convolutions_match_burns_outputs_and_gradients() {
 /// come from a local generator: the device's is shared with the tests running beside this.
 #[test]
 fn results_repeat_bit_for_bit_and_checkpointing_agrees() {
-    let plain = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let plain = Device::flex().autodiff();
     let balanced = plain.clone().gradient_checkpointing();
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
     let mut values = |n: usize, scale: f32| -> Vec<f32> {
@@ -157,13 +157,13 @@ fn results_repeat_bit_for_bit_and_checkpointing_agrees() {
 /// Off (per thread), the layers run burn's own ops: the same bits as `Conv2d::forward`.
 #[test]
 fn turned_off_the_layers_run_burns_ops() {
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = Device::flex();
     let conv = Conv2dConfig::new([3, 4], [3, 3]).init(&device);
     let x = Tensor::<4>::random([2, 3, 9, 9], Distribution::Default, &device);
-    kernels::set_enabled(false);
+    flex_kernels::set_enabled(false);
     let off = conv_forward(&conv, x.clone());
-    kernels::set_enabled(true);
-    assert!(kernels::enabled());
+    flex_kernels::set_enabled(true);
+    assert!(flex_kernels::enabled());
     assert_eq!(off.into_data(), conv.forward(x).into_data());
 }
 
@@ -171,12 +171,13 @@ fn turned_off_the_layers_run_burns_ops() {
 /// and a backend without our kernels (ndarray), both run.
 #[test]
 fn untracked_inputs_and_other_backends_work() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = Device::flex().autodiff();
     let conv = Conv2dConfig::new([3, 4], [3, 3]).init(&device).no_grad();
     let y = conv_forward(&conv, Tensor::ones([2, 3, 5, 5], &device));
     assert_eq!(y.dims(), [2, 4, 3, 3]);
-    let ndarray = nn_core::BackendKind::Ndarray.device().unwrap();
-    assert!(!kernels::is_flex_device(&ndarray));
+    #[allow(deprecated)] // burn 0.22 marks ndarray deprecated; it is a backend without our kernels
+    let ndarray = Device::ndarray();
+    assert!(!flex_kernels::is_flex_device(&ndarray));
     let conv = Conv2dConfig::new([3, 4], [3, 3]).init(&ndarray);
     let y = conv_forward(&conv, Tensor::ones([2, 3, 5, 5], &ndarray));
     assert_eq!(y.dims(), [2, 4, 3, 3]);

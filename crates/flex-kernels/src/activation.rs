@@ -8,7 +8,7 @@ pub enum NormActivation {
     Identity,
     Relu,
     /// Leaky ReLU with this slope below 0 (the gradient at exactly 0 is the slope, as
-    /// PyTorch's and [`crate::models::leaky_relu`]).
+    /// PyTorch's and [`crate::layers::leaky_relu`]).
     LeakyRelu(f32),
     /// `z * sigmoid(z)` (the U-Net's).
     Silu,
@@ -101,20 +101,20 @@ impl Activation for NormActivation {
 macro_rules! with_activation {
     ($act:expr, |$a:ident| $body:expr) => {
         match $act {
-            $crate::kernels::activation::NormActivation::Identity => {
-                let $a = $crate::kernels::activation::Identity;
+            $crate::activation::NormActivation::Identity => {
+                let $a = $crate::activation::Identity;
                 $body
             }
-            $crate::kernels::activation::NormActivation::Relu => {
-                let $a = $crate::kernels::activation::Relu;
+            $crate::activation::NormActivation::Relu => {
+                let $a = $crate::activation::Relu;
                 $body
             }
-            $crate::kernels::activation::NormActivation::LeakyRelu(slope) => {
-                let $a = $crate::kernels::activation::LeakyRelu(slope);
+            $crate::activation::NormActivation::LeakyRelu(slope) => {
+                let $a = $crate::activation::LeakyRelu(slope);
                 $body
             }
-            $crate::kernels::activation::NormActivation::Silu => {
-                let $a = $crate::kernels::activation::Silu;
+            $crate::activation::NormActivation::Silu => {
+                let $a = $crate::activation::Silu;
                 $body
             }
         }

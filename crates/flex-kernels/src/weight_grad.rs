@@ -54,7 +54,7 @@ pub fn conv2d_weight_grad_with(
     // The channels-last path pays where each group's product sums over enough positions
     // (default 256). Below (VGG-19's 4x4 and 2x2 stages: 128 and 32) the product is bound
     // by its large `[oc, K]` accumulator, and the NCHW operands, packed by gemm, measured
-    // faster (`cargo run --release -p nn-core --example conv_kernels`, change 15).
+    // faster (`cargo run --release -p flex-kernels --example conv_kernels`, change 15).
     let channels_last = nb_max * p >= cfg.wgrad_channels_last_min_columns;
 
     // Chunk `ci` owns groups [ci*n_groups/n_chunks, (ci+1)*n_groups/n_chunks) and returns

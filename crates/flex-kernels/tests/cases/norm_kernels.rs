@@ -1,5 +1,5 @@
-//! The fused batch norm and group norm + activation (`nn_core::models::batch_norm_act` through
-//! `nn_core::kernels::norm`) against burn's `BatchNorm` followed by the activation, on random
+//! The fused batch norm and group norm + activation (`flex_kernels::layers::batch_norm_act` through
+//! `flex_kernels::norm`) against burn's `BatchNorm` followed by the activation, on random
 //! shapes: rank 2 and 4, batch 1, odd maps, channel counts that are not multiples of 8, each
 //! activation. Training mode: outputs, the gradients of input, gamma and beta, and the
 //! running statistics agree within 1e-4 (relative to the largest of burn's); inference on a
@@ -10,8 +10,9 @@ use burn::module::Param;
 use burn::nn::{BatchNorm, BatchNormConfig, GroupNorm, GroupNormConfig};
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use nn_core::kernels;
-use nn_core::models::{NormActivation, batch_norm_act, group_norm_act, norm};
+
+use flex_kernels::NormActivation;
+use flex_kernels::layers::{batch_norm_act, group_norm_act, norm};
 use rand::{RngExt, SeedableRng};
 
 fn relative_difference<const D: usize>(ours: Tensor<D>, burns: Tensor<D>) -> f32 {
@@ -41,14 +42,14 @@ fn layers(channels: usize, device: &Device) -> [BatchNorm; 2] {
 /// Trains one step on `dims` with ours and with burn's; returns the worst difference of
 /// output, input/gamma/beta gradients and running mean/variance.
 fn compare<const D: usize>(dims: [usize; D], act: NormActivation, seed: u64) -> [f32; 6] {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = Device::flex().autodiff();
     device.seed(seed);
     let [ours_layer, burns_layer] = layers(dims[1], &device);
     let x = Tensor::<D>::random(dims, Distribution::Normal(0.7, 2.0), &device).require_grad();
     let ours = batch_norm_act(&ours_layer, x.clone(), act);
-    kernels::set_enabled(false);
+    flex_kernels::set_enabled(false);
     let burns = batch_norm_act(&burns_layer, x.clone(), act);
-    kernels::set_enabled(true);
+    flex_kernels::set_enabled(true);
     let mix = Tensor::<D>::random(dims, Distribution::Normal(0.0, 1.0), &device);
     let out = relative_difference(ours.clone(), burns.clone());
     let (go, gb) = (
@@ -107,7 +108,7 @@ fn fused_batch_norm_matches_burns_in_training() {
 
 #[test]
 fn fused_batch_norm_matches_burns_in_inference() {
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = Device::flex();
     device.seed(11);
     let [mut bn, _] = layers(6, &device);
     bn.running_mean = burn::module::RunningState::new(Tensor::random(
@@ -133,7 +134,7 @@ fn fused_batch_norm_matches_burns_in_inference() {
 /// local generator: the device's is shared with the tests running beside this one.
 #[test]
 fn fused_batch_norm_repeats_bit_for_bit() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = Device::flex().autodiff();
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
     let mut values =
         |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-2.0..2.0)).collect() };
@@ -172,7 +173,7 @@ fn group_layers(groups: usize, channels: usize, device: &Device) -> [GroupNorm; 
 
 #[test]
 fn fused_group_norm_matches_burns() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = Device::flex().autodiff();
     let mut rng = rand::rngs::StdRng::seed_from_u64(9);
     for case in 0..16u64 {
         let mut pick = |values: &[usize]| values[rng.random_range(0..values.len())];

@@ -256,7 +256,7 @@ pub fn group_norm_act_input_grad(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::activation::NormActivation;
+    use crate::activation::NormActivation;
 
     /// f64 group norm + activation and its gradients, written from the definition.
     #[allow(clippy::type_complexity)]

@@ -16,8 +16,8 @@ pub fn leaky_relu<const D: usize>(x: Tensor<D>, slope: f64) -> Tensor<D> {
 /// (glibc's scalar `tanhf`, run twice by burn's tanh and its gradient, was 5% of a DCGAN
 /// step: bench/NOTES.md change 19); burn's own tanh elsewhere.
 pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    if crate::kernels::tanh_takes(&x) {
-        crate::kernels::tanh(x)
+    if crate::tanh_takes(&x) {
+        crate::tanh(x)
     } else {
         burn::tensor::activation::tanh(x)
     }
@@ -35,7 +35,7 @@ mod tests {
         let n = values.len();
         let input = || Tensor::<1>::from_data(TensorData::new(values.clone(), [n]), &device);
         let (a, b) = (input().require_grad(), input().require_grad());
-        assert!(crate::kernels::tanh_takes(&a));
+        assert!(crate::tanh_takes(&a));
         let weights = Tensor::<1>::from_data(
             TensorData::new(
                 (0..n).map(|i| (i % 7) as f32 - 3.0).collect::<Vec<_>>(),

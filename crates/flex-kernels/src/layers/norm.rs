@@ -1,12 +1,12 @@
 //! The one way every batch norm and group norm of the course runs with its activation:
 //! [`batch_norm_act`], [`group_norm_act`]. On the CPU (`flex`) a training step normalises
 //! and activates in two passes over the activations and differentiates in two more
-//! ([`crate::kernels::norm`], [`crate::kernels::group_norm`]); burn's `batch_norm_train`
+//! ([`crate::norm`], [`crate::group_norm`]); burn's `batch_norm_train`
 //! and its backward take about 25, and the activation two more (`bench/NOTES.md`, change
 //! 7). Elsewhere, and for a frozen batch norm on a training device, it is burn's `forward`
 //! followed by the activation.
 
-use crate::kernels::{self, NormActivation};
+use crate::{self as kernels, NormActivation};
 use burn::nn::{BatchNorm, GroupNorm};
 use burn::prelude::*;
 
@@ -20,7 +20,7 @@ pub fn batch_norm_act<const D: usize>(
 ) -> Tensor<D> {
     let device = x.device();
     let gamma = norm.gamma.val();
-    if kernels::fused_norm_takes(&x, &gamma) {
+    if kernels::norm_act_takes(&x, &gamma) {
         let beta = norm.beta.val();
         if device.is_autodiff() && norm.training.is_enabled() {
             let stats = kernels::channel_stats(x.clone());
@@ -53,7 +53,7 @@ pub fn group_norm_act<const D: usize>(
 ) -> Tensor<D> {
     if let (Some(gamma), Some(beta)) = (&norm.gamma, &norm.beta) {
         let gamma = gamma.val();
-        if kernels::fused_norm_takes(&x, &gamma) {
+        if kernels::norm_act_takes(&x, &gamma) {
             let groups = norm.num_groups;
             let stats = kernels::group_stats(x.clone(), groups);
             return kernels::group_norm_act(

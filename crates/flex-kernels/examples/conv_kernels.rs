@@ -1,13 +1,13 @@
 //! Times our raw convolution kernels (forward, input gradient, weight gradient) on the
 //! shapes of `ngvm bench --workload conv-layers`, without burn around them: the quick loop
-//! for tuning `nn_core::kernels::conv`. `cargo run --release -p nn-core --example
+//! for tuning `flex_kernels::conv`. `cargo run --release -p flex-kernels --example
 //! conv_kernels [-- REPEATS [NAME]]`. Whole-step speed is `cargo xtask bench`'s job.
 //! `KC_TARGET_COLS`, `KC_COL_BUDGET` and `KC_MIN_GROUPS` (environment) override the
 //! [`KernelConfig`] defaults, to try a tuning before changing them.
 
-use nn_core::kernels::conv::{conv2d_forward_with, conv2d_input_grad_with};
-use nn_core::kernels::geometry::{ConvGeom, KernelConfig};
-use nn_core::kernels::weight_grad::conv2d_weight_grad_with;
+use flex_kernels::conv::{conv2d_forward_with, conv2d_input_grad_with};
+use flex_kernels::geometry::{ConvGeom, KernelConfig};
+use flex_kernels::weight_grad::conv2d_weight_grad_with;
 use std::time::Instant;
 
 /// (name, channels in, channels out, size, batch): 3x3, stride 1, padding 1.

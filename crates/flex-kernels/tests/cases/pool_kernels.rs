@@ -1,4 +1,4 @@
-//! Our max pooling (`nn_core::models::max_pool_forward` through `nn_core::kernels::pool`)
+//! Our max pooling (`flex_kernels::layers::max_pool_forward` through `flex_kernels::pool`)
 //! against burn's `MaxPool2d` on random shapes: windows 2 and 3, strides 1 to 3, odd maps,
 //! batch 1, ceil mode on maps the windows tile; outputs and input gradients agree exactly
 //! (both pick the same maximum). Padded pools take burn's path and still agree.
@@ -7,12 +7,12 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::pool::MaxPool2dConfig;
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use nn_core::models::max_pool_forward;
+use flex_kernels::layers::max_pool_forward;
 use rand::{RngExt, SeedableRng};
 
 #[test]
 fn max_pooling_matches_burns_outputs_and_gradients() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = Device::flex().autodiff();
     let mut rng = rand::rngs::StdRng::seed_from_u64(13);
     for case in 0..30 {
         let mut pick = |values: &[usize]| values[rng.random_range(0..values.len())];

@@ -1,6 +1,6 @@
 //! The one way every convolution of the course runs: [`conv_forward`] for a `Conv2d`,
 //! [`conv_transpose_forward`] for a `ConvTranspose2d`. On the CPU (`flex`) both go through
-//! our own kernels ([`crate::kernels`]: im2col + gemm forward, one-gemm weight gradient);
+//! our own kernels ([`crate`]: im2col + gemm forward, one-gemm weight gradient);
 //! on other backends through burn's ops, with small-map 3x3 layers as im2col + one product.
 //!
 //! The small-map path, for backends other than flex: burn-flex runs a convolution on a 4x4 or 2x2 map as per-image products only 4-16
@@ -76,8 +76,8 @@ fn conv_forward_with(
     let [_, _, h, w] = x.dims();
     let bias = conv.bias.as_ref().map(|b| b.val());
     let plain = conv.dilation == [1, 1] && conv.groups == 1;
-    if plain && crate::kernels::is_flex_device(&x.device()) {
-        crate::kernels::conv2d(x, weight, bias, conv.stride, padding)
+    if plain && crate::is_flex_device(&x.device()) {
+        crate::conv2d(x, weight, bias, conv.stride, padding)
     } else if plain
         && padding == [1, 1]
         && conv.kernel_size == [3, 3]
@@ -96,7 +96,7 @@ fn conv_forward_with(
 /// take the layer (flex, f32, dilation 1, groups 1), else burn's own.
 pub fn conv_transpose_forward(deconv: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
     if deconv.dilation == [1, 1] && deconv.groups == 1 {
-        crate::kernels::conv_transpose2d(
+        crate::conv_transpose2d(
             x,
             deconv.weight.val(),
             deconv.bias.as_ref().map(|b| b.val()),

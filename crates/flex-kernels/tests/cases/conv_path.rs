@@ -5,7 +5,7 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2dConfig;
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use nn_core::models::conv::{SMALL_MAP, conv_forward, im2col_conv3x3};
+use flex_kernels::layers::conv::{SMALL_MAP, conv_forward, im2col_conv3x3};
 
 fn max_difference<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
     (a - b).abs().max().into_scalar()
@@ -13,7 +13,7 @@ fn max_difference<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
 
 #[test]
 fn im2col_convolution_matches_burns_output_and_gradients() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = Device::flex().autodiff();
     for (c, o, side) in [(3, 5, 4), (8, 6, 2), (4, 4, 1), (5, 7, 6)] {
         let conv = Conv2dConfig::new([c, o], [3, 3])
             .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
@@ -52,7 +52,7 @@ fn im2col_convolution_matches_burns_output_and_gradients() {
 
 #[test]
 fn only_plain_3x3_convolutions_on_small_maps_take_the_im2col_path() {
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = Device::flex();
     let same = Conv2dConfig::new([2, 3], [3, 3])
         .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
         .init(&device);
@@ -64,9 +64,9 @@ fn only_plain_3x3_convolutions_on_small_maps_take_the_im2col_path() {
     assert_eq!(conv_forward(&same, small).dims(), [1, 3, 4, 4]);
     // Where our kernels do not run (turned off here, as on a GPU), large maps use burn's
     // convolution itself.
-    nn_core::kernels::set_enabled(false);
+    flex_kernels::set_enabled(false);
     let large = Tensor::<4>::random([1, 2, 8, 8], Distribution::Default, &device);
     let difference = max_difference(conv_forward(&same, large.clone()), same.forward(large));
-    nn_core::kernels::set_enabled(true);
+    flex_kernels::set_enabled(true);
     assert_eq!(difference, 0.0, "large maps use burn's convolution itself");
 }

@@ -1,4 +1,18 @@
-//! Our own CPU convolution kernels for burn's `flex` backend, with a hand-written backward.
+//! CPU kernels for burn's `flex` backend, with hand-written backwards: convolutions
+//! (im2col + gemm, a one-gemm weight gradient), batch and group norm fused with their
+//! activation, max pooling, tanh and Adam's update. They enter burn through its
+//! backend-extension mechanism, so autodiff, optimisers and records see ordinary tensors;
+//! [`layers`] is the one way a model calls them, and falls back to burn's own ops wherever
+//! a kernel does not take the tensors (another backend, another dtype or shape).
+//!
+//! Names: each op is called after the burn op it stands in for (`conv2d`,
+//! `conv_transpose2d`, `conv2d_weight_grad`, `max_pool2d`, `tanh`, `adam_step`; a norm
+//! fused with its activation `batch_norm_act`, `group_norm_act`, with their statistics
+//! `channel_stats`, `group_stats`), and `<op>_takes` says whether it takes the tensors at
+//! hand (`max_pool2d_takes`, `tanh_takes`, `adam_step_takes`, `norm_act_takes` for both
+//! norms; a convolution takes any f32 tensor on flex: [`is_flex_device`]).
+//!
+//! The convolutions:
 //!
 //! burn-flex 0.22 has no weight-gradient op (burn-backend's default runs it as another
 //! convolution with the whole map as the kernel, 4-8x slower than PyTorch), computes the
@@ -15,8 +29,8 @@
 //! thread, for comparisons.
 //!
 //! Training-mode batch norm fused with its activation ([`norm`], [`norm_extension`]) enters
-//! the same way: [`fused_norm_takes`] says whether it can, [`channel_stats`] and
-//! [`batch_norm_act`] run it; [`crate::models::batch_norm_act`] is the one caller.
+//! the same way: [`norm_act_takes`] says whether it can, [`channel_stats`] and
+//! [`batch_norm_act`] run it; [`crate::layers::batch_norm_act`] is the one caller.
 
 pub mod activation;
 pub mod activation_extension;
@@ -26,9 +40,11 @@ pub mod adam_extension;
 mod buffers;
 pub mod conv;
 pub mod extension;
+mod fused_adam;
 pub mod geometry;
 pub mod group_norm;
 mod im2col;
+pub mod layers;
 mod matmul;
 pub mod norm;
 pub mod norm_extension;
@@ -46,6 +62,7 @@ use burn::prelude::*;
 use burn::tensor::DType;
 use burn::tensor::ops::{ConvOptions, ConvTransposeOptions};
 use extension::{ConvSetting, FastConvOps};
+pub use fused_adam::FusedAdam;
 pub use norm::NormActivation;
 use norm_extension::FastNormOps;
 use pool_extension::FastPoolOps;
@@ -205,12 +222,12 @@ pub fn conv2d_weight_grad(
 
 /// Whether the fused batch-norm kernels take `x` and `gamma` (flex, f32, enabled on this
 /// thread by [`set_enabled`] and [`set_norm_pool_enabled`], `x` of rank 2 or more).
-pub fn fused_norm_takes<const D: usize>(x: &Tensor<D>, gamma: &Tensor<1>) -> bool {
+pub fn norm_act_takes<const D: usize>(x: &Tensor<D>, gamma: &Tensor<1>) -> bool {
     D >= 2 && NORM_POOL_ENABLED.with(Cell::get) && takes(&[key(x), key(gamma)])
 }
 
 /// Per-channel batch mean and biased variance of `x [n, c, ...]`, as `[2, c]` (no gradient).
-/// Only where [`fused_norm_takes`].
+/// Only where [`norm_act_takes`].
 pub fn channel_stats<const D: usize>(x: Tensor<D>) -> Tensor<2> {
     Tensor::from_dispatch(<Dispatch as FastNormOps>::fn_channel_stats(
         x.into_dispatch(),
@@ -220,7 +237,7 @@ pub fn channel_stats<const D: usize>(x: Tensor<D>) -> Tensor<2> {
 /// `act(gamma * (x - mean) / sqrt(var + eps) + beta)` for `x [n, c, ...]`, `stats [2, c]`
 /// (mean, then variance). Differentiable in `x`, `gamma` and `beta` through the batch
 /// statistics: `stats` must be [`channel_stats`] of this `x` when gradients are wanted.
-/// Only where [`fused_norm_takes`].
+/// Only where [`norm_act_takes`].
 pub fn batch_norm_act<const D: usize>(
     x: Tensor<D>,
     gamma: Tensor<1>,
@@ -240,7 +257,7 @@ pub fn batch_norm_act<const D: usize>(
 }
 
 /// Per sample and group mean and biased variance of `x [n, c, ...]`, `[2, n * groups]`
-/// (no gradient). Only where [`fused_norm_takes`].
+/// (no gradient). Only where [`norm_act_takes`].
 pub fn group_stats<const D: usize>(x: Tensor<D>, groups: usize) -> Tensor<2> {
     Tensor::from_dispatch(<Dispatch as FastNormOps>::fn_group_stats(
         x.into_dispatch(),
@@ -250,7 +267,7 @@ pub fn group_stats<const D: usize>(x: Tensor<D>, groups: usize) -> Tensor<2> {
 
 /// `act(gamma_c * (x - mean_g) / sqrt(var_g + eps) + beta_c)` for `x [n, c, ...]`, with
 /// `stats` from [`group_stats`] of this `x` (the backward differentiates through them).
-/// Only where [`fused_norm_takes`].
+/// Only where [`norm_act_takes`].
 pub fn group_norm_act<const D: usize>(
     x: Tensor<D>,
     gamma: Tensor<1>,
@@ -273,14 +290,14 @@ pub fn group_norm_act<const D: usize>(
 
 /// Whether our max-pooling kernel takes `x [n, c, h, w]` with a `kernel` window every
 /// `stride` (no padding): flex, f32, enabled, the window fits.
-pub fn max_pool_takes(x: &Tensor<4>, kernel: [usize; 2], stride: [usize; 2]) -> bool {
+pub fn max_pool2d_takes(x: &Tensor<4>, kernel: [usize; 2], stride: [usize; 2]) -> bool {
     let [_, _, h, w] = x.dims();
     let fits = h >= kernel[0] && w >= kernel[1] && stride[0] > 0 && stride[1] > 0;
     fits && NORM_POOL_ENABLED.with(Cell::get) && takes(&[key(x)])
 }
 
 /// Max pooling of `x [n, c, h, w]` with a `kernel` window every `stride`, no padding, through
-/// our kernels. Only where [`max_pool_takes`].
+/// our kernels. Only where [`max_pool2d_takes`].
 pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2]) -> Tensor<4> {
     Tensor::from_dispatch(<Dispatch as FastPoolOps>::fp_max_pool2d(
         x.into_dispatch(),
@@ -290,12 +307,12 @@ pub fn max_pool2d(x: Tensor<4>, kernel: [usize; 2], stride: [usize; 2]) -> Tenso
 }
 
 /// Whether [`adam_step`] can take a parameter and its gradient: Flex, f32, kernels on.
-pub fn adam_takes<const D: usize>(param: &Tensor<D>, grad: &Tensor<D>) -> bool {
+pub fn adam_step_takes<const D: usize>(param: &Tensor<D>, grad: &Tensor<D>) -> bool {
     takes(&[key(param), key(grad)])
 }
 
 /// One Adam step in one pass ([`adam`]): the new (parameter, first moment, second moment).
-/// Only where [`adam_takes`].
+/// Only where [`adam_step_takes`].
 pub fn adam_step<const D: usize>(
     param: Tensor<D>,
     grad: Tensor<D>,

@@ -105,7 +105,7 @@ mod flex {
     use super::super::group_norm::{self as gk, GroupShape};
     use super::super::norm::{self as k, NormActivation, NormShape};
     use super::FastNormOps;
-    use crate::kernels::activation::with_activation;
+    use crate::activation::with_activation;
     use burn::backend::Flex;
     use burn::backend::flex::FlexTensor;
 

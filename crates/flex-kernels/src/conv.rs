@@ -240,9 +240,9 @@ pub fn conv2d_bias_grad(batch: usize, c_out: usize, positions: usize, dy: &[f32]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::geometry::ConvGeom;
-    use crate::kernels::im2col::valid_range;
-    use crate::kernels::reference as naive;
+    use crate::geometry::ConvGeom;
+    use crate::im2col::valid_range;
+    use crate::reference as naive;
 
     /// Small deterministic generator (no `rand` dependency): values in [-1, 1).
     struct Lcg(u64);
