@@ -3,6 +3,7 @@
 //! failure is recorded and the rest go on), one overall progress line above each
 //! experiment's own bars, a state file to `--resume` from, and the HTML report at the end.
 
+use nn_core::BackendKind;
 use nn_core::data::DataDir;
 use nn_core::experiment::Preset;
 use nn_core::run::started_runs;
@@ -28,12 +29,21 @@ pub struct Args {
 /// The curriculum's lock file in its `--out` folder, held while it runs.
 pub const LOCK_FILE: &str = "curriculum.lock";
 
+/// Where an experiment of the curriculum stands (`curriculum.json` writes it in lower case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pending,
+    Running,
+    Ok,
+    Failed,
+}
+
 /// One experiment's line in `curriculum.json`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub name: String,
-    /// `pending`, `running`, `ok` or `failed`.
-    pub status: String,
+    pub status: Status,
     pub run_dir: Option<PathBuf>,
     pub seconds: f64,
     pub error: Option<String>,
@@ -42,8 +52,8 @@ pub struct Entry {
 /// The state of a curriculum run, rewritten (atomically) after every change.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct State {
-    pub preset: String,
-    pub backend: String,
+    pub preset: Preset,
+    pub backend: BackendKind,
     /// True when absent data sets were allowed to be synthetic (offline, or a download
     /// failed): those experiments ran on stand-ins.
     pub synthetic_allowed: bool,
@@ -96,13 +106,8 @@ pub fn select(all: &[String], only: &[String]) -> Result<Vec<String>, String> {
 pub fn datasets(
     registry: &nn_core::Registry,
     names: &[String],
-    preset: &str,
+    preset: Preset,
 ) -> nn_core::Result<Vec<String>> {
-    let preset = if preset == "full" {
-        Preset::Full
-    } else {
-        Preset::Quick
-    };
     let mut all = Vec::new();
     for name in names {
         let experiment = registry.find(name)?;
@@ -144,7 +149,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
     let all: Vec<String> = registry.iter().map(|e| e.name().to_string()).collect();
     let names = select(&all, &args.common.only).map_err(nn_core::Error::Other)?;
     if args.print_datasets {
-        for name in datasets(registry, &names, &args.common.preset)? {
+        for name in datasets(registry, &names, args.common.preset)? {
             println!("{name}");
         }
         return Ok(true);
@@ -164,13 +169,13 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
         .iter()
         .filter(|s| s.preset == args.common.preset)
         .flat_map(|s| s.experiments.iter())
-        .filter(|e| e.status == "ok" && e.seconds > 0.0)
+        .filter(|e| e.status == Status::Ok && e.seconds > 0.0)
         .map(|e| (e.name.clone(), e.seconds))
         .collect();
     let previous = if args.common.resume { earlier } else { None };
     let mut state = State {
-        preset: args.common.preset.clone(),
-        backend: args.common.backend.clone().unwrap_or_else(|| "flex".into()),
+        preset: args.common.preset,
+        backend: args.common.backend.unwrap_or(BackendKind::Flex),
         synthetic_allowed,
         experiments: names
             .iter()
@@ -180,7 +185,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
                     .and_then(|p| p.experiments.iter().find(|e| &e.name == n).cloned())
                     .unwrap_or(Entry {
                         name: n.clone(),
-                        status: "pending".into(),
+                        status: Status::Pending,
                         run_dir: None,
                         seconds: 0.0,
                         error: None,
@@ -194,7 +199,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
     let mut finished_seconds = Vec::new();
     for i in 0..total {
         let entry = state.experiments[i].clone();
-        let finished = entry.status == "ok"
+        let finished = entry.status == Status::Ok
             && entry
                 .run_dir
                 .as_ref()
@@ -246,7 +251,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
                 }
             }
             None => {
-                cmd.args(["--preset", &args.common.preset])
+                cmd.args(["--preset", args.common.preset.name()])
                     .arg("--data-dir")
                     .arg(&data_dir);
                 if synthetic_allowed {
@@ -254,14 +259,14 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
                 }
             }
         }
-        if let Some(backend) = &args.common.backend {
-            cmd.args(["--backend", backend]);
+        if let Some(backend) = args.common.backend {
+            cmd.args(["--backend", backend.name()]);
         }
         if let Some(devices) = &args.common.devices {
             cmd.args(["--devices", devices]);
         }
         cmd.arg("--out").arg(&args.common.out);
-        state.experiments[i].status = "running".into();
+        state.experiments[i].status = Status::Running;
         state.save(&args.common.out)?;
         let one = Instant::now();
         let status = cmd.status();
@@ -286,12 +291,12 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
         e.seconds = seconds;
         match status {
             Ok(s) if s.success() => {
-                e.status = "ok".into();
+                e.status = Status::Ok;
                 e.error = None;
                 finished_seconds.push(seconds);
             }
             Ok(s) => {
-                e.status = "failed".into();
+                e.status = Status::Failed;
                 let reason = run_dir
                     .as_ref()
                     .and_then(|d| std::fs::read_to_string(d.join("error.txt")).ok())
@@ -301,7 +306,7 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
                 e.error = Some(reason);
             }
             Err(err) => {
-                e.status = "failed".into();
+                e.status = Status::Failed;
                 e.error = Some(format!("could not start: {err}"));
             }
         }
@@ -312,11 +317,11 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
     let failed: Vec<&Entry> = state
         .experiments
         .iter()
-        .filter(|e| e.status != "ok")
+        .filter(|e| e.status != Status::Ok)
         .collect();
     eprintln!(
         "\ncurriculum ({} preset): {} of {total} experiments passed in {}; report: {}",
-        args.common.preset,
+        args.common.preset.name(),
         total - failed.len(),
         clock(started.elapsed().as_secs_f64()),
         report.display()
@@ -361,7 +366,7 @@ mod tests {
         let needed = |only: &[&str]| {
             let all: Vec<String> = registry.iter().map(|e| e.name().to_string()).collect();
             let only: Vec<String> = only.iter().map(|s| s.to_string()).collect();
-            datasets(&registry, &select(&all, &only).unwrap(), "quick").unwrap()
+            datasets(&registry, &select(&all, &only).unwrap(), Preset::Quick).unwrap()
         };
         assert_eq!(needed(&["mlp"]), ["fashion-mnist"]);
         assert_eq!(needed(&["cnn/pneumonia"]), ["pneumoniamnist"]);

@@ -10,7 +10,7 @@ use std::process::Command;
 pub type Args = nn_core::experiment::CurriculumArgs;
 
 pub fn run(args: Args) -> nn_core::Result<bool> {
-    let binary = crate::course_binary::build(args.backend.as_deref())?;
+    let binary = crate::course_binary::build(args.backend.map(|b| b.name()))?;
     let data_dir = DataDir::resolve(args.data_dir.as_deref());
     let synthetic = args.offline || !download_data(&needed_datasets(&binary, &args)?, &data_dir);
     let mut cmd = Command::new(&binary);
@@ -30,7 +30,12 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
 /// The data sets the chosen experiments read (`ngvm curriculum --print-datasets`).
 fn needed_datasets(binary: &Path, args: &Args) -> nn_core::Result<Vec<String>> {
     let mut cmd = Command::new(binary);
-    cmd.args(["curriculum", "--print-datasets", "--preset", &args.preset]);
+    cmd.args([
+        "curriculum",
+        "--print-datasets",
+        "--preset",
+        args.preset.name(),
+    ]);
     for only in &args.only {
         cmd.args(["--only", only]);
     }

@@ -1,17 +1,19 @@
 //! The flags of a curriculum run, shared by `cargo xtask curriculum` (which builds and
 //! downloads, then hands them on) and `ngvm curriculum` (which runs the experiments).
 
+use super::Preset;
+use crate::backend::BackendKind;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug, Clone, PartialEq)]
 pub struct CurriculumArgs {
     /// `quick` (minutes per experiment) or `full` (the real assignments).
-    #[arg(long, default_value = "quick", value_parser = ["quick", "full"])]
-    pub preset: String,
-    /// Backend of every run (`flex`, `ndarray`, `wgpu`, `cuda`); `cargo xtask` compiles
-    /// wgpu and cuda in for the run.
-    #[arg(long)]
-    pub backend: Option<String>,
+    #[arg(long, value_enum, default_value_t = Preset::Quick)]
+    pub preset: Preset,
+    /// Backend of every run (`flex`, `ndarray`, `wgpu`, `cuda`; each experiment's default
+    /// when absent); `cargo xtask` compiles wgpu and cuda in for the run.
+    #[arg(long, value_enum)]
+    pub backend: Option<BackendKind>,
     /// Train the classifiers data-parallel on these devices of the backend (`0,1`); the
     /// other experiments note that they trained on the first.
     #[arg(long, value_name = "LIST")]
@@ -38,10 +40,9 @@ pub struct CurriculumArgs {
 impl CurriculumArgs {
     /// The same flags on a command line, for the process that runs them.
     pub fn to_flags(&self) -> Vec<std::ffi::OsString> {
-        let mut flags: Vec<std::ffi::OsString> =
-            vec!["--preset".into(), self.preset.clone().into()];
-        if let Some(backend) = &self.backend {
-            flags.extend(["--backend".into(), backend.into()]);
+        let mut flags: Vec<std::ffi::OsString> = vec!["--preset".into(), self.preset.name().into()];
+        if let Some(backend) = self.backend {
+            flags.extend(["--backend".into(), backend.name().into()]);
         }
         if let Some(devices) = &self.devices {
             flags.extend(["--devices".into(), devices.into()]);
