@@ -7,6 +7,7 @@ use nn_core::BackendKind;
 use nn_core::data::DataDir;
 use nn_core::experiment::Preset;
 use nn_core::run::started_runs;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -49,6 +50,58 @@ pub struct Entry {
     pub error: Option<String>,
 }
 
+impl Entry {
+    fn pending(name: &str) -> Entry {
+        Entry {
+            name: name.to_string(),
+            status: Status::Pending,
+            run_dir: None,
+            seconds: 0.0,
+            error: None,
+        }
+    }
+
+    /// Finished, with its summary still on disk.
+    fn finished(&self) -> bool {
+        self.status == Status::Ok
+            && self
+                .run_dir
+                .as_ref()
+                .is_some_and(|d| d.join("summary.json").exists())
+    }
+
+    /// Records how the experiment's process ended (`status`), in `run_dir`; true when it
+    /// passed. A failure keeps the run's own reason (`error.txt`) when it wrote one.
+    fn record(
+        &mut self,
+        status: std::io::Result<std::process::ExitStatus>,
+        run_dir: Option<PathBuf>,
+        seconds: f64,
+    ) -> bool {
+        self.run_dir = run_dir.clone();
+        self.seconds = seconds;
+        match status {
+            Ok(s) if s.success() => {
+                self.status = Status::Ok;
+                self.error = None;
+                return true;
+            }
+            Ok(s) => {
+                let reason = run_dir
+                    .as_ref()
+                    .and_then(|d| std::fs::read_to_string(d.join("error.txt")).ok())
+                    .map(|t| t.trim().to_string())
+                    .unwrap_or_else(|| format!("exited with {s} (see its output above)"));
+                eprintln!("{}: FAILED: {reason}", self.name);
+                self.error = Some(reason);
+            }
+            Err(err) => self.error = Some(format!("could not start: {err}")),
+        }
+        self.status = Status::Failed;
+        false
+    }
+}
+
 /// The state of a curriculum run, rewritten (atomically) after every change.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct State {
@@ -61,6 +114,24 @@ pub struct State {
 }
 
 impl State {
+    /// A curriculum of `names` as `args` asks, each entry taken over from `previous`
+    /// (a `--resume`) where it has one.
+    fn start(args: &Args, names: &[String], previous: Option<&State>) -> State {
+        State {
+            preset: args.common.preset,
+            backend: args.common.backend.unwrap_or(BackendKind::Flex),
+            synthetic_allowed: args.synthetic || args.common.offline,
+            experiments: names
+                .iter()
+                .map(|n| {
+                    previous
+                        .and_then(|p| p.experiments.iter().find(|e| &e.name == n).cloned())
+                        .unwrap_or_else(|| Entry::pending(n))
+                })
+                .collect(),
+        }
+    }
+
     pub fn path(out: &Path) -> PathBuf {
         out.join("curriculum.json")
     }
@@ -154,57 +225,23 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
         }
         return Ok(true);
     }
-    std::fs::create_dir_all(&args.common.out)
-        .map_err(|e| nn_core::Error::io(&args.common.out, e))?;
+    let out = &args.common.out;
+    std::fs::create_dir_all(out).map_err(|e| nn_core::Error::io(out, e))?;
     // One curriculum per folder: a second one (a double-clicked script, a `--resume` while
     // the first still runs) is refused here, before it touches the state file.
-    let _lock =
-        nn_core::run::FolderLock::acquire(&args.common.out.join(LOCK_FILE), &args.common.out)?;
-    let data_dir = DataDir::resolve(args.common.data_dir.as_deref());
-    let synthetic_allowed = args.synthetic || args.common.offline;
+    let _lock = nn_core::run::FolderLock::acquire(&out.join(LOCK_FILE), out)?;
     nn_core::train::interrupt::install();
-    let earlier = State::load(&args.common.out);
-    // Times of an earlier curriculum in the same folder and preset make the estimate.
-    let earlier_seconds: std::collections::HashMap<String, f64> = earlier
-        .iter()
-        .filter(|s| s.preset == args.common.preset)
-        .flat_map(|s| s.experiments.iter())
-        .filter(|e| e.status == Status::Ok && e.seconds > 0.0)
-        .map(|e| (e.name.clone(), e.seconds))
-        .collect();
+    let earlier = State::load(out);
+    let earlier_seconds = seconds_of_finished(earlier.as_ref(), args.common.preset);
     let previous = if args.common.resume { earlier } else { None };
-    let mut state = State {
-        preset: args.common.preset,
-        backend: args.common.backend.unwrap_or(BackendKind::Flex),
-        synthetic_allowed,
-        experiments: names
-            .iter()
-            .map(|n| {
-                previous
-                    .as_ref()
-                    .and_then(|p| p.experiments.iter().find(|e| &e.name == n).cloned())
-                    .unwrap_or(Entry {
-                        name: n.clone(),
-                        status: Status::Pending,
-                        run_dir: None,
-                        seconds: 0.0,
-                        error: None,
-                    })
-            })
-            .collect(),
-    };
-    state.save(&args.common.out)?;
+    let mut state = State::start(&args, &names, previous.as_ref());
+    state.save(out)?;
 
     let total = names.len();
     let mut finished_seconds = Vec::new();
     for i in 0..total {
         let entry = state.experiments[i].clone();
-        let finished = entry.status == Status::Ok
-            && entry
-                .run_dir
-                .as_ref()
-                .is_some_and(|d| d.join("summary.json").exists());
-        if args.common.resume && finished {
+        if args.common.resume && entry.finished() {
             eprintln!(
                 "[{}/{total}] {}: finished earlier, skipped",
                 i + 1,
@@ -212,62 +249,24 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
             );
             continue;
         }
-        let elapsed = started.elapsed().as_secs_f64();
-        let left = estimate_left(&names[i..], &earlier_seconds, &finished_seconds)
-            .map(|s| format!(", about {} left", clock(s)))
-            .unwrap_or_default();
         // An interrupted run of this experiment (no summary) continues from its checkpoint.
         let interrupted = args
             .common
             .resume
-            .then(|| {
-                started_runs(&args.common.out, &entry.name)
-                    .into_iter()
-                    .rev()
-                    .find(|d| !d.join("summary.json").exists())
-            })
+            .then(|| unfinished_run(out, &entry.name))
             .flatten();
-        eprintln!(
-            "\n[{}/{total}] {}{}  (elapsed {}{left})",
-            i + 1,
-            entry.name,
-            if interrupted.is_some() {
-                " (resumed)"
-            } else {
-                ""
-            },
-            clock(elapsed)
-        );
-        let before = started_runs(&args.common.out, &entry.name);
-        let mut cmd = Command::new(binary);
-        cmd.arg(&entry.name);
-        match &interrupted {
-            Some(dir) => {
-                cmd.arg("--resume").arg(dir);
-                // Where the data is now, if the command names it (the run checks it is
-                // the same data); else the run's own record of its folder.
-                if args.common.data_dir.is_some() {
-                    cmd.arg("--data-dir").arg(&data_dir);
-                }
-            }
-            None => {
-                cmd.args(["--preset", args.common.preset.name()])
-                    .arg("--data-dir")
-                    .arg(&data_dir);
-                if synthetic_allowed {
-                    cmd.arg("--synthetic");
-                }
-            }
-        }
-        if let Some(backend) = args.common.backend {
-            cmd.args(["--backend", backend.name()]);
-        }
-        if let Some(devices) = &args.common.devices {
-            cmd.args(["--devices", devices]);
-        }
-        cmd.arg("--out").arg(&args.common.out);
+        let left = estimate_left(&names[i..], &earlier_seconds, &finished_seconds);
+        let resumed = if interrupted.is_some() {
+            " (resumed)"
+        } else {
+            ""
+        };
+        let elapsed = elapsed_and_left(started, left);
+        eprintln!("\n[{}/{total}] {}{resumed}  ({elapsed})", i + 1, entry.name);
+        let before = started_runs(out, &entry.name);
+        let mut cmd = experiment_command(binary, &args, &entry.name, interrupted.as_deref());
         state.experiments[i].status = Status::Running;
-        state.save(&args.common.out)?;
+        state.save(out)?;
         let one = Instant::now();
         let status = cmd.status();
         let seconds = one.elapsed().as_secs_f64();
@@ -281,38 +280,85 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
             return Ok(false);
         }
         let run_dir = interrupted.or_else(|| {
-            started_runs(&args.common.out, &entry.name)
-                .into_iter()
-                .rev()
-                .find(|d| !before.contains(d))
+            let now = started_runs(out, &entry.name);
+            now.into_iter().rev().find(|d| !before.contains(d))
         });
-        let e = &mut state.experiments[i];
-        e.run_dir = run_dir.clone();
-        e.seconds = seconds;
-        match status {
-            Ok(s) if s.success() => {
-                e.status = Status::Ok;
-                e.error = None;
-                finished_seconds.push(seconds);
-            }
-            Ok(s) => {
-                e.status = Status::Failed;
-                let reason = run_dir
-                    .as_ref()
-                    .and_then(|d| std::fs::read_to_string(d.join("error.txt")).ok())
-                    .map(|t| t.trim().to_string())
-                    .unwrap_or_else(|| format!("exited with {s} (see its output above)"));
-                eprintln!("{}: FAILED: {reason}", e.name);
-                e.error = Some(reason);
-            }
-            Err(err) => {
-                e.status = Status::Failed;
-                e.error = Some(format!("could not start: {err}"));
+        if state.experiments[i].record(status, run_dir, seconds) {
+            finished_seconds.push(seconds);
+        }
+        state.save(out)?;
+    }
+    finish(&args, &state, started)
+}
+
+/// The newest run of `name` under `out` that did not finish (no summary).
+fn unfinished_run(out: &Path, name: &str) -> Option<PathBuf> {
+    started_runs(out, name)
+        .into_iter()
+        .rev()
+        .find(|d| !d.join("summary.json").exists())
+}
+
+/// `elapsed 3m 05s, about 4m 10s left` (the second part when there is an estimate).
+fn elapsed_and_left(started: Instant, left: Option<f64>) -> String {
+    let left = left
+        .map(|s| format!(", about {} left", clock(s)))
+        .unwrap_or_default();
+    format!("elapsed {}{left}", clock(started.elapsed().as_secs_f64()))
+}
+
+/// The seconds each experiment took in an earlier curriculum of the same preset in the
+/// same folder: what the time left is estimated from.
+fn seconds_of_finished(earlier: Option<&State>, preset: Preset) -> HashMap<String, f64> {
+    earlier
+        .iter()
+        .filter(|s| s.preset == preset)
+        .flat_map(|s| s.experiments.iter())
+        .filter(|e| e.status == Status::Ok && e.seconds > 0.0)
+        .map(|e| (e.name.clone(), e.seconds))
+        .collect()
+}
+
+/// The command that runs one experiment: continuing `interrupted` when given (with the data
+/// folder only if the curriculum names one: the run checks it holds the same data), else a
+/// fresh run of the preset; the backend, devices and output folder in both cases.
+fn experiment_command(
+    binary: &Path,
+    args: &Args,
+    name: &str,
+    interrupted: Option<&Path>,
+) -> Command {
+    let data_dir = DataDir::resolve(args.common.data_dir.as_deref());
+    let mut cmd = Command::new(binary);
+    cmd.arg(name);
+    match interrupted {
+        Some(dir) => {
+            cmd.arg("--resume").arg(dir);
+            if args.common.data_dir.is_some() {
+                cmd.arg("--data-dir").arg(&data_dir);
             }
         }
-        state.save(&args.common.out)?;
+        None => {
+            cmd.args(["--preset", args.common.preset.name()])
+                .arg("--data-dir")
+                .arg(&data_dir);
+            if args.synthetic || args.common.offline {
+                cmd.arg("--synthetic");
+            }
+        }
     }
+    if let Some(backend) = args.common.backend {
+        cmd.args(["--backend", backend.name()]);
+    }
+    if let Some(devices) = &args.common.devices {
+        cmd.args(["--devices", devices]);
+    }
+    cmd.arg("--out").arg(&args.common.out);
+    cmd
+}
 
+/// Writes the report and says how the curriculum went; true when every experiment passed.
+fn finish(args: &Args, state: &State, started: Instant) -> nn_core::Result<bool> {
     let report = nn_core::report::write(&args.common.out)?;
     let failed: Vec<&Entry> = state
         .experiments
@@ -320,9 +366,10 @@ pub fn run(args: Args, registry: &nn_core::Registry, binary: &Path) -> nn_core::
         .filter(|e| e.status != Status::Ok)
         .collect();
     eprintln!(
-        "\ncurriculum ({} preset): {} of {total} experiments passed in {}; report: {}",
+        "\ncurriculum ({} preset): {} of {} experiments passed in {}; report: {}",
         args.common.preset.name(),
-        total - failed.len(),
+        state.experiments.len() - failed.len(),
+        state.experiments.len(),
         clock(started.elapsed().as_secs_f64()),
         report.display()
     );
