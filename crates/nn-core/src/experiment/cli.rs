@@ -1,14 +1,12 @@
 //! The command line shared by every topic binary: one subcommand per experiment, the same
 //! flags everywhere. Flags override the config file, which overrides the preset.
 
-use super::config_file::{resolve_config, set_key};
+use super::settings::{Resolved, resolve};
 use super::{Experiment, Registry};
 use crate::backend::BackendKind;
-use crate::data::DataDir;
-use crate::error::{ConfigError, Error, Result};
+use crate::error::{Error, Result};
 use crate::run::{Run, RunOptions, Summary};
 use clap::{Args, FromArgMatches};
-use serde_json::Value;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,110 +92,23 @@ pub struct CommonArgs {
     pub print_config: bool,
 }
 
-/// Resolves the config of `experiment` from preset, file and flags, opens the run, runs it
-/// and writes `config.json` and `summary.json`.
+/// Resolves the settings of `experiment` ([`resolve`]), opens the run, runs it and writes
+/// `config.json` and `summary.json`.
 pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<Summary> {
-    let mut resumed_elsewhere = None;
-    let (config, preset, seed, limit, synthetic, data_dir) = match &args.resume {
-        Some(dir) => {
-            let mut saved = saved_config(dir, experiment.name())?;
-            // `--data-dir` (or NGVM_DATA_DIR) on a resume points at the data where it is
-            // now; the loading checks it is the same data, split by split.
-            if let Some(now) = data_dir_given(args.data_dir.as_deref()) {
-                let now = absolute(&now);
-                if now != saved.5 {
-                    resumed_elsewhere = Some((saved.5.clone(), now.clone()));
-                }
-                saved.5 = now;
-            }
-            saved
-        }
-        None => {
-            // The seed is the run's, not the experiment's: it joins the settings only to be
-            // set like them (file, then `--seed`, then `--set`), and leaves before the check.
-            let mut preset = experiment.preset(args.preset);
-            if let Some(settings) = preset.as_object_mut() {
-                settings.insert("seed".into(), Value::from(42u64));
-            }
-            let mut config = resolve_config(&preset, args.config.as_deref())?;
-            let overrides: [(&str, &str, Option<Value>); 6] = [
-                (
-                    "dataset",
-                    "--dataset",
-                    args.dataset.clone().map(Value::from),
-                ),
-                ("epochs", "--epochs", args.epochs.map(Value::from)),
-                (
-                    "batch_size",
-                    "--batch-size",
-                    args.batch_size.map(Value::from),
-                ),
-                ("lr", "--lr", finite(args.lr, "--lr")?.map(Value::from)),
-                ("seed", "--seed", args.seed.map(Value::from)),
-                (
-                    "images",
-                    "--images",
-                    args.images
-                        .as_ref()
-                        .map(|p| Value::from(absolute(p).display().to_string())),
-                ),
-            ];
-            for (key, flag, value) in overrides {
-                if let Some(value) = value {
-                    set_key(&mut config, key, value, flag)?;
-                }
-            }
-            for assignment in &args.set {
-                let (key, value) = parse_assignment(assignment)?;
-                set_key(&mut config, &key, value, "--set")?;
-            }
-            let seed = take_seed(&mut config)?.unwrap_or(42);
-            let config = experiment.check(&config)?;
-            // Absolute, so that a resume from another working directory finds it.
-            let data_dir = absolute(&DataDir::resolve(args.data_dir.as_deref()));
-            (
-                config,
-                args.preset.name().to_string(),
-                seed,
-                args.limit,
-                args.synthetic,
-                data_dir,
-            )
-        }
-    };
+    let settings = resolve(experiment, args)?;
     if args.print_config {
         println!(
             "{}",
-            serde_json::to_string_pretty(&config).unwrap_or_default()
+            serde_json::to_string_pretty(&settings.config).unwrap_or_default()
         );
         return Ok(Summary::default());
     }
-    let mut run = Run::open(RunOptions {
-        experiment: experiment.name().to_string(),
-        preset,
-        backend: args.backend,
-        seed,
-        data_dir,
-        allow_synthetic: synthetic,
-        limit,
-        out: args.out.clone(),
-        resume: args.resume.clone(),
-        progress: std::io::stderr().is_terminal(),
-    })?;
-    run.set_devices(&args.devices)?;
-    if let Some((before, now)) = resumed_elsewhere {
-        run.note(format!(
-            "resumed with the data in {} (the run started with {}); each split read was \
-             checked to hold the same images",
-            now.display(),
-            before.display()
-        ));
-    }
+    let mut run = open_run(experiment, args, &settings)?;
     if !run.resumed {
-        run.write_config(&config)?;
+        run.write_config(&settings.config)?;
     }
     eprintln!("{}: run directory {}", experiment.name(), run.dir.display());
-    let summary = match experiment.run(&config, &mut run) {
+    let summary = match experiment.run(&settings.config, &mut run) {
         Ok(summary) => Summary {
             words: experiment.words(),
             ..summary
@@ -212,114 +123,31 @@ pub fn run_experiment(experiment: &dyn Experiment, args: &CommonArgs) -> Result<
     Ok(summary)
 }
 
-/// The data folder a command line names: `--data-dir`, else a non-empty NGVM_DATA_DIR.
-fn data_dir_given(flag: Option<&std::path::Path>) -> Option<PathBuf> {
-    flag.map(PathBuf::from).or_else(|| {
-        std::env::var_os("NGVM_DATA_DIR")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-    })
-}
-
-/// `path` made absolute against the working directory (unchanged if that fails).
-fn absolute(path: &std::path::Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// `value` unless it is NaN or infinite: then an error naming `flag` and the value given.
-fn finite(value: Option<f64>, flag: &str) -> Result<Option<f64>> {
-    match value {
-        Some(v) if !v.is_finite() => Err(Error::Other(format!(
-            "{flag} {v}: expected a finite number, e.g. {flag} 0.001"
-        ))),
-        other => Ok(other),
+/// The run directory for `settings` (new, or the one `--resume` names), with the devices
+/// the flags ask for and a note when a resume reads its data from a new place.
+fn open_run(experiment: &dyn Experiment, args: &CommonArgs, settings: &Resolved) -> Result<Run> {
+    let mut run = Run::open(RunOptions {
+        experiment: experiment.name().to_string(),
+        preset: settings.preset.clone(),
+        backend: args.backend,
+        seed: settings.seed,
+        data_dir: settings.data_dir.clone(),
+        allow_synthetic: settings.synthetic,
+        limit: settings.limit,
+        out: args.out.clone(),
+        resume: args.resume.clone(),
+        progress: std::io::stderr().is_terminal(),
+    })?;
+    run.set_devices(&args.devices)?;
+    if let Some((before, now)) = &settings.moved_data {
+        run.note(format!(
+            "resumed with the data in {} (the run started with {}); each split read was \
+             checked to hold the same images",
+            now.display(),
+            before.display()
+        ));
     }
-}
-
-/// Takes the `seed` key out of `config` (it belongs to the run, not to the experiment's
-/// settings): a non-negative integer, else an error naming the key.
-fn take_seed(config: &mut Value) -> Result<Option<u64>> {
-    let Some(value) = config.as_object_mut().and_then(|o| o.remove("seed")) else {
-        return Ok(None);
-    };
-    value.as_u64().map(Some).ok_or_else(|| {
-        ConfigError::Key {
-            key: "seed".into(),
-            message: format!("must be a non-negative integer, got {value}"),
-        }
-        .into()
-    })
-}
-
-/// `KEY=VALUE` with VALUE in TOML (a bare word that is not TOML is taken as a string).
-fn parse_assignment(text: &str) -> Result<(String, Value)> {
-    let Some((key, value)) = text.split_once('=') else {
-        return Err(Error::Other(format!(
-            "--set {text}: expected KEY=VALUE, e.g. --set guidance=5"
-        )));
-    };
-    let key = key.trim().to_string();
-    let value = value.trim();
-    let toml_value = toml::from_str::<toml::Table>(&format!("v = {value}"))
-        .ok()
-        .and_then(|t| t.get("v").cloned());
-    if let Some(toml::Value::Float(f)) = toml_value
-        && !f.is_finite()
-    {
-        return Err(Error::Other(format!(
-            "--set {text}: `{value}` is not a finite number; give one such as --set {key}=0.5"
-        )));
-    }
-    let parsed: Value = toml_value
-        .and_then(|v| serde_json::to_value(v).ok())
-        .unwrap_or_else(|| Value::from(value));
-    Ok((key, parsed))
-}
-
-type Saved = (Value, String, u64, Option<usize>, bool, PathBuf);
-
-/// The config a run of `experiment` was started with, from its `config.json`; an error
-/// naming the other experiment when the directory is another's run.
-fn saved_config(dir: &std::path::Path, experiment: &str) -> Result<Saved> {
-    let path = dir.join("config.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    let saved: Value = serde_json::from_str(&text)
-        .map_err(|e| Error::Other(format!("{}: damaged ({e})", path.display())))?;
-    if let Some(owner) = saved.get("experiment").and_then(Value::as_str)
-        && owner != experiment
-    {
-        return Err(Error::Other(format!(
-            "--resume {}: that is a run of `{owner}`, not of `{experiment}`: resume it with \
-             `ngvm {owner} --resume {}`",
-            dir.display(),
-            dir.display()
-        )));
-    }
-    let mut config = saved.get("config").cloned().unwrap_or(Value::Null);
-    // Runs saved before the seed left the experiments' settings have it in both places.
-    take_seed(&mut config)?;
-    Ok((
-        config,
-        saved
-            .get("preset")
-            .and_then(Value::as_str)
-            .unwrap_or("quick")
-            .to_string(),
-        saved.get("seed").and_then(Value::as_u64).unwrap_or(42),
-        saved
-            .get("limit")
-            .and_then(Value::as_u64)
-            .map(|l| l as usize),
-        saved
-            .get("synthetic")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
-        saved
-            .get("data_dir")
-            .and_then(Value::as_str)
-            .map(PathBuf::from)
-            .unwrap_or_else(|| DataDir::resolve(None)),
-    ))
+    Ok(run)
 }
 
 /// The `main` of a topic binary: a subcommand per experiment of `registry` (by the part of
