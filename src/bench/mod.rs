@@ -202,35 +202,10 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     nn_core::kernels::set_norm_pool_enabled(!args.burn_norms);
     let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
     if args.list {
-        let device = BackendKind::preferred().device()?;
-        for w in WORKLOADS {
-            let params = workloads::parameters(w.name, &device).unwrap_or(0);
-            println!(
-                "{:<12} batch {:>3}  {:>10} parameters  {}",
-                w.name, w.batch, params, w.about
-            );
-        }
-        println!("{:<12} decoding every data set present", "decode");
-        println!(
-            "{:<12} single 3x3 convolutions: forward, step, weight gradient (only when named)",
-            "conv-layers"
-        );
-        println!(
-            "{:<12} seconds for the Fashion-MNIST CNN to reach --tta-target (only when named)",
-            "time-to-accuracy"
-        );
+        list_workloads()?;
         return Ok(true);
     }
-    let extra = ["decode", "conv-layers", TIME_TO_ACCURACY];
-    for w in &args.workload {
-        if !extra.contains(&w.as_str()) && !known.contains(&w.as_str()) {
-            return Err(nn_core::Error::Other(format!(
-                "--workload {w}: unknown; known: {}, {}",
-                known.join(", "),
-                extra.join(", ")
-            )));
-        }
-    }
+    check_workloads(&args, &known)?;
     if args.workload.iter().any(|w| w == TIME_TO_ACCURACY) {
         run_time_to_accuracy(&args)?;
         if args.workload.iter().all(|w| w == TIME_TO_ACCURACY) {
@@ -249,120 +224,37 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     };
     let machine = machine::Machine::read();
     println!("{}", machine.line());
-
     let python = args.python_command();
-    // Each round measures every workload on every backend and then, right after, in
-    // PyTorch: both see the same machine state (a VM's neighbours come and go); the
-    // median over rounds is reported.
-    let mut ours: Vec<(Measured, Vec<f64>)> = Vec::new();
-    let mut theirs: std::collections::HashMap<&str, Vec<f64>> = Default::default();
-    let mut torch_version = None;
-    let mut compare = args.compare.is_some();
+    let mut rounds = Rounds::new(args.compare.is_some());
     for round in 1..=args.rounds.max(1) {
         for name in &chosen {
             for &backend in &backends {
-                eprint!("[round {round}] {name} on {backend} ... ");
-                let batch = args.batch.map(|b| b as usize);
-                let m = measure(name, backend, batch, args.warmup, args.steps)?;
-                eprintln!("{:.0} images/s", m.images_per_second);
-                match ours
-                    .iter_mut()
-                    .find(|(o, _)| o.workload == m.workload && o.backend == m.backend)
-                {
-                    Some((_, runs)) => runs.push(m.images_per_second),
-                    None => {
-                        let ips = m.images_per_second;
-                        ours.push((m, vec![ips]));
-                    }
-                }
+                rounds.measure_ours(round, name, backend, &args)?;
             }
-            if !compare {
-                continue;
-            }
-            let parameters = ours
-                .iter()
-                .find(|(o, _)| o.workload == *name)
-                .map_or(0, |(o, _)| o.parameters);
-            match torch::run(
-                &python,
-                &args.torch_script,
-                &[name],
-                torch::Settings {
-                    threads: machine.threads,
-                    warmup: args.warmup,
-                    steps: args.steps,
-                    batch: args.batch.map(|b| b as usize),
-                    device: &args.torch_device,
-                },
-            ) {
-                Ok(results) => {
-                    for r in results.iter().filter(|r| r.workload == *name) {
-                        if r.parameters.is_some_and(|p| p != parameters) {
-                            eprintln!(
-                                "warning: {name}: PyTorch's model has {:?} parameters, ours {parameters}: not the same model, no ratio",
-                                r.parameters
-                            );
-                            continue;
-                        }
-                        eprintln!(
-                            "[round {round}] {name} in PyTorch: {:.0} images/s",
-                            r.images_per_second
-                        );
-                        torch_version = Some(r.torch.clone());
-                        theirs.entry(name).or_default().push(r.images_per_second);
-                    }
-                }
-                Err(why) => {
-                    eprintln!("{why}");
-                    compare = false;
-                }
+            if rounds.compare {
+                rounds.measure_torch(round, name, &python, &args, machine.threads);
             }
         }
     }
-    let measured: Vec<Measured> = ours
-        .into_iter()
-        .map(|(mut m, mut runs)| {
-            m.images_per_second = median(&mut runs);
-            m.median_step_ms = m.batch as f64 / m.images_per_second * 1e3;
-            if let Some(runs) = theirs.get_mut(m.workload.as_str()) {
-                let torch = median(runs);
-                m.torch_images_per_second = Some(torch);
-                m.ratio = Some(m.images_per_second / torch);
-            }
-            m
-        })
-        .collect();
+    let compare = rounds.compare;
+    let torch_version = rounds.torch_version.clone();
+    let measured = rounds.medians();
     let decoding = if args.workload.is_empty() || args.workload.iter().any(|w| w == "decode") {
         let dir = nn_core::data::DataDir::resolve(args.data_dir.as_deref());
         decode::measure(&dir, 3)?
     } else {
         Vec::new()
     };
-    let mut layers = Vec::new();
-    if args.workload.iter().any(|w| w == "conv-layers") {
-        for &backend in &backends {
-            layers.extend(conv_layers::measure(backend, args.warmup, args.steps)?);
-        }
-        if compare {
-            match conv_layers::torch(
-                &python,
-                &args.torch_script,
-                machine.threads,
-                args.warmup,
-                args.steps,
-            ) {
-                Ok(times) => {
-                    for layer in &mut layers {
-                        layer.torch = times
-                            .iter()
-                            .find(|(name, _)| *name == layer.layer)
-                            .map(|(_, t)| t.clone());
-                    }
-                }
-                Err(why) => eprintln!("conv-layers: {why}"),
-            }
-        }
-    }
+    let layers = if args.workload.iter().any(|w| w == "conv-layers") {
+        measure_conv_layers(
+            &args,
+            &backends,
+            compare.then_some(python.as_str()),
+            machine.threads,
+        )?
+    } else {
+        Vec::new()
+    };
     let report = results::Report {
         machine,
         torch: torch_version,
@@ -377,6 +269,186 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     let (md, json) = report.write(&args.out)?;
     println!("written: {} and {}", md.display(), json.display());
     Ok(true)
+}
+
+/// `--list`: every workload with its batch, parameters and what it is.
+fn list_workloads() -> nn_core::Result<()> {
+    let device = BackendKind::preferred().device()?;
+    for w in WORKLOADS {
+        let params = workloads::parameters(w.name, &device).unwrap_or(0);
+        println!(
+            "{:<12} batch {:>3}  {:>10} parameters  {}",
+            w.name, w.batch, params, w.about
+        );
+    }
+    println!("{:<12} decoding every data set present", "decode");
+    println!(
+        "{:<12} single 3x3 convolutions: forward, step, weight gradient (only when named)",
+        "conv-layers"
+    );
+    println!(
+        "{:<12} seconds for the Fashion-MNIST CNN to reach --tta-target (only when named)",
+        "time-to-accuracy"
+    );
+    Ok(())
+}
+
+/// An error naming every `--workload` that is not one.
+fn check_workloads(args: &Args, known: &[&str]) -> nn_core::Result<()> {
+    let extra = ["decode", "conv-layers", TIME_TO_ACCURACY];
+    for w in &args.workload {
+        if !extra.contains(&w.as_str()) && !known.contains(&w.as_str()) {
+            return Err(nn_core::Error::Other(format!(
+                "--workload {w}: unknown; known: {}, {}",
+                known.join(", "),
+                extra.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The measurements of every round. Each round measures every workload on every backend
+/// and then, right after, in PyTorch: both see the same machine state (a VM's neighbours
+/// come and go); the median over rounds is reported.
+struct Rounds {
+    ours: Vec<(Measured, Vec<f64>)>,
+    theirs: std::collections::HashMap<String, Vec<f64>>,
+    torch_version: Option<String>,
+    /// Still comparing with PyTorch (off after it failed once).
+    compare: bool,
+}
+
+impl Rounds {
+    fn new(compare: bool) -> Self {
+        Self {
+            ours: Vec::new(),
+            theirs: Default::default(),
+            torch_version: None,
+            compare,
+        }
+    }
+
+    fn measure_ours(
+        &mut self,
+        round: usize,
+        name: &str,
+        backend: BackendKind,
+        args: &Args,
+    ) -> nn_core::Result<()> {
+        eprint!("[round {round}] {name} on {backend} ... ");
+        let batch = args.batch.map(|b| b as usize);
+        let m = measure(name, backend, batch, args.warmup, args.steps)?;
+        eprintln!("{:.0} images/s", m.images_per_second);
+        match self
+            .ours
+            .iter_mut()
+            .find(|(o, _)| o.workload == m.workload && o.backend == m.backend)
+        {
+            Some((_, runs)) => runs.push(m.images_per_second),
+            None => {
+                let ips = m.images_per_second;
+                self.ours.push((m, vec![ips]));
+            }
+        }
+        Ok(())
+    }
+
+    /// The same workload in PyTorch; a model whose parameter count differs from ours gets
+    /// no ratio, and a PyTorch that cannot run ends the comparison with its reason.
+    fn measure_torch(
+        &mut self,
+        round: usize,
+        name: &str,
+        python: &str,
+        args: &Args,
+        threads: usize,
+    ) {
+        let parameters = self
+            .ours
+            .iter()
+            .find(|(o, _)| o.workload == name)
+            .map_or(0, |(o, _)| o.parameters);
+        let settings = torch::Settings {
+            threads,
+            warmup: args.warmup,
+            steps: args.steps,
+            batch: args.batch.map(|b| b as usize),
+            device: &args.torch_device,
+        };
+        let results = match torch::run(python, &args.torch_script, &[name], settings) {
+            Ok(results) => results,
+            Err(why) => {
+                eprintln!("{why}");
+                self.compare = false;
+                return;
+            }
+        };
+        for r in results.iter().filter(|r| r.workload == name) {
+            if r.parameters.is_some_and(|p| p != parameters) {
+                eprintln!(
+                    "warning: {name}: PyTorch's model has {:?} parameters, ours {parameters}: not the same model, no ratio",
+                    r.parameters
+                );
+                continue;
+            }
+            eprintln!(
+                "[round {round}] {name} in PyTorch: {:.0} images/s",
+                r.images_per_second
+            );
+            self.torch_version = Some(r.torch.clone());
+            self.theirs
+                .entry(name.to_string())
+                .or_default()
+                .push(r.images_per_second);
+        }
+    }
+
+    /// Each workload's median over the rounds, with PyTorch's and the ratio where measured.
+    fn medians(self) -> Vec<Measured> {
+        let mut theirs = self.theirs;
+        self.ours
+            .into_iter()
+            .map(|(mut m, mut runs)| {
+                m.images_per_second = median(&mut runs);
+                m.median_step_ms = m.batch as f64 / m.images_per_second * 1e3;
+                if let Some(runs) = theirs.get_mut(m.workload.as_str()) {
+                    let torch = median(runs);
+                    m.torch_images_per_second = Some(torch);
+                    m.ratio = Some(m.images_per_second / torch);
+                }
+                m
+            })
+            .collect()
+    }
+}
+
+/// `--workload conv-layers`: single convolutions on each backend, with PyTorch's times
+/// beside them when `python` is given.
+fn measure_conv_layers(
+    args: &Args,
+    backends: &[BackendKind],
+    python: Option<&str>,
+    threads: usize,
+) -> nn_core::Result<Vec<conv_layers::LayerResult>> {
+    let mut layers = Vec::new();
+    for &backend in backends {
+        layers.extend(conv_layers::measure(backend, args.warmup, args.steps)?);
+    }
+    if let Some(python) = python {
+        match conv_layers::torch(python, &args.torch_script, threads, args.warmup, args.steps) {
+            Ok(times) => {
+                for layer in &mut layers {
+                    layer.torch = times
+                        .iter()
+                        .find(|(name, _)| *name == layer.layer)
+                        .map(|(_, t)| t.clone());
+                }
+            }
+            Err(why) => eprintln!("conv-layers: {why}"),
+        }
+    }
+    Ok(layers)
 }
 
 mod machine;
