@@ -60,57 +60,16 @@ pub type EpochLog = Vec<(&'static str, BTreeMap<String, f64>)>;
 pub fn fit<S: TrainState>(
     run: &mut Run,
     options: &FitOptions,
-    mut state: S,
+    state: S,
     mut epoch_fn: impl FnMut(S, &mut EpochContext) -> Result<(S, EpochLog)>,
 ) -> Result<S> {
     super::interrupt::install();
     let dir = run.checkpoint_dir();
-    let mut start = 0;
-    let mut resumed_epoch = None;
-    if run.resumed {
-        let latest = Checkpoint::latest(&dir);
-        let completed = latest.as_ref().map_or(0, |(c, _)| c.epoch);
-        let (checkpoint, from) = match partial::load(&dir, completed) {
-            Some((checkpoint, partial)) => {
-                let from = format!(
-                    "in epoch {} after batch {} from {}",
-                    partial.epoch,
-                    partial.batches,
-                    partial::path(&dir).display()
-                );
-                resumed_epoch = Some(partial);
-                (Some(checkpoint), from)
-            }
-            None => match latest {
-                Some((checkpoint, path)) => {
-                    let from = format!("after epoch {} from {}", checkpoint.epoch, path.display());
-                    (Some(checkpoint), from)
-                }
-                None => (None, String::new()),
-            },
-        };
-        match checkpoint {
-            Some(checkpoint) => {
-                state = state.restore(&checkpoint)?;
-                start = checkpoint.epoch;
-                if let Some(times) = checkpoint
-                    .extra
-                    .get("epoch_seconds")
-                    .and_then(|v| v.as_array())
-                {
-                    for (i, t) in times.iter().enumerate() {
-                        run.record_epoch_time(i + 1, t.as_f64().unwrap_or(0.0));
-                    }
-                }
-                run.truncate_metrics_after(start)?;
-                eprintln!("resuming {from}");
-            }
-            None => eprintln!(
-                "no usable checkpoint in {}: starting from the beginning",
-                dir.display()
-            ),
-        }
-    }
+    let (mut state, start, mut resumed_epoch) = if run.resumed {
+        resume(run, &dir, state)?
+    } else {
+        (state, 0, None)
+    };
     if start == 0 && resumed_epoch.is_none() {
         save(run, &state, 0, options)?;
     }
@@ -152,40 +111,16 @@ pub fn fit<S: TrainState>(
         ctx.bar.finish_and_clear();
         let seconds = resumed.seconds + started.elapsed().as_secs_f64();
         if let Some(batches) = ctx.cut.get() {
-            let partial = partial::PartialEpoch {
-                epoch,
-                batches,
-                steps: ctx.step,
-                loss_sum: ctx.loss_sum,
-                first_loss,
-                sums: ctx.sums,
-                seconds,
-            };
-            let checkpoint = checkpoint_of(run, &state, epoch - 1)?;
-            let path = partial::save(&dir, checkpoint, &partial)?;
-            return Err(Error::Interrupted {
-                at: format!(
-                    "in epoch {epoch} after {batches} of {} batches (saved to {})",
-                    options.steps_per_epoch,
-                    path.display()
-                ),
-                run_dir: run.resume_dir.clone(),
-            });
+            return Err(stop_mid_epoch(
+                run,
+                &state,
+                &ctx,
+                (batches, seconds),
+                options,
+            )?);
         }
         run.record_epoch_time(epoch, seconds);
-        for (split, figures) in &log {
-            let mut record = serde_json::Map::new();
-            record.insert("epoch".into(), epoch.into());
-            record.insert("split".into(), (*split).into());
-            for (k, v) in figures {
-                record.insert(
-                    k.clone(),
-                    serde_json::Number::from_f64(*v).map_or(serde_json::Value::Null, Into::into),
-                );
-            }
-            record.insert("seconds".into(), seconds.into());
-            run.log_metrics(&serde_json::Value::Object(record))?;
-        }
+        log_epoch(run, epoch, seconds, &log)?;
         eprintln!(
             "{}",
             epoch_line(&run.experiment, epoch, options.epochs, seconds, &log)
@@ -197,6 +132,109 @@ pub fn fit<S: TrainState>(
         }
     }
     Ok(state)
+}
+
+/// Where a resumed run continues: `state` restored from the epoch it stopped in (its
+/// partial checkpoint, with the epoch's sums so far) or else from the last finished epoch;
+/// the metrics logged after that epoch are dropped. Returns the state, the last finished
+/// epoch and the partial epoch, if any.
+fn resume<S: TrainState>(
+    run: &mut Run,
+    dir: &std::path::Path,
+    state: S,
+) -> Result<(S, usize, Option<partial::PartialEpoch>)> {
+    let mut resumed_epoch = None;
+    let latest = Checkpoint::latest(dir);
+    let completed = latest.as_ref().map_or(0, |(c, _)| c.epoch);
+    let (checkpoint, from) = match partial::load(dir, completed) {
+        Some((checkpoint, partial)) => {
+            let from = format!(
+                "in epoch {} after batch {} from {}",
+                partial.epoch,
+                partial.batches,
+                partial::path(dir).display()
+            );
+            resumed_epoch = Some(partial);
+            (Some(checkpoint), from)
+        }
+        None => match latest {
+            Some((checkpoint, path)) => {
+                let from = format!("after epoch {} from {}", checkpoint.epoch, path.display());
+                (Some(checkpoint), from)
+            }
+            None => (None, String::new()),
+        },
+    };
+    let Some(checkpoint) = checkpoint else {
+        eprintln!(
+            "no usable checkpoint in {}: starting from the beginning",
+            dir.display()
+        );
+        return Ok((state, 0, resumed_epoch));
+    };
+    let state = state.restore(&checkpoint)?;
+    let start = checkpoint.epoch;
+    if let Some(times) = checkpoint
+        .extra
+        .get("epoch_seconds")
+        .and_then(|v| v.as_array())
+    {
+        for (i, t) in times.iter().enumerate() {
+            run.record_epoch_time(i + 1, t.as_f64().unwrap_or(0.0));
+        }
+    }
+    run.truncate_metrics_after(start)?;
+    eprintln!("resuming {from}");
+    Ok((state, start, resumed_epoch))
+}
+
+/// Saves the epoch as it stands when it stopped after `batches` (Ctrl-C, or a pause for a
+/// test), and the error that says where and how to resume.
+fn stop_mid_epoch<S: TrainState>(
+    run: &Run,
+    state: &S,
+    ctx: &EpochContext,
+    (batches, seconds): (usize, f64),
+    options: &FitOptions,
+) -> Result<Error> {
+    let partial = partial::PartialEpoch {
+        epoch: ctx.epoch,
+        batches,
+        steps: ctx.step,
+        loss_sum: ctx.loss_sum,
+        first_loss: ctx.first_loss,
+        sums: ctx.sums.clone(),
+        seconds,
+    };
+    let checkpoint = checkpoint_of(run, state, ctx.epoch - 1)?;
+    let path = partial::save(&ctx.checkpoint_dir, checkpoint, &partial)?;
+    Ok(Error::Interrupted {
+        at: format!(
+            "in epoch {} after {batches} of {} batches (saved to {})",
+            ctx.epoch,
+            options.steps_per_epoch,
+            path.display()
+        ),
+        run_dir: run.resume_dir.clone(),
+    })
+}
+
+/// One `metrics.jsonl` line per split of the epoch's log (a NaN figure as `null`).
+fn log_epoch(run: &mut Run, epoch: usize, seconds: f64, log: &EpochLog) -> Result<()> {
+    for (split, figures) in log {
+        let mut record = serde_json::Map::new();
+        record.insert("epoch".into(), epoch.into());
+        record.insert("split".into(), (*split).into());
+        for (k, v) in figures {
+            record.insert(
+                k.clone(),
+                serde_json::Number::from_f64(*v).map_or(serde_json::Value::Null, Into::into),
+            );
+        }
+        record.insert("seconds".into(), seconds.into());
+        run.log_metrics(&serde_json::Value::Object(record))?;
+    }
+    Ok(())
 }
 
 /// The state as a checkpoint of `epoch` finished epochs, with the epoch times so far.
