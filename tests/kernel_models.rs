@@ -27,8 +27,7 @@ use ngvm::transfer::models::vgg::VggConfig;
 const STEPS: usize = 20;
 
 fn device() -> Device {
-    ngvm::nn_core::BackendKind::Flex
-        .device()
+    ngvm::nn_core::backend::device(ngvm::nn_core::BackendKind::Flex)
         .unwrap()
         .autodiff()
 }

@@ -1,16 +1,24 @@
 //! The repository's rules, checked on its files (in the manner of rust-analyzer's `tidy`):
-//! no topic crate depends on another; nn-core (which every topic depends on) names no topic
-//! or experiment of one, since each topic holds its own words; every Rust source file
-//! opens with a `//!` comment
-//! that says what it is; every convolution, norm and max pool of a model runs through
+//! no topic crate depends on another; nn-core and nn-data (which every topic depends on)
+//! name no topic or experiment of one, since each topic holds its own words; xtask and
+//! nn-data build without burn; every Rust source file opens with a `//!` comment that
+//! says what it is; every convolution, norm and max pool of a model runs through
 //! the kernels' layer functions (`conv_forward`, `batch_norm_act`, `max_pool_forward`, ...),
-//! their one entry point, never around it. Each rule is also tested on a sample
+//! their one entry point, never around it; nn-core's modules import one another in
+//! layers, never in a circle. Each rule is also tested on a sample
 //! that breaks it, so none can pass without looking.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Crates under `crates/` that are not topics of the course.
-const NOT_TOPICS: [&str; 4] = ["flex-kernels", "nn-core", "test-support", "wgpu-check"];
+const NOT_TOPICS: [&str; 5] = [
+    "flex-kernels",
+    "nn-core",
+    "nn-data",
+    "test-support",
+    "wgpu-check",
+];
 
 /// burn modules whose `forward` must not be called outside the routing functions.
 const ROUTED_TYPES: [&str; 7] = [
@@ -188,29 +196,54 @@ fn topic_names(source: &str, topics: &[String]) -> Vec<(usize, String)> {
     found
 }
 
+/// The crates every topic shares.
+const SHARED: [&str; 2] = ["nn-core", "nn-data"];
+
 #[test]
-fn nn_core_names_no_topic_and_depends_on_none() {
+fn shared_crates_name_no_topic_and_depend_on_none() {
     let topics = topics();
-    let core = root().join("crates/nn-core");
-    let manifest = std::fs::read_to_string(core.join("Cargo.toml")).unwrap();
-    let mut broken: Vec<String> = dependencies(&manifest)
-        .into_iter()
-        .filter(|d| topics.contains(d))
-        .map(|d| format!("crates/nn-core depends on {d}"))
-        .collect();
-    let mut files = Vec::new();
-    rust_files(&core.join("src"), &mut files);
-    assert!(files.len() > 20, "{} files found", files.len());
-    for file in files {
-        let source = std::fs::read_to_string(&file).unwrap();
-        for (line, code) in topic_names(&source, &topics) {
-            broken.push(format!("{}:{line}: {code}", relative(&file)));
+    let mut broken = Vec::new();
+    for shared in SHARED {
+        let dir = root().join("crates").join(shared);
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        broken.extend(
+            dependencies(&manifest)
+                .into_iter()
+                .filter(|d| topics.contains(d))
+                .map(|d| format!("crates/{shared} depends on {d}")),
+        );
+        let mut files = Vec::new();
+        rust_files(&dir.join("src"), &mut files);
+        assert!(files.len() > 10, "{shared}: {} files found", files.len());
+        for file in files {
+            let source = std::fs::read_to_string(&file).unwrap();
+            for (line, code) in topic_names(&source, &topics) {
+                broken.push(format!("{}:{line}: {code}", relative(&file)));
+            }
         }
     }
     assert!(
         broken.is_empty(),
-        "nn-core is shared by every topic and names none (a topic's words live in its crate: guides and headlines in experiments/<name>.rs, the lesson in lib.rs): {broken:#?}"
+        "nn-core and nn-data are shared by every topic and name none (a topic's words live in its crate: guides and headlines in experiments/<name>.rs, the lesson in lib.rs): {broken:#?}"
     );
+}
+
+/// `cargo xtask download`/`verify`/`report` must build in seconds: neither xtask nor the
+/// data crate under it may pull in burn (directly or through nn-core).
+#[test]
+fn xtask_and_nn_data_do_not_depend_on_burn() {
+    let mut broken = Vec::new();
+    for manifest in ["xtask/Cargo.toml", "crates/nn-data/Cargo.toml"] {
+        let text = std::fs::read_to_string(root().join(manifest)).unwrap();
+        let deps = dependencies(&text);
+        assert!(!deps.is_empty(), "{manifest}: no dependencies read");
+        for dep in deps {
+            if dep.starts_with("burn") || dep == "nn-core" || dep == "flex-kernels" {
+                broken.push(format!("{manifest} depends on {dep}"));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{broken:#?}");
 }
 
 #[test]
@@ -260,6 +293,128 @@ fn every_convolution_norm_and_pool_runs_through_the_routing() {
     );
 }
 
+/// The crate's top-level modules that `source` (a file of module `own`) names through
+/// `crate::` (`crate::train::fit`, `crate::{Error, Run}`), test modules left out; a name
+/// re-exported at the crate root counts as the module it comes from (`roots`).
+fn modules_named(source: &str, own: &str, roots: &BTreeMap<String, String>) -> BTreeSet<String> {
+    let code: String = source
+        .split("#[cfg(test)]")
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut names = Vec::new();
+    for part in code.split("crate::").skip(1) {
+        if let Some(group) = part.strip_prefix('{') {
+            let group = group.split('}').next().unwrap_or_default();
+            names.extend(
+                group
+                    .split(',')
+                    .map(|n| n.trim().split("::").next().unwrap_or("")),
+            );
+        } else {
+            names.push(
+                part.split(|c: char| !c.is_alphanumeric() && c != '_')
+                    .next()
+                    .unwrap_or(""),
+            );
+        }
+    }
+    names
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| roots.get(n).cloned().unwrap_or_else(|| n.to_string()))
+        .filter(|m| m != own && m.starts_with(|c: char| c.is_ascii_lowercase()))
+        .collect()
+}
+
+/// Names re-exported at a crate root (`pub use backend::BackendKind;` -> BackendKind: backend).
+fn root_reexports(lib: &str) -> BTreeMap<String, String> {
+    let mut roots = BTreeMap::new();
+    for statement in lib.split(';') {
+        let Some(rest) = statement.trim().strip_prefix("pub use ") else {
+            continue;
+        };
+        let Some((module, names)) = rest.split_once("::") else {
+            continue;
+        };
+        for name in names.split(|c: char| !c.is_alphanumeric() && c != '_') {
+            if !name.is_empty() {
+                roots.insert(name.to_string(), module.to_string());
+            }
+        }
+    }
+    roots
+}
+
+/// A cycle in the graph `edges` (module -> modules it names), as its path, if any.
+fn a_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_string());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_string());
+        for next in edges.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, edges, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_string());
+        None
+    }
+    let mut done = BTreeSet::new();
+    edges
+        .keys()
+        .find_map(|start| visit(start, edges, &mut Vec::new(), &mut done))
+}
+
+/// nn-core's modules form layers (run below train, models below train and metrics, ...):
+/// no module reaches back to one that reaches it.
+#[test]
+fn nn_core_modules_import_no_cycle() {
+    let src = root().join("crates/nn-core/src");
+    let roots = root_reexports(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).unwrap();
+        let top = relative
+            .iter()
+            .next()
+            .unwrap()
+            .to_string_lossy()
+            .replace(".rs", "");
+        if top == "lib" {
+            continue;
+        }
+        let source = std::fs::read_to_string(&file).unwrap();
+        edges
+            .entry(top.clone())
+            .or_default()
+            .extend(modules_named(&source, &top, &roots));
+    }
+    assert!(edges.len() > 8, "{} modules found", edges.len());
+    assert_eq!(
+        a_cycle(&edges),
+        None,
+        "nn-core's modules import each other in a circle"
+    );
+}
+
 #[test]
 fn the_rules_catch_what_they_forbid() {
     let manifest = "[package]\nname = \"gans\"\n[dependencies]\nnn-core.workspace = true\ncnn = { path = \"../cnn\" }\n[dev-dependencies]\ntempfile.workspace = true\n";
@@ -277,4 +432,25 @@ fn the_rules_catch_what_they_forbid() {
         .map(|(n, _)| n)
         .collect();
     assert_eq!(lines, [1]);
+
+    let roots =
+        root_reexports("pub mod run;\npub use run::{Run, Summary};\npub use nn_data::error;\n");
+    let train = "use crate::{Error, Run};\nuse crate::data::x; // crate::viz\n#[cfg(test)]\nuse crate::demo;\n";
+    let named: Vec<String> = modules_named(train, "train", &roots).into_iter().collect();
+    assert_eq!(named, ["data", "run"]);
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    edges
+        .entry("train".into())
+        .or_default()
+        .insert("run".into());
+    edges
+        .entry("run".into())
+        .or_default()
+        .insert("backend".into());
+    assert_eq!(a_cycle(&edges), None);
+    edges
+        .entry("backend".into())
+        .or_default()
+        .insert("train".into());
+    assert!(a_cycle(&edges).is_some());
 }

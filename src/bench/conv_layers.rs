@@ -133,7 +133,7 @@ pub fn measure(
     warmup: usize,
     steps: usize,
 ) -> nn_core::Result<Vec<LayerResult>> {
-    let device = backend.device()?;
+    let device = nn_core::backend::device(backend)?;
     let train = device.clone().autodiff();
     let mut results = Vec::new();
     for layer in LAYERS {

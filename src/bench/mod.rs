@@ -161,7 +161,7 @@ pub fn measure(
     warmup: usize,
     steps: usize,
 ) -> nn_core::Result<Measured> {
-    let device = backend.device()?.autodiff();
+    let device = nn_core::backend::device(backend)?.autodiff();
     let unknown = || nn_core::Error::Other(format!("unknown workload `{name}`"));
     let parameters = workloads::parameters(name, &device).ok_or_else(unknown)?;
     let (mut step, batch) = workloads::build(name, batch, &device).ok_or_else(unknown)?;
@@ -273,7 +273,7 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
 
 /// `--list`: every workload with its batch, parameters and what it is.
 fn list_workloads() -> nn_core::Result<()> {
-    let device = BackendKind::preferred().device()?;
+    let device = nn_core::backend::device(BackendKind::preferred())?;
     for w in WORKLOADS {
         let params = workloads::parameters(w.name, &device).unwrap_or(0);
         println!(

@@ -12,7 +12,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// Builds the course binary (`ngvm`) with the backend's feature and returns its path.
-pub fn build(backend: Option<&str>) -> nn_core::Result<PathBuf> {
+pub fn build(backend: Option<&str>) -> nn_data::Result<PathBuf> {
     let features: Vec<&str> = backend
         .and_then(crate::backend_feature::feature_of)
         .into_iter()
@@ -21,7 +21,7 @@ pub fn build(backend: Option<&str>) -> nn_core::Result<PathBuf> {
 }
 
 /// Builds the course binary (`ngvm`) with these cargo features of the root package.
-pub fn build_with(features: &[&str]) -> nn_core::Result<PathBuf> {
+pub fn build_with(features: &[&str]) -> nn_data::Result<PathBuf> {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.args([
         "build",
@@ -54,9 +54,9 @@ pub fn build_with(features: &[&str]) -> nn_core::Result<PathBuf> {
     eprintln!("building the course: {cmd:?}");
     let status = cmd
         .status()
-        .map_err(|e| nn_core::Error::Other(format!("cannot start cargo: {e}")))?;
+        .map_err(|e| nn_data::Error::Other(format!("cannot start cargo: {e}")))?;
     if !status.success() {
-        return Err(nn_core::Error::Other(
+        return Err(nn_data::Error::Other(
             "building `ngvm` failed (see above)".into(),
         ));
     }

@@ -2,14 +2,14 @@
 //! downloads the data sets (unless `--offline`), then hands over to `ngvm curriculum`,
 //! which runs every experiment and writes the report.
 
-use nn_core::data::DataDir;
+use nn_data::DataDir;
 use std::path::Path;
 use std::process::Command;
 
-/// The curriculum's flags (`nn_core::experiment::CurriculumArgs`).
-pub type Args = nn_core::experiment::CurriculumArgs;
+/// The curriculum's flags (`nn_data::CurriculumArgs`).
+pub type Args = nn_data::CurriculumArgs;
 
-pub fn run(args: Args) -> nn_core::Result<bool> {
+pub fn run(args: Args) -> nn_data::Result<bool> {
     let binary = crate::course_binary::build(args.backend.map(|b| b.name()))?;
     let data_dir = DataDir::resolve(args.data_dir.as_deref());
     let synthetic = args.offline || !download_data(&needed_datasets(&binary, &args)?, &data_dir);
@@ -23,12 +23,12 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     }
     let status = cmd
         .status()
-        .map_err(|e| nn_core::Error::Other(format!("cannot run {}: {e}", binary.display())))?;
+        .map_err(|e| nn_data::Error::Other(format!("cannot run {}: {e}", binary.display())))?;
     Ok(status.success())
 }
 
 /// The data sets the chosen experiments read (`ngvm curriculum --print-datasets`).
-fn needed_datasets(binary: &Path, args: &Args) -> nn_core::Result<Vec<String>> {
+fn needed_datasets(binary: &Path, args: &Args) -> nn_data::Result<Vec<String>> {
     let mut cmd = Command::new(binary);
     cmd.args([
         "curriculum",
@@ -41,9 +41,9 @@ fn needed_datasets(binary: &Path, args: &Args) -> nn_core::Result<Vec<String>> {
     }
     let output = cmd
         .output()
-        .map_err(|e| nn_core::Error::Other(format!("cannot run {}: {e}", binary.display())))?;
+        .map_err(|e| nn_data::Error::Other(format!("cannot run {}: {e}", binary.display())))?;
     if !output.status.success() {
-        return Err(nn_core::Error::Other(
+        return Err(nn_data::Error::Other(
             String::from_utf8_lossy(&output.stderr).trim().to_string(),
         ));
     }

@@ -1,11 +1,11 @@
 //! `cargo xtask download [NAMES|--all]`: fetch, verify and unpack data sets, and fetch
 //! pre-trained weights (`vgg19`, ...) when named.
 
-use nn_core::data::catalog::{DatasetSpec, Layout};
-use nn_core::data::download::{DownloadOptions, Fetched, derive_dataset, fetch_dataset};
-use nn_core::data::verify::{is_present, verify};
-use nn_core::data::weights::{find_weights, weights};
-use nn_core::data::{DataDir, catalog, find};
+use nn_data::catalog::{DatasetSpec, Layout};
+use nn_data::download::{DownloadOptions, Fetched, derive_dataset, fetch_dataset};
+use nn_data::verify::{is_present, verify};
+use nn_data::weights::{find_weights, weights};
+use nn_data::{DataDir, catalog, find};
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -24,7 +24,7 @@ pub struct Args {
     pub attempts: u32,
 }
 
-pub fn run(args: Args) -> nn_core::Result<bool> {
+pub fn run(args: Args) -> nn_data::Result<bool> {
     let dir = DataDir::resolve(args.data_dir.as_deref());
     let names: Vec<String> = if args.all {
         catalog().iter().map(|s| s.name.to_string()).collect()
@@ -142,7 +142,7 @@ fn present_state(spec: &DatasetSpec, dir: &Path) -> Present {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nn_core::data::{ImageDataset, ImageShape};
+    use nn_data::{ImageDataset, ImageShape};
 
     #[test]
     fn a_set_that_verifies_is_not_fetched_again() {
@@ -153,7 +153,7 @@ mod tests {
         std::fs::create_dir_all(&folder).unwrap();
         let shape = ImageShape::new(3, 8, 8);
         for i in 0..2 {
-            nn_core::data::formats::image_folder::save_png(
+            nn_data::formats::image_folder::save_png(
                 &folder.join(format!("cat{i}.png")),
                 shape,
                 &vec![100u8; shape.len()],
@@ -179,7 +179,7 @@ mod tests {
             class_names: Vec::new(),
             source: String::new(),
         };
-        let write = nn_core::data::formats::cifar::write_cifar;
+        let write = nn_data::formats::cifar::write_cifar;
         write(&batches.join("data_batch_1.bin"), &images(6), None).unwrap();
         write(&batches.join("test_batch.bin"), &images(4), None).unwrap();
         assert_eq!(present_state(cifar, data.path()), Present::Short(10));

@@ -42,14 +42,14 @@ pub struct Args {
     pub with: Vec<String>,
 }
 
-fn other(message: String) -> nn_core::Error {
-    nn_core::Error::Other(message)
+fn other(message: String) -> nn_data::Error {
+    nn_data::Error::Other(message)
 }
 
-pub fn run(args: Args) -> nn_core::Result<bool> {
+pub fn run(args: Args) -> nn_data::Result<bool> {
     let root = crate::course_binary::workspace_root();
     let out = root.join(&args.out);
-    std::fs::create_dir_all(&out).map_err(|e| nn_core::Error::io(&out, e))?;
+    std::fs::create_dir_all(&out).map_err(|e| nn_data::Error::io(&out, e))?;
     let mut features = vec![if args.no_vulkan { "wgpu" } else { "vulkan" }];
     features.extend(args.with.iter().map(String::as_str));
     let features = features.as_slice();
@@ -62,10 +62,10 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     )?;
     let packed = out.join("ngvm.gz");
     gzip(&stripped, &packed)?;
-    std::fs::remove_file(&stripped).map_err(|e| nn_core::Error::io(&stripped, e))?;
+    std::fs::remove_file(&stripped).map_err(|e| nn_data::Error::io(&stripped, e))?;
 
     for old in debs(&out)? {
-        std::fs::remove_file(&old).map_err(|e| nn_core::Error::io(&old, e))?;
+        std::fs::remove_file(&old).map_err(|e| nn_data::Error::io(&old, e))?;
     }
     if !args.no_packages {
         run_tool(
@@ -79,8 +79,8 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
     }
 
     let mut files: Vec<(String, u64)> = Vec::new();
-    for entry in std::fs::read_dir(&out).map_err(|e| nn_core::Error::io(&out, e))? {
-        let entry = entry.map_err(|e| nn_core::Error::io(&out, e))?;
+    for entry in std::fs::read_dir(&out).map_err(|e| nn_data::Error::io(&out, e))? {
+        let entry = entry.map_err(|e| nn_data::Error::io(&out, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name == "bundle.json" {
             continue; // rewritten below
@@ -101,7 +101,7 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
         &manifest,
         serde_json::to_string_pretty(&record).unwrap_or_default() + "\n",
     )
-    .map_err(|e| nn_core::Error::io(&manifest, e))?;
+    .map_err(|e| nn_data::Error::io(&manifest, e))?;
     for (name, size) in &files {
         println!("{:>10.1} MiB  {}", *size as f64 / (1 << 20) as f64, name);
     }
@@ -127,16 +127,16 @@ pub fn run(args: Args) -> nn_core::Result<bool> {
 }
 
 /// The `.deb` files already in `dir` (replaced on every bundle).
-fn debs(dir: &Path) -> nn_core::Result<Vec<PathBuf>> {
+fn debs(dir: &Path) -> nn_data::Result<Vec<PathBuf>> {
     Ok(std::fs::read_dir(dir)
-        .map_err(|e| nn_core::Error::io(dir, e))?
+        .map_err(|e| nn_data::Error::io(dir, e))?
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "deb"))
         .collect())
 }
 
-fn run_tool(cmd: &mut Command, hint: &str) -> nn_core::Result<()> {
+fn run_tool(cmd: &mut Command, hint: &str) -> nn_data::Result<()> {
     let status = cmd
         .status()
         .map_err(|e| other(format!("cannot run {cmd:?} ({e}): {hint}")))?;
@@ -148,12 +148,12 @@ fn run_tool(cmd: &mut Command, hint: &str) -> nn_core::Result<()> {
 }
 
 /// `gzip -9` of `from` into `to`.
-fn gzip(from: &Path, to: &Path) -> nn_core::Result<()> {
-    let mut input = std::fs::File::open(from).map_err(|e| nn_core::Error::io(from, e))?;
-    let output = std::fs::File::create(to).map_err(|e| nn_core::Error::io(to, e))?;
+fn gzip(from: &Path, to: &Path) -> nn_data::Result<()> {
+    let mut input = std::fs::File::open(from).map_err(|e| nn_data::Error::io(from, e))?;
+    let output = std::fs::File::create(to).map_err(|e| nn_data::Error::io(to, e))?;
     let mut encoder = flate2::write::GzEncoder::new(output, flate2::Compression::best());
-    std::io::copy(&mut input, &mut encoder).map_err(|e| nn_core::Error::io(to, e))?;
-    encoder.finish().map_err(|e| nn_core::Error::io(to, e))?;
+    std::io::copy(&mut input, &mut encoder).map_err(|e| nn_data::Error::io(to, e))?;
+    encoder.finish().map_err(|e| nn_data::Error::io(to, e))?;
     Ok(())
 }
 

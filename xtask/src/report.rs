@@ -1,7 +1,7 @@
 //! `cargo xtask report [RUNS_DIR]`: the HTML course report of a runs folder
-//! (`nn_core::report`).
+//! (`nn_data::report`).
 
-use nn_core::{Error, Result};
+use nn_data::{Error, Result};
 use std::path::{Path, PathBuf};
 
 pub fn run(runs: Option<&Path>) -> Result<bool> {
@@ -14,7 +14,7 @@ pub fn run(runs: Option<&Path>) -> Result<bool> {
             runs.display()
         )));
     }
-    let page = nn_core::report::write(&runs)?;
+    let page = nn_data::report::write(&runs)?;
     println!("{}", page.display());
     Ok(true)
 }

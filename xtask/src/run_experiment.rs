@@ -18,12 +18,12 @@ pub fn command(experiment: &str, args: &[String]) -> Result<Command, String> {
     Ok(cmd)
 }
 
-pub fn run(experiment: &str, args: &[String]) -> nn_core::Result<bool> {
-    let mut cmd = command(experiment, args).map_err(nn_core::Error::Other)?;
+pub fn run(experiment: &str, args: &[String]) -> nn_data::Result<bool> {
+    let mut cmd = command(experiment, args).map_err(nn_data::Error::Other)?;
     eprintln!("running: {cmd:?}");
     let status = cmd
         .status()
-        .map_err(|e| nn_core::Error::Other(format!("cannot start cargo: {e}")))?;
+        .map_err(|e| nn_data::Error::Other(format!("cannot start cargo: {e}")))?;
     Ok(status.success())
 }
 

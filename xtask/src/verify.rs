@@ -1,10 +1,10 @@
 //! `cargo xtask verify`: one line per data set and weights file present.
 
-use nn_core::data::{DataDir, catalog, verify};
+use nn_data::{DataDir, catalog, verify};
 use std::path::Path;
 
 /// Prints one line per data set present; returns whether all were OK.
-pub fn run(data_dir: Option<&Path>) -> nn_core::Result<bool> {
+pub fn run(data_dir: Option<&Path>) -> nn_data::Result<bool> {
     let dir = DataDir::resolve(data_dir);
     println!("data dir: {}", dir.display());
     let mut all_ok = true;
@@ -18,7 +18,7 @@ pub fn run(data_dir: Option<&Path>) -> nn_core::Result<bool> {
         all_ok &= report.ok();
         println!("{}", report.line());
     }
-    for w in nn_core::data::weights::weights() {
+    for w in nn_data::weights::weights() {
         match w.verified_path(&dir) {
             Ok(Some(path)) => println!("{}: OK ({}, checksum verified)", w.name, path.display()),
             Ok(None) => {}

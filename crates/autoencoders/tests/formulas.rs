@@ -7,7 +7,7 @@ use autoencoders::vae::{bernoulli_nll, kl_divergence, reparameterize};
 use burn::prelude::*;
 
 fn device() -> Device {
-    nn_core::BackendKind::Flex.device().unwrap()
+    nn_core::backend::device(nn_core::BackendKind::Flex).unwrap()
 }
 
 fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {

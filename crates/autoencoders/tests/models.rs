@@ -6,7 +6,7 @@ use burn::prelude::*;
 
 #[test]
 fn every_vae_variant_rebuilds_the_input_shape() {
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
     for (channels, side) in [(1, 28), (3, 32)] {
         let x = Tensor::<4>::zeros([2, channels, side, side], &device);
         for variant in Variant::ALL {

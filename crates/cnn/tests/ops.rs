@@ -39,7 +39,7 @@ fn convolution_and_pooling_by_hand() {
 
 #[test]
 fn hand_written_ops_match_burn_on_a_grid() {
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
     let (conv, max, avg, checked) = compare_with_burn(&ConvOpsConfig::quick(), 7, &device).unwrap();
     assert!(checked >= 30, "{checked} combinations");
     // Stated bar: max abs error below 1e-5 (f32 sums of at most 75 products).

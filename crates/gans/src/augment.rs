@@ -128,7 +128,7 @@ mod tests {
     use super::*;
 
     fn device() -> Device {
-        nn_core::BackendKind::Flex.device().unwrap()
+        nn_core::backend::device(nn_core::BackendKind::Flex).unwrap()
     }
 
     #[test]

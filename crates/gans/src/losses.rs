@@ -58,7 +58,7 @@ mod tests {
     use super::*;
 
     fn logits(values: &[f32]) -> Tensor<2> {
-        let device = nn_core::BackendKind::Flex.device().unwrap();
+        let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
         Tensor::from_data(TensorData::new(values.to_vec(), [values.len(), 1]), &device)
     }
 

@@ -1,5 +1,5 @@
 //! How real a generator's samples are, measured the same way in every run: the Frechet
-//! distance in the data set's fixed feature network (`nn_core::metrics::fixed_features`,
+//! distance in the data set's fixed feature network (`nn_core::train::fixed_features`,
 //! trained once and cached in the data directory) to real images neither the GAN nor that
 //! distance's floor trained on, beside the floor and uniform noise; and the share of
 //! samples a fixed CIFAR-10 classifier calls "cat", beside real faces and noise.
@@ -11,7 +11,7 @@ use burn::tensor::Distribution;
 use nn_core::data::batch::dataset_from_symmetric;
 use nn_core::data::catalog::CIFAR10_CAT;
 use nn_core::data::{ImageDataset, ImageShape};
-use nn_core::metrics::{FixedFeatures, FixedReference};
+use nn_core::train::{FixedFeatures, FixedReference};
 use nn_core::{Result, Run};
 use std::collections::BTreeMap;
 

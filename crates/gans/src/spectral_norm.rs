@@ -52,7 +52,7 @@ mod tests {
 
     #[test]
     fn the_normalised_weight_has_largest_singular_value_one() {
-        let device = nn_core::BackendKind::Flex.device().unwrap();
+        let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
         // diag(3, 1) rotated: singular values 3 and 1.
         let w = Tensor::<2>::from_data(
             TensorData::new(vec![3.0f32, 0.0, 0.0, 1.0], [2, 2]),

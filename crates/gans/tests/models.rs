@@ -8,7 +8,7 @@ use gans::monitor::mean_pairwise_distance;
 
 #[test]
 fn generators_and_discriminators_fit_together() {
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
     for (channels, side) in [(3, 32), (1, 64)] {
         let z = Tensor::<2>::zeros([2, 8], &device);
         let g = DcGenerator::new(8, 4, channels, side, &device);
@@ -31,7 +31,7 @@ fn generators_and_discriminators_fit_together() {
 
 #[test]
 fn pairwise_distance_sees_identical_samples() {
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
     let same = Tensor::<4>::ones([4, 1, 2, 2], &device);
     assert_eq!(mean_pairwise_distance(same), 0.0);
     // Two images differing by 1 in each of 4 pixels: distance 2.
@@ -45,7 +45,7 @@ fn pairwise_distance_sees_identical_samples() {
 #[test]
 fn nearest_doubling_repeats_each_pixel_and_both_upsamplings_fit() {
     use gans::models::{DcganOptions, Upsampling, nearest_doubled};
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
     let x = Tensor::<4>::from_data(
         TensorData::new(vec![1.0f32, 2.0, 3.0, 4.0], [1, 1, 2, 2]),
         &device,
@@ -80,7 +80,9 @@ fn nearest_doubling_repeats_each_pixel_and_both_upsamplings_fit() {
 #[test]
 fn dcgan_initialisation_has_its_spread_and_still_trains() {
     use gans::models::{DcganOptions, Upsampling};
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex)
+        .unwrap()
+        .autodiff();
     device.seed(9);
     let options = DcganOptions {
         upsampling: Upsampling::Transposed,

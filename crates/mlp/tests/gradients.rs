@@ -59,7 +59,9 @@ fn backprop_matches_finite_differences_in_f64() {
 
 #[test]
 fn backprop_matches_burn_autodiff_on_the_same_weights() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex)
+        .unwrap()
+        .autodiff();
     device.seed(5);
     let model = Mlp::new(&SIZES, 0.0, &device);
     let scratch: ScratchMlp<f64> = to_scratch(&model).cast();
@@ -115,7 +117,9 @@ fn backprop_matches_burn_autodiff_on_the_same_weights() {
 
 #[test]
 fn sgd_momentum_matches_burns_optimizer() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex)
+        .unwrap()
+        .autodiff();
     device.seed(8);
     let mut model = Mlp::new(&SIZES, 0.0, &device);
     let mut scratch = to_scratch(&model);
@@ -154,7 +158,7 @@ fn sgd_momentum_matches_burns_optimizer() {
 
 #[test]
 fn dead_units_are_counted() {
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
     let probe = Tensor::<2>::random(
         [50, 6],
         burn::tensor::Distribution::Uniform(-1.0, 1.0),
@@ -174,7 +178,9 @@ fn dead_units_are_counted() {
 
 #[test]
 fn leaky_slope_survives_validation_and_optimizer_steps() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex)
+        .unwrap()
+        .autodiff();
     let model = Mlp::new(&SIZES, 0.1, &device);
     assert_eq!(model.valid().negative_slope, 0.1);
     let x = Tensor::<2>::random([4, SIZES[0]], burn::tensor::Distribution::Default, &device);

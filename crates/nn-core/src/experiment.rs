@@ -4,12 +4,11 @@
 
 mod cli;
 mod config_file;
-mod curriculum_args;
 mod settings;
 
 pub use cli::{CommonArgs, Preset, cli_main, run_experiment};
 pub use config_file::resolve_config;
-pub use curriculum_args::CurriculumArgs;
+pub use nn_data::CurriculumArgs;
 pub use settings::{Resolved, resolve};
 
 use crate::error::{ConfigError, Result};

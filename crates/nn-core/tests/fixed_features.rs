@@ -3,8 +3,8 @@
 //! never cached when it was trained on a stand-in.
 
 use nn_core::data::{ImageDataset, ImageShape, load_split};
-use nn_core::metrics::fixed_features::{CACHE_DIR, FixedFeatures, FixedReference};
 use nn_core::run::{Run, RunOptions};
+use nn_core::train::fixed_features::{CACHE_DIR, FixedFeatures, FixedReference};
 use std::path::Path;
 use std::sync::Mutex;
 

@@ -16,7 +16,9 @@ fn features_values(model: &Vgg, range: std::ops::Range<usize>) -> Vec<f32> {
 
 #[test]
 fn frozen_blocks_stay_bit_identical_through_training_steps() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex)
+        .unwrap()
+        .autodiff();
     nn_core::backend::seed_device(&device, 3, "freezing test");
     let model = VggConfig::new(11)
         .with_width_divisor(16)

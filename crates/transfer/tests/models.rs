@@ -8,7 +8,7 @@ use transfer::models::resnet::ResNetConfig;
 use transfer::models::vgg::VggConfig;
 
 fn device() -> Device {
-    nn_core::BackendKind::Flex.device().unwrap()
+    nn_core::backend::device(nn_core::BackendKind::Flex).unwrap()
 }
 
 #[test]

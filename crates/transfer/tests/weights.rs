@@ -21,7 +21,7 @@ const HIDDEN: usize = 16;
 const CLASSES: usize = 10;
 
 fn device() -> Device {
-    nn_core::BackendKind::Flex.device().unwrap()
+    nn_core::backend::device(nn_core::BackendKind::Flex).unwrap()
 }
 
 /// Feature maps `[batch, channels, height, width]`, row-major.

@@ -8,6 +8,7 @@
 use burn::module::Module;
 use burn::prelude::*;
 use ngvm::nn_core::BackendKind;
+use ngvm::nn_core::backend::device;
 use ngvm::nn_core::train::parameter_values;
 
 /// The two training devices compared: flex, the reference, and wgpu (both with autodiff).
@@ -25,12 +26,10 @@ impl Pair {
     /// Both devices, once a one-element sum has run on wgpu: a machine without a Vulkan
     /// driver gets the reason (wgpu panics on its first use there) instead of a crash.
     pub fn new() -> Result<Pair, Unavailable> {
-        let flex = BackendKind::Flex
-            .device()
+        let flex = device(BackendKind::Flex)
             .map_err(|e| Unavailable(e.to_string()))?
             .autodiff();
-        let wgpu = BackendKind::Wgpu
-            .device()
+        let wgpu = device(BackendKind::Wgpu)
             .map_err(|e| Unavailable(e.to_string()))?
             .autodiff();
         let probe = wgpu.clone();

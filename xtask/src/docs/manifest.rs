@@ -51,12 +51,12 @@ pub struct ReportSpec {
 
 impl Manifest {
     /// Reads and parses the manifest under `root`; errors name the file.
-    pub fn load(root: &Path) -> nn_core::Result<Manifest> {
+    pub fn load(root: &Path) -> nn_data::Result<Manifest> {
         let path = root.join(MANIFEST);
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| nn_core::Error::Other(format!("cannot read {}: {e}", path.display())))?;
+            .map_err(|e| nn_data::Error::Other(format!("cannot read {}: {e}", path.display())))?;
         toml::from_str(&text).map_err(|e| {
-            nn_core::Error::Other(format!("{} is not a valid manifest: {e}", path.display()))
+            nn_data::Error::Other(format!("{} is not a valid manifest: {e}", path.display()))
         })
     }
 
@@ -73,7 +73,7 @@ impl Manifest {
 
     /// Errors unless every README figure and every PNG of a `docs/` folder is drawn by a
     /// listed run (a figure that no run draws could not be redrawn).
-    pub fn check_covers(&self, root: &Path) -> nn_core::Result<()> {
+    pub fn check_covers(&self, root: &Path) -> nn_data::Result<()> {
         let targets = self.targets();
         let mut unlisted: Vec<String> = readme_figures(root)
             .union(&docs_pngs(root))
@@ -84,7 +84,7 @@ impl Manifest {
         if unlisted.is_empty() {
             return Ok(());
         }
-        Err(nn_core::Error::Other(format!(
+        Err(nn_data::Error::Other(format!(
             "{MANIFEST} lists no run that draws {}: add the run (or delete the figure) first",
             unlisted.join(", ")
         )))
@@ -92,10 +92,10 @@ impl Manifest {
 
     /// The runs that `--only` selects (a topic `cnn` or an experiment `cnn/pneumonia`);
     /// all of them when `only` is empty. Errors name a selector that matches nothing.
-    pub fn select(&self, only: &[String]) -> nn_core::Result<Vec<&RunSpec>> {
+    pub fn select(&self, only: &[String]) -> nn_data::Result<Vec<&RunSpec>> {
         for selector in only {
             if !self.run.iter().any(|r| matches(&r.experiment, selector)) {
-                return Err(nn_core::Error::Other(format!(
+                return Err(nn_data::Error::Other(format!(
                     "--only {selector}: no run of {MANIFEST} is that topic or experiment"
                 )));
             }

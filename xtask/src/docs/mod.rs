@@ -11,8 +11,8 @@ mod report_shot;
 const REPORT: &str = "report";
 
 use manifest::{Manifest, RunSpec};
-use nn_core::data::DataDir;
-use nn_core::{Error, Result};
+use nn_data::DataDir;
+use nn_data::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<bool> {
             None => manifest
                 .run
                 .iter()
-                .all(|r| nn_core::run::newest_summary(&work, &r.experiment).is_some())
+                .all(|r| nn_data::records::newest_summary(&work, &r.experiment).is_some())
                 .then(|| work.clone()),
         };
         match drawn_from {
@@ -214,7 +214,7 @@ fn command_line(spec: &RunSpec, data_dir: &Path, work: &Path) -> Vec<String> {
 /// Runs the experiment unless a finished run is already in `work` (resuming an interrupted
 /// one); returns the finished run's directory.
 fn run_once(binary: &Path, spec: &RunSpec, data_dir: &Path, work: &Path) -> Result<PathBuf> {
-    if let Some((dir, _)) = nn_core::run::newest_summary(work, &spec.experiment) {
+    if let Some((dir, _)) = nn_data::records::newest_summary(work, &spec.experiment) {
         eprintln!(
             "docs: {} already finished in {}",
             spec.experiment,
@@ -225,7 +225,7 @@ fn run_once(binary: &Path, spec: &RunSpec, data_dir: &Path, work: &Path) -> Resu
     let line = command_line(spec, data_dir, work);
     let mut cmd = Command::new(binary);
     cmd.args(&line[1..]);
-    if let Some(unfinished) = nn_core::run::started_runs(work, &spec.experiment).pop() {
+    if let Some(unfinished) = nn_data::records::started_runs(work, &spec.experiment).pop() {
         eprintln!("docs: continuing {}", unfinished.display());
         cmd.arg("--resume").arg(&unfinished);
     }
@@ -241,7 +241,7 @@ fn run_once(binary: &Path, spec: &RunSpec, data_dir: &Path, work: &Path) -> Resu
             work.display()
         )));
     }
-    nn_core::run::newest_summary(work, &spec.experiment)
+    nn_data::records::newest_summary(work, &spec.experiment)
         .map(|(dir, _)| dir)
         .ok_or_else(|| {
             Error::Other(format!(
@@ -254,10 +254,10 @@ fn run_once(binary: &Path, spec: &RunSpec, data_dir: &Path, work: &Path) -> Resu
 
 /// The run's `summary.json`; a run on a synthetic stand-in is refused (its figures are
 /// not results).
-fn read_summary(run_dir: &Path) -> Result<nn_core::Summary> {
+fn read_summary(run_dir: &Path) -> Result<nn_data::Summary> {
     let path = run_dir.join("summary.json");
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-    let summary: nn_core::Summary = serde_json::from_str(&text)
+    let summary: nn_data::Summary = serde_json::from_str(&text)
         .map_err(|e| Error::Other(format!("{}: {e}", path.display())))?;
     if summary.data.stand_in {
         return Err(Error::Other(format!(

@@ -3,7 +3,7 @@
 //! same as a table in `docs/figures.md`.
 
 use super::manifest::RunSpec;
-use nn_core::{Error, Result, Summary};
+use nn_data::{Error, Result, Summary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! The top README's picture: the course's HTML report, drawn from the manifest's runs or
 //! from a curriculum run of its own, and its top saved by headless Chromium.
 
-use nn_core::{Error, Result};
+use nn_data::{Error, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -49,7 +49,7 @@ pub fn run_curriculum(
 
 /// Writes the runs' HTML report and saves the top of it, as headless Chromium draws it.
 pub fn screenshot_report(work: &Path, to: &Path) -> Result<()> {
-    let page = nn_core::report::write(work)?;
+    let page = nn_data::report::write(work)?;
     let browser = std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
         .or_else(|| {

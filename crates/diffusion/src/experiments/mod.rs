@@ -18,7 +18,7 @@ use crate::unet::UNetSpec;
 use nn_core::data::ImageDataset;
 use nn_core::data::{DataRequest, load_train_test};
 use nn_core::error::ConfigError;
-use nn_core::metrics::{FixedFeatures, FixedReference};
+use nn_core::train::{FixedFeatures, FixedReference};
 use nn_core::{Result, Run};
 
 /// The keys (besides the seed, which a sibling always shares) that must match for a

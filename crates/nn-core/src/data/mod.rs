@@ -1,20 +1,16 @@
-//! The data layer: readers of the course's file formats, the catalog of named data sets,
-//! downloads, synthetic sets, and batching into burn tensors.
+//! The data layer: the burn-free part (formats, catalog, downloads, verification,
+//! synthetic sets: the `nn-data` crate, re-exported here), batching into burn tensors, and
+//! loading that a run records.
 
 pub mod batch;
-pub mod catalog;
-pub mod download;
-pub mod formats;
-mod image_dataset;
 pub mod loading;
-pub mod pretext;
-pub mod synthetic;
-pub mod verify;
-pub mod weights;
+
+pub use nn_data::{
+    DataDir, DatasetSpec, ImageDataset, ImageShape, Split, catalog, download, find, formats,
+    pretext, synthetic, verify, weights,
+};
 
 pub use batch::{Normalization, batch_images, batch_labels};
-pub use catalog::{DataDir, DatasetSpec, Split, catalog, find};
-pub use image_dataset::{ImageDataset, ImageShape};
 pub use loading::{
     DataRequest, hold_out, load_auxiliary, load_folder, load_if_present, load_split,
     load_train_test, sized, subset,

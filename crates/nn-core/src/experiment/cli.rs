@@ -11,26 +11,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Which preset to start from.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Preset {
-    /// Minutes on 2 CPU cores, small data.
-    Quick,
-    /// The real assignment.
-    Full,
-}
-
-impl Preset {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Quick => "quick",
-            Self::Full => "full",
-        }
-    }
-}
+pub use nn_data::Preset;
 
 /// The flags every experiment takes.
 #[derive(Debug, Clone, Args)]

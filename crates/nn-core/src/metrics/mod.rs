@@ -8,7 +8,6 @@
 mod classification;
 pub mod colour;
 pub mod fid;
-pub mod fixed_features;
 pub mod frechet;
 mod image_quality;
 pub mod spread;
@@ -17,6 +16,5 @@ pub use classification::{
     ClassReport, ConfusionMatrix, accuracy, roc_auc, roc_curve, top_k_accuracy,
 };
 pub use colour::ColourComparison;
-pub use fixed_features::{FixedFeatures, FixedReference};
 pub use image_quality::{SsimConfig, SsimEdges, SsimWeights, psnr, ssim, ssim_with};
 pub use spread::{Spread, paired_differences};

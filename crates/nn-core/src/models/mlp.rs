@@ -1,7 +1,7 @@
 //! A multi-layer perceptron in burn: dense layers with ReLU (or Leaky ReLU) between them.
 //! Week 1 teaches it; later weeks use it as the baseline a CNN is compared with.
 
-use crate::train::ImageClassifier;
+use super::ImageClassifier;
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 

@@ -1,8 +1,8 @@
 //! A small convolutional classifier (weeks 1-2 train it; weeks 4-5 use it as a judge): blocks of 3x3 convolution (+ batch norm) + ReLU +
 //! 2x2 max pooling, then a hidden dense layer and the logits.
 
+use super::ImageClassifier;
 use crate::data::ImageShape;
-use crate::train::ImageClassifier;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{

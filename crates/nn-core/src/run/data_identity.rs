@@ -4,8 +4,8 @@
 //! keeps real data real and a stand-in a stand-in.
 
 use super::Run;
-use crate::data::ImageDataset;
 use crate::error::{Error, Result};
+use nn_data::ImageDataset;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -136,6 +136,6 @@ impl Run {
         record.splits.push(loaded);
         let text =
             serde_json::to_string_pretty(&record).map_err(|e| Error::Other(e.to_string()))?;
-        crate::train::checkpoint::write_atomic(&path, text.as_bytes())
+        nn_data::fs::write_atomic(&path, text.as_bytes())
     }
 }

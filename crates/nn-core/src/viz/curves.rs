@@ -83,27 +83,7 @@ impl CurvePlot {
         root: &DrawingArea<DB, Shift>,
     ) -> std::result::Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let all: Vec<(f64, f64)> = self
-            .curves
-            .iter()
-            .flat_map(|c| c.points.iter().copied())
-            .filter(|(x, y)| x.is_finite() && y.is_finite() && (!self.log_y || *y > 0.0))
-            .collect();
-        let (mut x0, mut x1) = all
-            .iter()
-            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-        let (mut y0, mut y1) = all
-            .iter()
-            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
-        if all.is_empty() {
-            (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
-        }
-        if x1 <= x0 {
-            x1 = x0 + 1.0;
-        }
-        if y1 <= y0 {
-            y1 = y0 + y0.abs().max(1e-3);
-        }
+        let (all, (x0, x1), (y0, y1)) = self.extent();
         let pad = (y1 - y0) * 0.05;
         let mut builder = ChartBuilder::on(root);
         builder
@@ -111,14 +91,6 @@ impl CurvePlot {
             .margin(15)
             .x_label_area_size(45)
             .y_label_area_size(70);
-        let series = |curve: &Curve| -> Vec<(f64, f64)> {
-            curve
-                .points
-                .iter()
-                .copied()
-                .filter(|(x, y)| x.is_finite() && y.is_finite() && (!self.log_y || *y > 0.0))
-                .collect()
-        };
         macro_rules! finish {
             ($chart:expr) => {{
                 let mut chart = $chart;
@@ -134,7 +106,7 @@ impl CurvePlot {
                     .map_err(|e| e.to_string())?;
                 for (i, curve) in self.curves.iter().enumerate() {
                     let colour = PALETTE[i % PALETTE.len()];
-                    let points = series(curve);
+                    let points = self.visible_points(curve);
                     let style = ShapeStyle::from(&colour).stroke_width(2);
                     chart
                         .draw_series(LineSeries::new(points.clone(), style))
@@ -183,6 +155,43 @@ impl CurvePlot {
             finish!(chart);
         }
         Ok(())
+    }
+
+    /// A curve's points that can be drawn: finite, and above zero on a log axis.
+    fn visible_points(&self, curve: &Curve) -> Vec<(f64, f64)> {
+        curve
+            .points
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite() && (!self.log_y || *y > 0.0))
+            .collect()
+    }
+
+    /// Every drawable point and the x and y ranges they span (never empty: a unit range
+    /// where there is nothing, or a single value).
+    #[allow(clippy::type_complexity)]
+    fn extent(&self) -> (Vec<(f64, f64)>, (f64, f64), (f64, f64)) {
+        let all: Vec<(f64, f64)> = self
+            .curves
+            .iter()
+            .flat_map(|c| self.visible_points(c))
+            .collect();
+        let (mut x0, mut x1) = all
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+        let (mut y0, mut y1) = all
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+        if all.is_empty() {
+            (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+        }
+        if x1 <= x0 {
+            x1 = x0 + 1.0;
+        }
+        if y1 <= y0 {
+            y1 = y0 + y0.abs().max(1e-3);
+        }
+        (all, (x0, x1), (y0, y1))
     }
 }
 

@@ -7,9 +7,13 @@ use super::{draw_error, font, save_rgb};
 use crate::Result;
 use crate::metrics::Spread;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
+
+/// The chart a spread plot draws on: groups along x, the figure along y.
+type SpreadChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// One series (e.g. a data set, or "from scratch"): per group, its values over seeds.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,66 +152,99 @@ impl SpreadPlot {
         let count = self.series.len().max(1) as f64;
         let slot = 0.8 / count;
         for (s, series) in self.series.iter().enumerate() {
-            let colour = PALETTE[s % PALETTE.len()];
-            let mut first = true;
-            for (g, values) in series.values.iter().enumerate() {
-                if values.is_empty() {
-                    continue;
-                }
-                let centre = g as f64 - 0.4 + slot * (s as f64 + 0.5);
-                let half = slot * 0.35;
-                let spread = Spread::of(values);
-                // A bar from zero for gains; otherwise a bar from an arbitrary axis start
-                // would exaggerate differences, so the mean is a short thick line.
-                let mean_mark = if self.zero_line {
-                    Rectangle::new(
-                        [(centre - half, 0.0), (centre + half, spread.mean)],
-                        colour.mix(0.35).filled(),
-                    )
-                } else {
-                    let thickness = (y1 - y0) * 0.006;
-                    Rectangle::new(
-                        [
-                            (centre - half, spread.mean - thickness),
-                            (centre + half, spread.mean + thickness),
-                        ],
-                        colour.filled(),
-                    )
-                };
-                let drawn = chart
-                    .draw_series(std::iter::once(mean_mark))
-                    .map_err(|e| e.to_string())?;
-                if first {
-                    drawn.label(series.label.clone()).legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 6), (x + 16, y + 6)], colour.mix(0.6).filled())
-                    });
-                    first = false;
-                }
-                let (low, high) = (spread.mean - spread.std, spread.mean + spread.std);
-                let whisker = ShapeStyle::from(&BLACK).stroke_width(2);
-                chart
-                    .draw_series([
-                        PathElement::new(vec![(centre, low), (centre, high)], whisker),
-                        PathElement::new(
-                            vec![(centre - half / 2.0, low), (centre + half / 2.0, low)],
-                            whisker,
-                        ),
-                        PathElement::new(
-                            vec![(centre - half / 2.0, high), (centre + half / 2.0, high)],
-                            whisker,
-                        ),
-                    ])
-                    .map_err(|e| e.to_string())?;
-                // The seeds, spread a little sideways so that equal values stay visible.
-                let n = values.len().max(1) as f64;
-                chart
-                    .draw_series(values.iter().enumerate().map(|(k, &v)| {
-                        let dx = half * 0.8 * ((k as f64 + 0.5) / n - 0.5);
-                        Circle::new((centre + dx, v), 4, colour.filled())
-                    }))
-                    .map_err(|e| e.to_string())?;
-            }
+            self.draw_one_series(&mut chart, s, series, slot, (y0, y1))?;
         }
+        self.draw_group_names(root, &chart, y0)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// One series: per group its mean (a bar from zero, or a thick tick), the whisker of
+    /// ±1 standard deviation, and every seed's value as a dot, in slot `s` of width `slot`.
+    fn draw_one_series<DB: DrawingBackend>(
+        &self,
+        chart: &mut SpreadChart<'_, DB>,
+        s: usize,
+        series: &SpreadSeries,
+        slot: f64,
+        (y0, y1): (f64, f64),
+    ) -> std::result::Result<(), String> {
+        let colour = PALETTE[s % PALETTE.len()];
+        let mut first = true;
+        for (g, values) in series.values.iter().enumerate() {
+            if values.is_empty() {
+                continue;
+            }
+            let centre = g as f64 - 0.4 + slot * (s as f64 + 0.5);
+            let half = slot * 0.35;
+            let spread = Spread::of(values);
+            // A bar from zero for gains; otherwise a bar from an arbitrary axis start
+            // would exaggerate differences, so the mean is a short thick line.
+            let mean_mark = if self.zero_line {
+                Rectangle::new(
+                    [(centre - half, 0.0), (centre + half, spread.mean)],
+                    colour.mix(0.35).filled(),
+                )
+            } else {
+                let thickness = (y1 - y0) * 0.006;
+                Rectangle::new(
+                    [
+                        (centre - half, spread.mean - thickness),
+                        (centre + half, spread.mean + thickness),
+                    ],
+                    colour.filled(),
+                )
+            };
+            let drawn = chart
+                .draw_series(std::iter::once(mean_mark))
+                .map_err(|e| e.to_string())?;
+            if first {
+                drawn.label(series.label.clone()).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 16, y + 6)], colour.mix(0.6).filled())
+                });
+                first = false;
+            }
+            let (low, high) = (spread.mean - spread.std, spread.mean + spread.std);
+            let whisker = ShapeStyle::from(&BLACK).stroke_width(2);
+            chart
+                .draw_series([
+                    PathElement::new(vec![(centre, low), (centre, high)], whisker),
+                    PathElement::new(
+                        vec![(centre - half / 2.0, low), (centre + half / 2.0, low)],
+                        whisker,
+                    ),
+                    PathElement::new(
+                        vec![(centre - half / 2.0, high), (centre + half / 2.0, high)],
+                        whisker,
+                    ),
+                ])
+                .map_err(|e| e.to_string())?;
+            // The seeds, spread a little sideways so that equal values stay visible.
+            let n = values.len().max(1) as f64;
+            chart
+                .draw_series(values.iter().enumerate().map(|(k, &v)| {
+                    let dx = half * 0.8 * ((k as f64 + 0.5) / n - 0.5);
+                    Circle::new((centre + dx, v), 4, colour.filled())
+                }))
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// The groups' names under the x axis, one line of text per line of a name.
+    fn draw_group_names<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        chart: &SpreadChart<'_, DB>,
+        y0: f64,
+    ) -> std::result::Result<(), String> {
         let label_style = ("sans-serif", 14)
             .into_font()
             .color(&BLACK)
@@ -220,14 +257,6 @@ impl SpreadPlot {
                     .map_err(|e| e.to_string())?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .draw()
-            .map_err(|e| e.to_string())?;
         Ok(())
     }
 }

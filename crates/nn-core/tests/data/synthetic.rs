@@ -16,7 +16,7 @@ fn shapes_are_seeded_balanced_and_marked_synthetic() {
 
 #[test]
 fn batches_are_normalised_tensors() {
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
     let data = shapes(8, 16, false, 4);
     let norm = Normalization::fit(&data);
     let images = batch_images(&data, &[0, 3, 5], &norm, &device);

@@ -8,7 +8,9 @@ use nn_core::train::checkpoint::{Checkpoint, list, write_atomic};
 
 #[test]
 fn module_and_optimizer_round_trip_exactly() {
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex)
+        .unwrap()
+        .autodiff();
     device.seed(1);
     let mut model = LinearConfig::new(4, 3).init(&device);
     let mut optim = OptimizerKind::Adam.init();

@@ -46,7 +46,9 @@ fn train(out: &Path, model: Mlp, devices: &[usize]) -> (Vec<f32>, f64, Vec<Strin
 #[test]
 fn two_cpu_devices_train_the_same_model_as_one() {
     let out = tempfile::tempdir().unwrap();
-    let device = nn_core::BackendKind::Flex.device().unwrap().autodiff();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex)
+        .unwrap()
+        .autodiff();
     let model = Mlp::new(&[64, 24, shapes(1, 8, true, 5).num_classes()], 0.0, &device);
     let (one, one_accuracy, one_notes) = train(out.path(), model.clone(), &[]);
     let (two, two_accuracy, two_notes) = train(out.path(), model, &[0, 1]);

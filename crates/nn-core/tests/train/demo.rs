@@ -194,7 +194,7 @@ fn resume_after_kill_reaches_the_same_weights_bitwise() {
     let ca = Checkpoint::load(&dir_a.join(&last)).unwrap();
     let cb = Checkpoint::load(&dir_b.join(&last)).unwrap();
     // Records carry random parameter ids, so compare the values themselves.
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
     let weights = |c: &Checkpoint| {
         let model = ca_model(&device);
         parameter_values(&c.load_module("model", model).unwrap())

@@ -197,7 +197,7 @@ fn fixture() -> Vec<Entry> {
 #[test]
 fn inception_loads_pytorch_fids_layout_and_computes_its_features() {
     let data_dir = tempfile::tempdir().unwrap();
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
     assert!(
         FidNetwork::load(data_dir.path(), &device)
             .unwrap()

@@ -179,7 +179,7 @@ fn roc_auc_equals_burns_auroc_metric() {
     use burn::train::metric::{AurocMetric, ConfusionStatsInput, Metric, MetricMetadata};
     use rand::{RngExt, SeedableRng};
 
-    let device = nn_core::BackendKind::Flex.device().unwrap();
+    let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(11);
     for (n, share) in [(500, 0.5), (300, 0.1), (64, 0.9)] {
         let positives: Vec<bool> = (0..n).map(|_| rng.random_bool(share)).collect();

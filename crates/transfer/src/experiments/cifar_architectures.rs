@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn every_network_maps_cifar_images_to_ten_scores() {
-        let device = nn_core::BackendKind::Flex.device().unwrap();
+        let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
         let images = Tensor::<4>::zeros([2, 3, 32, 32], &device);
         let vgg = vgg16_bn().init(&device).unwrap();
         // 13 convolutions of 9 * in * out weights + out biases + 2 * out batch-norm

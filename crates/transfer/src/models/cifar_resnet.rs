@@ -169,7 +169,7 @@ mod tests {
     use nn_core::train::learnable_parameter_count;
 
     fn device() -> Device {
-        nn_core::BackendKind::Flex.device().unwrap()
+        nn_core::backend::device(nn_core::BackendKind::Flex).unwrap()
     }
 
     /// The counts follow from the paper's layers alone: stem 3x3x3x16 + BN; per stage, n

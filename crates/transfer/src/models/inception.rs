@@ -235,7 +235,7 @@ mod tests {
     /// still gives one score per class.
     #[test]
     fn the_cifar_stem_changes_only_the_first_convolution_and_keeps_the_map() {
-        let device = nn_core::BackendKind::Flex.device().unwrap();
+        let device = nn_core::backend::device(nn_core::BackendKind::Flex).unwrap();
         let imagenet = GoogLeNetConfig::new()
             .with_classes(10)
             .with_width_divisor(8);

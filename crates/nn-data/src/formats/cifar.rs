@@ -2,8 +2,8 @@
 //! (1,024 red, 1,024 green, 1,024 blue; rows of 32). Any whole number of records is accepted.
 
 use super::check_labels;
-use crate::data::{ImageDataset, ImageShape};
 use crate::error::FormatError;
+use crate::{ImageDataset, ImageShape};
 use std::path::Path;
 
 const PIXELS: usize = 3 * 32 * 32;

@@ -1,8 +1,7 @@
 //! The flags of a curriculum run, shared by `cargo xtask curriculum` (which builds and
 //! downloads, then hands them on) and `ngvm curriculum` (which runs the experiments).
 
-use super::Preset;
-use crate::backend::BackendKind;
+use crate::choices::{BackendKind, Preset};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug, Clone, PartialEq)]

@@ -21,7 +21,7 @@ pub const SHAPE_CLASSES: [&str; 10] = [
 /// Coloured shapes in ten classes: `n` images of `size` x `size`, 3 channels (or 1 when
 /// `grey`), random colour, position, scale and pixel noise, balanced classes.
 pub fn shapes(n: usize, size: usize, grey: bool, seed: u64) -> ImageDataset {
-    let mut rng = crate::backend::rng(seed, "synthetic-shapes");
+    let mut rng = crate::seed::rng(seed, "synthetic-shapes");
     let channels = if grey { 1 } else { 3 };
     let shape = ImageShape::new(channels, size, size);
     let mut pixels = vec![0u8; n * shape.len()];
@@ -122,7 +122,7 @@ pub fn stand_in(shape: ImageShape, classes: &[String], n: usize, seed: u64) -> I
 }
 
 /// Image shape and a default size of the synthetic stand-in for a named data set.
-pub fn stand_in_shape(name: &str) -> (crate::data::ImageShape, usize) {
+pub fn stand_in_shape(name: &str) -> (crate::ImageShape, usize) {
     use super::ImageShape;
     match name {
         "fashion-mnist" | "mnist" | "pneumoniamnist" => (ImageShape::new(1, 28, 28), 2_000),

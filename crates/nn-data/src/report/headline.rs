@@ -90,7 +90,7 @@ fn fill_template(template: &str, metrics: &BTreeMap<String, f64>) -> Option<Stri
 mod tests {
     use super::{headline, number};
     use crate::Summary;
-    use crate::run::{DataInfo, Words};
+    use crate::records::{DataInfo, Words};
 
     fn summary(
         template: &str,

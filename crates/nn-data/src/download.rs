@@ -174,6 +174,45 @@ fn transfer(
     if size.is_some_and(|s| s == have) {
         return Ok(()); // complete from an earlier try; the checksum decides
     }
+    let Some(response) = request(url, have, options)? else {
+        return Ok(()); // nothing left to send
+    };
+    let resumed = response.status() == 206;
+    let start = if resumed { have } else { 0 };
+    let length = response
+        .header("Content-Length")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|l| l + start);
+    check_response(url, &response, length, size)?;
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(resumed)
+        .truncate(!resumed)
+        .open(part)
+        .map_err(io_err)?;
+    let bar = progress_bar(options.progress, length.or(size), start, url);
+    let received = copy_body(url, response.into_reader(), &mut out, &bar, start, io_err)?;
+    out.sync_all().map_err(io_err)?;
+    bar.finish_and_clear();
+    if let Some(length) = length
+        && received < length
+    {
+        return Err(DownloadError::Transfer {
+            url: url.to_string(),
+            reason: format!("connection closed after {received} of {length} bytes"),
+        });
+    }
+    Ok(())
+}
+
+/// Sends the GET, asking for the bytes from `have` on when some are already here; `None`
+/// when the server says nothing is left to send (416).
+fn request(
+    url: &str,
+    have: u64,
+    options: &DownloadOptions,
+) -> Result<Option<ureq::Response>, DownloadError> {
     let agent = ureq::AgentBuilder::new()
         .timeout_connect(options.timeout)
         .timeout_read(options.timeout)
@@ -184,7 +223,7 @@ fn transfer(
     }
     let response = match request.call() {
         Ok(r) => r,
-        Err(ureq::Error::Status(416, _)) => return Ok(()), // nothing left to send
+        Err(ureq::Error::Status(416, _)) => return Ok(None),
         Err(ureq::Error::Status(status, _)) => {
             return Err(DownloadError::Status {
                 url: url.to_string(),
@@ -198,12 +237,16 @@ fn transfer(
             });
         }
     };
-    let resumed = response.status() == 206;
-    let start = if resumed { have } else { 0 };
-    let length = response
-        .header("Content-Length")
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(|l| l + start);
+    Ok(Some(response))
+}
+
+/// Refuses an HTML page in place of the file, and a length that is not the file's.
+fn check_response(
+    url: &str,
+    response: &ureq::Response,
+    length: Option<u64>,
+    size: Option<u64>,
+) -> Result<(), DownloadError> {
     let wrong = |reason: String| DownloadError::WrongContent {
         url: url.to_string(),
         reason,
@@ -220,15 +263,19 @@ fn transfer(
             "the server announces {length} bytes, the file has {size}; nothing was kept"
         )));
     }
-    let mut out = std::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .append(resumed)
-        .truncate(!resumed)
-        .open(part)
-        .map_err(io_err)?;
-    let bar = progress_bar(options.progress, length.or(size), start, url);
-    let mut reader = response.into_reader();
+    Ok(())
+}
+
+/// Copies the body into `out`, moving the progress bar; returns the bytes the part file
+/// now holds (`start` + those received).
+fn copy_body(
+    url: &str,
+    mut reader: impl Read,
+    out: &mut std::fs::File,
+    bar: &indicatif::ProgressBar,
+    start: u64,
+    io_err: impl Fn(std::io::Error) -> DownloadError,
+) -> Result<u64, DownloadError> {
     let mut buf = vec![0u8; 256 << 10];
     let mut received = start;
     loop {
@@ -239,21 +286,11 @@ fn transfer(
         if n == 0 {
             break;
         }
-        out.write_all(&buf[..n]).map_err(io_err)?;
+        out.write_all(&buf[..n]).map_err(&io_err)?;
         received += n as u64;
         bar.set_position(received);
     }
-    out.sync_all().map_err(io_err)?;
-    bar.finish_and_clear();
-    if let Some(length) = length
-        && received < length
-    {
-        return Err(DownloadError::Transfer {
-            url: url.to_string(),
-            reason: format!("connection closed after {received} of {length} bytes"),
-        });
-    }
-    Ok(())
+    Ok(received)
 }
 
 fn progress_bar(show: bool, total: Option<u64>, start: u64, url: &str) -> indicatif::ProgressBar {

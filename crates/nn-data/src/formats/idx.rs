@@ -2,8 +2,8 @@
 //! one u32 per dimension) followed by the values. Raw or gzip (detected by magic bytes).
 
 use super::{check_labels, open_maybe_gz, read_exact_len, read_up_to};
-use crate::data::{ImageDataset, ImageShape};
 use crate::error::FormatError;
+use crate::{ImageDataset, ImageShape};
 use std::io::Read;
 use std::path::Path;
 

@@ -32,11 +32,37 @@ fn read_json(path: &Path) -> Option<Value> {
 /// Each experiment under `runs` (topic/name folders): its newest finished run, else its
 /// newest run with the reason it failed.
 fn find_runs(runs: &Path) -> Vec<Found> {
-    let mut found = Vec::new();
     // The curriculum's order and recorded errors, when it ran.
     let entries: Vec<Value> = read_json(&runs.join("curriculum.json"))
         .and_then(|s| s["experiments"].as_array().cloned())
         .unwrap_or_default();
+    let mut found: Vec<Found> = experiment_names(runs, &entries)
+        .into_iter()
+        .filter_map(|name| find_run(runs, name, &entries))
+        .collect();
+    // Weeks in course order (by the week their runs recorded; a topic without one last),
+    // each in curriculum order, else by name.
+    let weeks: Vec<(String, (u32, u32))> = found
+        .iter()
+        .filter_map(|f| {
+            let week = week_span(&f.summary.as_ref()?.words.week)?;
+            Some((f.topic().to_string(), week))
+        })
+        .collect();
+    let week_of = |topic: &str| {
+        weeks
+            .iter()
+            .find(|(t, _)| t == topic)
+            .map(|(_, w)| *w)
+            .unwrap_or((u32::MAX, u32::MAX))
+    };
+    found.sort_by_key(|f| week_of(f.topic()));
+    found
+}
+
+/// Every experiment with a folder under `runs`: the curriculum's, in its order, then the
+/// others by topic and name.
+fn experiment_names(runs: &Path, entries: &[Value]) -> Vec<String> {
     let mut names: Vec<String> = entries
         .iter()
         .filter_map(|e| e["name"].as_str().map(str::to_string))
@@ -66,57 +92,40 @@ fn find_runs(runs: &Path) -> Vec<Found> {
                 .collect::<Vec<_>>(),
         );
     }
-    for name in names {
-        let dirs = crate::run::finished_runs(runs, &name);
-        if let Some(dir) = dirs.last() {
-            found.push(Found {
-                name,
-                summary: read_summary(&dir.join("summary.json")),
-                dir: Some(dir.clone()),
-                error: None,
-            });
-            continue;
-        }
-        let mut all: Vec<PathBuf> = std::fs::read_dir(runs.join(&name))
-            .map(|e| e.flatten().map(|e| e.path()).collect())
-            .unwrap_or_default();
-        all.sort();
-        let recorded = entries
-            .iter()
-            .find(|e| e["name"] == name.as_str())
-            .and_then(|e| e["error"].as_str().map(str::to_string));
-        let dir = all.pop();
-        let error = dir
-            .as_ref()
-            .and_then(|d| std::fs::read_to_string(d.join("error.txt")).ok())
-            .or(recorded);
-        if dir.is_some() || error.is_some() {
-            found.push(Found {
-                name,
-                dir,
-                summary: None,
-                error: Some(error.unwrap_or_else(|| "did not finish".into())),
-            });
-        }
+    names
+}
+
+/// The newest finished run of experiment `name`, else its newest run (or the curriculum's
+/// record) with the reason it failed; `None` when it never started.
+fn find_run(runs: &Path, name: String, entries: &[Value]) -> Option<Found> {
+    let dirs = crate::records::finished_runs(runs, &name);
+    if let Some(dir) = dirs.last() {
+        return Some(Found {
+            name,
+            summary: read_summary(&dir.join("summary.json")),
+            dir: Some(dir.clone()),
+            error: None,
+        });
     }
-    // Weeks in course order (by the week their runs recorded; a topic without one last),
-    // each in curriculum order, else by name.
-    let weeks: Vec<(String, (u32, u32))> = found
+    let mut all: Vec<PathBuf> = std::fs::read_dir(runs.join(&name))
+        .map(|e| e.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    all.sort();
+    let recorded = entries
         .iter()
-        .filter_map(|f| {
-            let week = week_span(&f.summary.as_ref()?.words.week)?;
-            Some((f.topic().to_string(), week))
-        })
-        .collect();
-    let week_of = |topic: &str| {
-        weeks
-            .iter()
-            .find(|(t, _)| t == topic)
-            .map(|(_, w)| *w)
-            .unwrap_or((u32::MAX, u32::MAX))
-    };
-    found.sort_by_key(|f| week_of(f.topic()));
-    found
+        .find(|e| e["name"] == name.as_str())
+        .and_then(|e| e["error"].as_str().map(str::to_string));
+    let dir = all.pop();
+    let error = dir
+        .as_ref()
+        .and_then(|d| std::fs::read_to_string(d.join("error.txt")).ok())
+        .or(recorded);
+    (dir.is_some() || error.is_some()).then(|| Found {
+        name,
+        dir,
+        summary: None,
+        error: Some(error.unwrap_or_else(|| "did not finish".into())),
+    })
 }
 
 /// `"4"` -> (4, 4), `"1-2"` -> (1, 2): the weeks a topic spans, to order the report by
@@ -164,6 +173,6 @@ pub fn write(runs: &Path) -> Result<PathBuf> {
     html.push_str(CHECK_IMAGES);
     html.push_str("</body></html>\n");
     let page = report.join("index.html");
-    crate::train::checkpoint::write_atomic(&page, html.as_bytes())?;
+    crate::fs::write_atomic(&page, html.as_bytes())?;
     Ok(page)
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// Errors of the data readers and writers ([`crate::data::formats`]).
+/// Errors of the data readers and writers ([`crate::formats`]).
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
     #[error("{path}: cannot read or write ({source})")]
@@ -83,7 +83,7 @@ impl FormatError {
     }
 }
 
-/// Errors of fetching data sets ([`crate::data::download`]).
+/// Errors of fetching data sets ([`crate::download`]).
 #[derive(Debug, thiserror::Error)]
 pub enum DownloadError {
     #[error("{url}: HTTP status {status}")]

@@ -2,8 +2,8 @@
 //! uint8, images `N x H x W` (grey) or `N x H x W x 3` (colour), labels `N x 1`.
 
 use super::{check_labels, read_exact_len, read_up_to};
-use crate::data::{ImageDataset, ImageShape};
 use crate::error::FormatError;
+use crate::{ImageDataset, ImageShape};
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
@@ -18,6 +18,24 @@ pub struct NpyArray {
 
 /// Reads one u8 `.npy` stream (C order). `path`/`name` only label errors.
 pub fn read_npy(reader: &mut impl Read, path: &Path, name: &str) -> Result<NpyArray, FormatError> {
+    let header = read_npy_header(reader, path, name)?;
+    let header = String::from_utf8_lossy(&header);
+    let shape = u8_shape(&header, path, name)?;
+    let expected = shape
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+        .ok_or_else(|| FormatError::invalid(path, format!("{name}: shape {shape:?} overflows")))?;
+    let data = read_exact_len(reader, expected, path, &format!("{name} {shape:?}"))?;
+    Ok(NpyArray { shape, data })
+}
+
+/// Reads an `.npy` preamble (magic, version, header length) and returns its header dict
+/// as bytes; every way it can be cut short or malformed is an error naming `name`.
+fn read_npy_header(
+    reader: &mut impl Read,
+    path: &Path,
+    name: &str,
+) -> Result<Vec<u8>, FormatError> {
     let mut preamble = [0u8; 10];
     let n = read_up_to(reader, &mut preamble).map_err(|e| FormatError::io(path, e))?;
     if n < 10 {
@@ -67,8 +85,12 @@ pub fn read_npy(reader: &mut impl Read, path: &Path, name: &str) -> Result<NpyAr
             actual: n as u64,
         });
     }
-    let header = String::from_utf8_lossy(&header);
-    let descr = dict_value(&header, "descr")
+    Ok(header)
+}
+
+/// The array's shape from its header dict, once the header says uint8 in C order.
+fn u8_shape(header: &str, path: &Path, name: &str) -> Result<Vec<usize>, FormatError> {
+    let descr = dict_value(header, "descr")
         .ok_or_else(|| FormatError::invalid(path, format!("{name}: no 'descr' in .npy header")))?;
     let descr = descr.trim_matches(|c| c == '\'' || c == '"' || c == ' ');
     if !matches!(descr, "|u1" | "<u1" | ">u1" | "u1" | "|b1") {
@@ -77,13 +99,13 @@ pub fn read_npy(reader: &mut impl Read, path: &Path, name: &str) -> Result<NpyAr
             format!("{name}: element type {descr}, expected uint8 (|u1)"),
         ));
     }
-    if dict_value(&header, "fortran_order").is_some_and(|v| v.trim() == "True") {
+    if dict_value(header, "fortran_order").is_some_and(|v| v.trim() == "True") {
         return Err(FormatError::invalid(
             path,
             format!("{name}: Fortran order is not supported"),
         ));
     }
-    let shape_text = dict_value(&header, "shape")
+    let shape_text = dict_value(header, "shape")
         .ok_or_else(|| FormatError::invalid(path, format!("{name}: no 'shape' in .npy header")))?;
     let shape = shape_text
         .trim_matches(|c| c == '(' || c == ')' || c == ' ')
@@ -93,12 +115,7 @@ pub fn read_npy(reader: &mut impl Read, path: &Path, name: &str) -> Result<NpyAr
         .map(|s| s.trim_end_matches('L').parse::<usize>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| FormatError::invalid(path, format!("{name}: bad shape {shape_text}")))?;
-    let expected = shape
-        .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
-        .ok_or_else(|| FormatError::invalid(path, format!("{name}: shape {shape:?} overflows")))?;
-    let data = read_exact_len(reader, expected, path, &format!("{name} {shape:?}"))?;
-    Ok(NpyArray { shape, data })
+    Ok(shape)
 }
 
 /// The text of a key's value in a numpy header dict (`{'descr': '|u1', 'shape': (3, 28, 28), }`).

@@ -5,8 +5,8 @@
 //! 2 = dog; `#` lines are comments) and `annotations/xmls/<name>.xml` (Pascal VOC, one
 //! `<bndbox>` around the head, for the trainval images).
 
-use crate::data::{ImageDataset, ImageShape};
 use crate::error::FormatError;
+use crate::{ImageDataset, ImageShape};
 use std::path::Path;
 
 /// The species number of cats in `trainval.txt`.

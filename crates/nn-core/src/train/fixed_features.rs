@@ -12,9 +12,9 @@
 //! Where the data directory is read-only (a shared mount), the cache is the user's cache
 //! folder instead ([`cache_dirs`]), so the networks are still trained only once.
 
-use super::frechet::{Gaussian, frechet_distance};
 use crate::data::pretext::rotation_pretext;
 use crate::data::{ImageDataset, ImageShape, Normalization, load_if_present, subset};
+use crate::metrics::frechet::{Gaussian, frechet_distance};
 use crate::models::{CnnSpec, SmallCnn};
 use crate::train::checkpoint::write_atomic;
 use crate::train::{Checkpoint, Judge, JudgeSettings};

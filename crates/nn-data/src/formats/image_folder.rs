@@ -2,8 +2,14 @@
 //! sorted folder order) or flat (unlabelled). Optional resize and grey/RGB conversion.
 
 use super::npz::nhwc_to_nchw;
-use crate::data::{ImageDataset, ImageShape};
 use crate::error::FormatError;
+use crate::{ImageDataset, ImageShape};
+
+/// One image of a folder: its path and, in a labelled folder, its class index.
+type FolderItem = (PathBuf, Option<u16>);
+
+/// One decoded image: its shape and its pixels (NCHW, u8).
+type Decoded = (ImageShape, Vec<u8>);
 use std::path::{Path, PathBuf};
 
 /// Colour handling when decoding.
@@ -121,16 +127,9 @@ pub fn decode_image(
     }
 }
 
-/// Reads a whole image folder into one data set.
-pub fn read_image_folder(
-    root: &Path,
-    options: &FolderOptions,
-) -> Result<ImageDataset, FormatError> {
-    let (mut items, class_names) = list_folder(root)?;
-    if let Some(limit) = options.limit {
-        items.truncate(limit);
-    }
-    let grey = match options.color {
+/// Whether the folder is read as grey: by the option, or (`Keep`) by its first image.
+fn wants_grey(items: &[FolderItem], options: &FolderOptions) -> Result<bool, FormatError> {
+    Ok(match options.color {
         ColorMode::Grey => true,
         ColorMode::Rgb => false,
         ColorMode::Keep => {
@@ -147,9 +146,20 @@ pub fn read_image_folder(
                 .color();
             !color.has_color()
         }
-    };
+    })
+}
+
+/// Decodes every image in parallel; unreadable ones are left out with a warning when the
+/// options allow it, else an error that says how to skip them. Returns the decoded images
+/// and the items they came from, in folder order.
+fn decode_all(
+    root: &Path,
+    items: Vec<FolderItem>,
+    options: &FolderOptions,
+    grey: bool,
+) -> Result<(Vec<Decoded>, Vec<FolderItem>), FormatError> {
     use rayon::prelude::*;
-    let results: Vec<Result<(ImageShape, Vec<u8>), FormatError>> = items
+    let results: Vec<Result<Decoded, FormatError>> = items
         .par_iter()
         .map(|(path, _)| decode_image(path, options, grey))
         .collect();
@@ -191,7 +201,20 @@ pub fn read_image_folder(
             root.display()
         );
     }
-    let items = kept;
+    Ok((decoded, kept))
+}
+
+/// Reads a whole image folder into one data set.
+pub fn read_image_folder(
+    root: &Path,
+    options: &FolderOptions,
+) -> Result<ImageDataset, FormatError> {
+    let (mut items, class_names) = list_folder(root)?;
+    if let Some(limit) = options.limit {
+        items.truncate(limit);
+    }
+    let grey = wants_grey(&items, options)?;
+    let (decoded, items) = decode_all(root, items, options, grey)?;
     let shape = decoded[0].0;
     let mut pixels = Vec::with_capacity(decoded.len() * shape.len());
     for ((other, data), (path, _)) in decoded.iter().zip(&items) {

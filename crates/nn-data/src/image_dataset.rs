@@ -320,7 +320,7 @@ impl ImageDataset {
     pub fn split_off(&self, fraction: f64, seed: u64) -> (ImageDataset, ImageDataset) {
         use rand::seq::SliceRandom;
         let mut indices: Vec<usize> = (0..self.len()).collect();
-        indices.shuffle(&mut crate::backend::rng(seed, "split"));
+        indices.shuffle(&mut crate::seed::rng(seed, "split"));
         let cut = self.len() - ((self.len() as f64) * fraction).round() as usize;
         let (first, second) = indices.split_at(cut);
         (self.select(first), self.select(second))
