@@ -180,6 +180,15 @@ impl DiffusionConfig {
     }
 
     pub fn check(&self) -> Result<(), ConfigError> {
+        self.check_training_and_schedule()?;
+        self.check_network()?;
+        self.check_sampling_and_guidance()?;
+        self.check_judge_and_denoising()
+    }
+
+    /// The training budget, EMA, label dropout, loss bands and the noise schedule, checked
+    /// first because every experiment trains.
+    fn check_training_and_schedule(&self) -> Result<(), ConfigError> {
         require_training(self.epochs, self.batch_size, self.lr)?;
         require_rate("lr_b", self.lr_b)?;
         require(
@@ -200,6 +209,11 @@ impl DiffusionConfig {
             "need 0 < beta_start <= beta_end < 1",
         )?;
         self.schedule()?;
+        Ok(())
+    }
+
+    /// The U-Net's shape: width, levels, blocks, groups and dropout.
+    fn check_network(&self) -> Result<(), ConfigError> {
         require(self.width > 0, "width", "must be positive")?;
         require(
             !self.channel_mults.is_empty() && self.channel_mults.iter().all(|m| *m > 0),
@@ -212,7 +226,12 @@ impl DiffusionConfig {
             (0.0..1.0).contains(&self.dropout),
             "dropout",
             "must be in [0, 1)",
-        )?;
+        )
+    }
+
+    /// The sampler and everything about classifier-free guidance: scale, clipping,
+    /// rescale, interval, the studied scales and methods, and the sampling batch.
+    fn check_sampling_and_guidance(&self) -> Result<(), ConfigError> {
         self.sampler()?;
         require(self.sample_steps > 0, "sample_steps", "must be positive")?;
         require(
@@ -254,7 +273,12 @@ impl DiffusionConfig {
             "guidance_methods",
             "must list methods among static, dynamic, rescale, interval",
         )?;
-        require(self.sample_batch > 0, "sample_batch", "must be positive")?;
+        require(self.sample_batch > 0, "sample_batch", "must be positive")
+    }
+
+    /// The step-count comparison, the judging classifier and the partial-denoising
+    /// noise levels and image count.
+    fn check_judge_and_denoising(&self) -> Result<(), ConfigError> {
         require(
             self.compare_steps.iter().all(|s| *s > 0),
             "compare_steps",

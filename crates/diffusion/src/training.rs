@@ -16,7 +16,8 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::{ImageDataset, Normalization, batch_images};
 use nn_core::train::{
-    Checkpoint, EpochLog, FitOptions, ModelState, StepLog, TrainState, adam, fit, read_curve,
+    Checkpoint, EpochContext, EpochLog, FitOptions, ModelState, StepLog, TrainState, adam, fit,
+    read_curve,
 };
 use nn_core::{Result, Run};
 use rand::RngExt;
@@ -174,24 +175,15 @@ pub fn train_diffusion(
     let steps_per_epoch = train.len().div_ceil(batch);
     let conditional = spec.classes > 0;
 
-    // A fixed held-out batch: its t and noise are drawn once, so epochs compare.
-    let eval_count = settings.eval_images.min(test.len());
-    let eval_indices: Vec<usize> = (0..eval_count).collect();
-    let mut eval_rng = nn_core::backend::rng(run.seed, "eval t");
-    let eval_t: Vec<usize> = (0..eval_count)
-        .map(|_| eval_rng.random_range(1..=steps_total))
-        .collect();
-    nn_core::backend::seed_device(&cpu, run.seed, "eval noise");
-    let eval_x0 = (eval_count > 0).then(|| batch_images(test, &eval_indices, &norm, &cpu));
-    let eval_noise = eval_x0
-        .as_ref()
-        .map(|x| Tensor::<4>::random(x.shape(), Distribution::Normal(0.0, 1.0), &cpu));
-    let eval_labels: Option<Vec<usize>> = conditional.then(|| {
-        eval_indices
-            .iter()
-            .map(|&i| test.label(i).unwrap_or(0))
-            .collect()
-    });
+    let eval = EvalBatch::draw(
+        run.seed,
+        test,
+        &norm,
+        &cpu,
+        steps_total,
+        settings,
+        conditional,
+    );
 
     let state = DiffusionState {
         ema: Ema::new(model.valid(), settings.ema_decay),
@@ -200,77 +192,27 @@ pub fn train_diffusion(
     let options = FitOptions::new(settings.epochs, steps_per_epoch);
     let started = std::time::Instant::now();
     let steps_path = run.path("steps.jsonl");
+    let work = TrainingLoop {
+        spec,
+        schedule,
+        train,
+        settings,
+        norm: &norm,
+        device: &device,
+        steps_total,
+        buckets,
+        conditional,
+    };
     let state = fit(run, &options, state, |mut state, ctx| {
         let mut steps_log = StepLog::open(&steps_path, ctx)?;
         let order = ctx.data_order(train.len());
         for (b, chunk) in ctx.batches(order.chunks(batch)) {
-            let mut rng = ctx.batch_rng(b, "t and labels");
-            let n = chunk.len();
-            let x0 = batch_images(train, chunk, &norm, &device);
-            let t: Vec<usize> = (0..n).map(|_| rng.random_range(1..=steps_total)).collect();
-            let labels: Option<Vec<usize>> = conditional.then(|| {
-                chunk
-                    .iter()
-                    .map(|&i| {
-                        if rng.random::<f64>() < settings.p_uncond {
-                            spec.null_class()
-                        } else {
-                            train.label(i).unwrap_or(0).min(spec.classes - 1)
-                        }
-                    })
-                    .collect()
-            });
-            let noise = Tensor::<4>::random(x0.shape(), Distribution::Normal(0.0, 1.0), &device);
-            let per_image = objective_mse(
-                settings.objective,
-                &state.live.model,
-                schedule,
-                (x0, noise),
-                &t,
-                labels.as_deref(),
-            );
-            let loss = per_image.clone().mean();
-            let values = to_vec(per_image.detach());
-            for (ti, v) in t.iter().zip(&values) {
-                let band = bucket_of(*ti, buckets, steps_total);
-                ctx.add(&format!("sum {band}"), *v);
-                ctx.add(&format!("count {band}"), 1.0);
-            }
-            let step = state.ema.updates + 1;
-            let lr = settings.lr * (step as f64 / settings.warmup_steps.max(1) as f64).min(1.0);
-            state.live = state.live.step(lr, loss);
-            state.ema = state.ema.update(&state.live.model.valid());
-            let mean = values.iter().sum::<f64>() / n as f64;
-            ctx.step(mean)?;
-            steps_log
-                .append(&serde_json::json!({"epoch": ctx.epoch, "step": step, "loss": mean}))?;
+            state = work.train_batch(state, ctx, b, chunk, &mut steps_log)?;
         }
         if ctx.interrupted() {
             return Ok((state, EpochLog::new()));
         }
-        let mut figures = BTreeMap::from([("loss".to_string(), ctx.mean_loss())]);
-        for band in 0..buckets {
-            let count = ctx.sum(&format!("count {band}"));
-            if count > 0.0 {
-                figures.insert(
-                    bucket_key(band, buckets, steps_total),
-                    ctx.sum(&format!("sum {band}")) / count,
-                );
-            }
-        }
-        let mut log: EpochLog = vec![("train", figures)];
-        if let (Some(x0), Some(noise)) = (&eval_x0, &eval_noise) {
-            let mse = objective_mse(
-                settings.objective,
-                &state.ema.model,
-                schedule,
-                (x0.clone(), noise.clone()),
-                &eval_t,
-                eval_labels.as_deref(),
-            );
-            let test_loss = to_vec(mse).iter().sum::<f64>() / eval_count as f64;
-            log.push(("test", BTreeMap::from([("loss".to_string(), test_loss)])));
-        }
+        let log = work.epoch_log(ctx, &state.ema.model, &eval);
         Ok((state, log))
     })?;
     let (final_loss, test_loss, bucket_losses) = stage_losses(&run.dir, buckets, steps_total);
@@ -283,6 +225,161 @@ pub fn train_diffusion(
         params,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The fixed held-out batch of the per-epoch test loss: its t and noise are drawn once,
+/// so epochs compare. `x0` and `noise` are `[count, c, h, w]` on the CPU device.
+struct EvalBatch {
+    count: usize,
+    t: Vec<usize>,
+    x0: Option<Tensor<4>>,
+    noise: Option<Tensor<4>>,
+    labels: Option<Vec<usize>>,
+}
+
+impl EvalBatch {
+    /// The first `settings.eval_images` test images with t from the (seed, "eval t") RNG
+    /// and noise from the CPU device seeded with (seed, "eval noise"), in that order.
+    fn draw(
+        seed: u64,
+        test: &ImageDataset,
+        norm: &Normalization,
+        cpu: &Device,
+        steps_total: usize,
+        settings: &TrainSettings,
+        conditional: bool,
+    ) -> EvalBatch {
+        let eval_count = settings.eval_images.min(test.len());
+        let eval_indices: Vec<usize> = (0..eval_count).collect();
+        let mut eval_rng = nn_core::backend::rng(seed, "eval t");
+        let eval_t: Vec<usize> = (0..eval_count)
+            .map(|_| eval_rng.random_range(1..=steps_total))
+            .collect();
+        nn_core::backend::seed_device(cpu, seed, "eval noise");
+        let eval_x0 = (eval_count > 0).then(|| batch_images(test, &eval_indices, norm, cpu));
+        let eval_noise = eval_x0
+            .as_ref()
+            .map(|x| Tensor::<4>::random(x.shape(), Distribution::Normal(0.0, 1.0), cpu));
+        let eval_labels: Option<Vec<usize>> = conditional.then(|| {
+            eval_indices
+                .iter()
+                .map(|&i| test.label(i).unwrap_or(0))
+                .collect()
+        });
+        EvalBatch {
+            count: eval_count,
+            t: eval_t,
+            x0: eval_x0,
+            noise: eval_noise,
+            labels: eval_labels,
+        }
+    }
+}
+
+/// What every batch and epoch of one training shares: the network's spec, the schedule,
+/// the training data and settings, and the loss bands.
+struct TrainingLoop<'a> {
+    spec: &'a UNetSpec,
+    schedule: &'a NoiseSchedule,
+    train: &'a ImageDataset,
+    settings: &'a TrainSettings,
+    norm: &'a Normalization,
+    device: &'a Device,
+    steps_total: usize,
+    buckets: usize,
+    conditional: bool,
+}
+
+impl TrainingLoop<'_> {
+    /// One optimiser step on the training images `chunk` (batch `b` of the epoch): draws
+    /// t, dropped labels and noise, adds the per-band losses to `ctx` and logs the step.
+    fn train_batch(
+        &self,
+        mut state: DiffusionState,
+        ctx: &mut EpochContext,
+        b: usize,
+        chunk: &[usize],
+        steps_log: &mut StepLog,
+    ) -> Result<DiffusionState> {
+        let (settings, steps_total) = (self.settings, self.steps_total);
+        let mut rng = ctx.batch_rng(b, "t and labels");
+        let n = chunk.len();
+        let x0 = batch_images(self.train, chunk, self.norm, self.device);
+        let t: Vec<usize> = (0..n).map(|_| rng.random_range(1..=steps_total)).collect();
+        let labels = self.batch_labels(&mut rng, chunk);
+        let noise = Tensor::<4>::random(x0.shape(), Distribution::Normal(0.0, 1.0), self.device);
+        let per_image = objective_mse(
+            settings.objective,
+            &state.live.model,
+            self.schedule,
+            (x0, noise),
+            &t,
+            labels.as_deref(),
+        );
+        let loss = per_image.clone().mean();
+        let values = to_vec(per_image.detach());
+        for (ti, v) in t.iter().zip(&values) {
+            let band = bucket_of(*ti, self.buckets, steps_total);
+            ctx.add(&format!("sum {band}"), *v);
+            ctx.add(&format!("count {band}"), 1.0);
+        }
+        let step = state.ema.updates + 1;
+        let lr = settings.lr * (step as f64 / settings.warmup_steps.max(1) as f64).min(1.0);
+        state.live = state.live.step(lr, loss);
+        state.ema = state.ema.update(&state.live.model.valid());
+        let mean = values.iter().sum::<f64>() / n as f64;
+        ctx.step(mean)?;
+        steps_log.append(&serde_json::json!({"epoch": ctx.epoch, "step": step, "loss": mean}))?;
+        Ok(state)
+    }
+
+    /// The labels of `chunk` for a conditional model (each dropped to the null class with
+    /// probability `p_uncond`, one draw from `rng` per image); `None` for an unconditional one.
+    fn batch_labels(&self, rng: &mut rand::rngs::StdRng, chunk: &[usize]) -> Option<Vec<usize>> {
+        let spec = self.spec;
+        self.conditional.then(|| {
+            chunk
+                .iter()
+                .map(|&i| {
+                    if rng.random::<f64>() < self.settings.p_uncond {
+                        spec.null_class()
+                    } else {
+                        self.train.label(i).unwrap_or(0).min(spec.classes - 1)
+                    }
+                })
+                .collect()
+        })
+    }
+
+    /// The epoch's figures: the mean training loss and its per-band means (`train`), and
+    /// the EMA model's loss on the fixed held-out batch (`test`) when there is one.
+    fn epoch_log(&self, ctx: &EpochContext, ema: &UNet, eval: &EvalBatch) -> EpochLog {
+        let (buckets, steps_total) = (self.buckets, self.steps_total);
+        let mut figures = BTreeMap::from([("loss".to_string(), ctx.mean_loss())]);
+        for band in 0..buckets {
+            let count = ctx.sum(&format!("count {band}"));
+            if count > 0.0 {
+                figures.insert(
+                    bucket_key(band, buckets, steps_total),
+                    ctx.sum(&format!("sum {band}")) / count,
+                );
+            }
+        }
+        let mut log: EpochLog = vec![("train", figures)];
+        if let (Some(x0), Some(noise)) = (&eval.x0, &eval.noise) {
+            let mse = objective_mse(
+                self.settings.objective,
+                ema,
+                self.schedule,
+                (x0.clone(), noise.clone()),
+                &eval.t,
+                eval.labels.as_deref(),
+            );
+            let test_loss = to_vec(mse).iter().sum::<f64>() / eval.count as f64;
+            log.push(("test", BTreeMap::from([("loss".to_string(), test_loss)])));
+        }
+        log
+    }
 }
 
 /// The last epoch's training loss, held-out loss and per-band losses recorded in a

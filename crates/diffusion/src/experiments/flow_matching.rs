@@ -10,17 +10,20 @@ use crate::config::DiffusionConfig;
 use crate::figures::{loss_curves, save_images, save_plot};
 use crate::flow::{FlowSampler, flow_generate};
 use crate::recognizer::{Recognizer, recognition_rates};
-use crate::sampling::{Sampler, generate};
-use crate::training::Objective;
-use burn::prelude::Tensor;
+use crate::sampling::{Guidance, Sampler, generate};
+use crate::schedule::NoiseSchedule;
+use crate::training::{Objective, Trained};
+use crate::unet::{UNet, UNetSpec};
+use burn::prelude::{Device, Tensor};
 use nn_core::data::batch::dataset_from_symmetric;
-use nn_core::data::subset;
+use nn_core::data::{ImageDataset, subset};
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
-use nn_core::metrics::{ColourComparison, Spread};
+use nn_core::metrics::{ColourComparison, FixedReference, Spread};
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// The three ways of spending a budget of network evaluations, in table order.
 pub const METHODS: [&str; 3] = ["ddim", "euler", "heun"];
@@ -109,50 +112,147 @@ pub const HEADLINE: &str = "recognised at 8 evaluations: flow (Euler) {euler_nfe
 /// (`samples_by_evaluations.png`).
 pub fn run(config: &FlowMatchingConfig, run: &mut Run) -> Result<Summary> {
     let base = &config.base;
-    let (train, test) = load_data(base, run)?;
-    note_dataset_departure(base, run);
-    let classes = train.num_classes();
-    let spec = base.unet(train.shape.channels, classes);
-    let shape = [train.shape.channels, train.shape.height, train.shape.width];
-    let schedule = base.schedule()?;
-    let guidance = base.guidance(&spec);
-    let count = classes * config.per_class;
-    let held_out = subset(test.clone(), count, run.seed);
-    let realism = fixed_reference(run, base, (&train, &held_out))?;
-    let judge_data = subset(train.clone(), base.classifier_train_size, run.seed);
-    let judge = Recognizer::train(run, &judge_data, &test, base.classifier_epochs)?;
-    let device = run.device.clone();
-    let wanted = super::class_labels(classes, config.per_class);
+    let setup = Setup::prepare(config, run)?;
+    let measured = measure_every_seed(run, config, &setup)?;
 
-    let budgets: Vec<usize> = {
-        let mut b = config.evaluations.clone();
-        if !b.contains(&config.headline_evaluations) {
-            b.push(config.headline_evaluations);
-        }
-        b
-    };
-    let mut scores: BTreeMap<(usize, usize), Scores> = BTreeMap::new();
-    let mut headline: Vec<BTreeMap<String, f64>> = Vec::new();
-    let mut first_rows: Vec<(String, Tensor<4>)> = Vec::new();
-    let mut first_stages = Vec::new();
+    let mut metrics = BTreeMap::from([
+        ("seeds".to_string(), config.seeds.len() as f64),
+        (
+            "classifier_test_accuracy".to_string(),
+            setup.judge.test_accuracy,
+        ),
+        ("frechet_fixed_floor".to_string(), setup.realism.floor),
+    ]);
+    average_headline(&measured.headline, &mut metrics);
+    let Tabulated {
+        table,
+        rate_curves,
+        frechet_curves,
+    } = tabulate(config, &setup, &measured.scores, &mut metrics);
+    let path = run.path("flow_vs_ddim.md");
+    std::fs::write(&path, &table).map_err(|e| nn_core::Error::io(&path, e))?;
+    run.add_file(&path);
+    print!("{table}");
+
+    draw_curves(run, config, &setup, rate_curves, frechet_curves)?;
+    save_first_rows(run, setup.classes, measured.first_rows)?;
+    loss_curves(
+        run,
+        "loss_curves",
+        "Training loss (first seed): noise MSE for DDPM, velocity MSE for the flow",
+        &measured.first_stages,
+    )?;
+    run.note(format!(
+        "both models: the same U-Net, data and budget ({} epochs, lr {}); guidance {} in both (the flow guides its velocity as DDPM its noise, with the same clipping of the implied x_0); {} samples per (method, budget, seed), judged by a CNN with {:.1}% on the real test images; frechet_fixed in the fixed feature network of `{}`; the headline figures are the flow's Euler samples at {} evaluations, averaged over seeds",
+        base.epochs,
+        base.lr,
+        base.guidance,
+        setup.count,
+        100.0 * setup.judge.test_accuracy,
+        base.dataset,
+        config.headline_evaluations
+    ));
+    Ok(run.summary(base.epochs, metrics))
+}
+
+/// What both models are trained on and their samples measured with: the data, the
+/// network's spec, the schedule and guidance, the held-out images, the realism reference,
+/// the judge and the wanted labels.
+struct Setup {
+    train: ImageDataset,
+    test: ImageDataset,
+    classes: usize,
+    spec: UNetSpec,
+    /// `[c, h, w]` of an image.
+    shape: [usize; 3],
+    schedule: NoiseSchedule,
+    guidance: Option<Guidance>,
+    /// `classes * per_class`: samples per setting, and held-out test images.
+    count: usize,
+    held_out: ImageDataset,
+    realism: FixedReference,
+    judge: Recognizer,
+    device: Device,
+    /// The labels sampled per setting, `per_class` of each class, class-major.
+    wanted: Vec<usize>,
+}
+
+impl Setup {
+    /// Loads the data, measures the realism reference and trains the judge, in that order
+    /// (the order the device's seeds are drawn in).
+    fn prepare(config: &FlowMatchingConfig, run: &mut Run) -> Result<Setup> {
+        let base = &config.base;
+        let (train, test) = load_data(base, run)?;
+        note_dataset_departure(base, run);
+        let classes = train.num_classes();
+        let spec = base.unet(train.shape.channels, classes);
+        let shape = [train.shape.channels, train.shape.height, train.shape.width];
+        let schedule = base.schedule()?;
+        let guidance = base.guidance(&spec);
+        let count = classes * config.per_class;
+        let held_out = subset(test.clone(), count, run.seed);
+        let realism = fixed_reference(run, base, (&train, &held_out))?;
+        let judge_data = subset(train.clone(), base.classifier_train_size, run.seed);
+        let judge = Recognizer::train(run, &judge_data, &test, base.classifier_epochs)?;
+        let device = run.device.clone();
+        let wanted = super::class_labels(classes, config.per_class);
+        Ok(Setup {
+            train,
+            test,
+            classes,
+            spec,
+            shape,
+            schedule,
+            guidance,
+            count,
+            held_out,
+            realism,
+            judge,
+            device,
+            wanted,
+        })
+    }
+}
+
+/// The configured budgets, with the headline budget added at the end when not among them.
+fn budgets(config: &FlowMatchingConfig) -> Vec<usize> {
+    let mut b = config.evaluations.clone();
+    if !b.contains(&config.headline_evaluations) {
+        b.push(config.headline_evaluations);
+    }
+    b
+}
+
+/// What every seed's two models scored.
+#[derive(Default)]
+struct Measured {
+    /// Per (budget, index in [`METHODS`]), the scores of each seed.
+    scores: BTreeMap<(usize, usize), Scores>,
+    /// Per seed, the headline figures of the flow's Euler samples at the headline budget.
+    headline: Vec<BTreeMap<String, f64>>,
+    /// The first seed's `[classes, c, h, w]` rows (first sample of each class), named by
+    /// method and budget.
+    first_rows: Vec<(String, Tensor<4>)>,
+    /// The first seed's two stages, named by model, for the loss curves.
+    first_stages: Vec<(String, PathBuf)>,
+}
+
+/// For each seed (the run's seed set to it): trains both models, samples every method at
+/// every budget and measures the samples.
+fn measure_every_seed(
+    run: &mut Run,
+    config: &FlowMatchingConfig,
+    setup: &Setup,
+) -> Result<Measured> {
+    let base = &config.base;
+    let budgets = budgets(config);
+    let mut measured = Measured::default();
     let run_seed = run.seed;
     for (s, &seed) in config.seeds.iter().enumerate() {
         run.seed = seed;
-        let trained = [Objective::Noise, Objective::Velocity].map(|objective| {
-            let name = match objective {
-                Objective::Noise => format!("ddpm-seed{seed}"),
-                Objective::Velocity => format!("flow-seed{seed}"),
-            };
-            let settings = crate::training::TrainSettings {
-                objective,
-                ..base.train_settings(base.lr)
-            };
-            train_in_stage(run, &name, &spec, &schedule, (&train, &test), &settings)
-        });
-        let [ddpm, flow] = trained;
-        let ((ddpm, ddpm_dir), (flow, flow_dir)) = (ddpm?, flow?);
+        let ((ddpm, ddpm_dir), (flow, flow_dir)) = train_both_models(run, base, setup, seed)?;
         if s == 0 {
-            first_stages = vec![
+            measured.first_stages = vec![
                 ("DDPM (noise)".to_string(), ddpm_dir),
                 ("flow (velocity)".to_string(), flow_dir),
             ];
@@ -160,72 +260,132 @@ pub fn run(config: &FlowMatchingConfig, run: &mut Run) -> Result<Summary> {
         for &budget in &budgets {
             for (m, method) in METHODS.iter().enumerate() {
                 // Every method starts from the same noise; the judge sees each sample once.
-                nn_core::backend::seed_device(&device, run.seed, "compare");
-                let samples = if *method == "ddim" {
-                    generate(
-                        &ddpm.ema,
-                        &schedule,
-                        shape,
-                        wanted.len(),
-                        Some(&wanted),
-                        Sampler::Ddim(budget),
-                        guidance,
-                        base.sample_batch,
-                        &device,
-                    )
-                } else {
-                    let sampler = FlowSampler::within(method, budget)
-                        .expect("METHODS lists only known samplers");
-                    flow_generate(
-                        &flow.ema,
-                        schedule.steps(),
-                        shape,
-                        &wanted,
-                        sampler,
-                        guidance,
-                        base.sample_batch,
-                        &device,
-                    )
-                };
-                let predicted = judge.classify(samples.clone());
-                let (rate, _) = recognition_rates(&predicted, &wanted, classes);
-                let images = dataset_from_symmetric(samples.clone());
-                let frechet = realism.distance(&images, &device)?;
-                eprintln!(
-                    "seed {seed}, {method} at {budget} evaluations: recognised {:.1}%, frechet_fixed {frechet:.2}",
-                    100.0 * rate
-                );
-                let entry = scores.entry((budget, m)).or_default();
-                entry.rates.push(rate);
-                entry.frechet.push(frechet);
-                if *method == "euler" && budget == config.headline_evaluations {
-                    let mut figures = BTreeMap::from([
-                        ("class_recognition_rate".to_string(), rate),
-                        ("frechet_fixed".to_string(), frechet),
-                    ]);
-                    ColourComparison::measure(&images, &held_out).add_to(&mut figures);
-                    headline.push(figures);
-                }
-                if s == 0 && config.evaluations.contains(&budget) {
-                    let per = config.per_class;
-                    let row = Tensor::cat(
-                        (0..classes)
-                            .map(|k| samples.clone().narrow(0, k * per, 1))
-                            .collect(),
-                        0,
-                    );
-                    first_rows.push((format!("{method} {budget}"), row));
-                }
+                let models = (&ddpm.ema, &flow.ema);
+                let samples = sample_with(run.seed, base, setup, models, (method, budget));
+                measured.record(config, setup, (s, seed), (m, budget), samples)?;
             }
         }
     }
     run.seed = run_seed;
+    Ok(measured)
+}
 
-    let mut metrics = BTreeMap::from([
-        ("seeds".to_string(), config.seeds.len() as f64),
-        ("classifier_test_accuracy".to_string(), judge.test_accuracy),
-        ("frechet_fixed_floor".to_string(), realism.floor),
-    ]);
+/// Trains the DDPM (noise) model, then the flow (velocity) model, each in its own stage
+/// for `seed`; both are trained before either's error is returned.
+fn train_both_models(
+    run: &mut Run,
+    base: &DiffusionConfig,
+    setup: &Setup,
+    seed: u64,
+) -> Result<(TrainedIn, TrainedIn)> {
+    let trained = [Objective::Noise, Objective::Velocity].map(|objective| {
+        let name = match objective {
+            Objective::Noise => format!("ddpm-seed{seed}"),
+            Objective::Velocity => format!("flow-seed{seed}"),
+        };
+        let settings = crate::training::TrainSettings {
+            objective,
+            ..base.train_settings(base.lr)
+        };
+        let data = (&setup.train, &setup.test);
+        train_in_stage(run, &name, &setup.spec, &setup.schedule, data, &settings)
+    });
+    let [ddpm, flow] = trained;
+    Ok((ddpm?, flow?))
+}
+
+/// A trained model and the folder of the stage that trained it.
+type TrainedIn = (Trained, PathBuf);
+
+/// `[classes * per_class, c, h, w]` samples of the wanted labels with `budget` network
+/// evaluations, from the device seeded by (`seed`, "compare"): DDIM on the DDPM model for
+/// `ddim`, else the flow model with the `method` sampler.
+fn sample_with(
+    seed: u64,
+    base: &DiffusionConfig,
+    setup: &Setup,
+    (ddpm, flow): (&UNet, &UNet),
+    (method, budget): (&str, usize),
+) -> Tensor<4> {
+    let (device, wanted) = (&setup.device, &setup.wanted);
+    nn_core::backend::seed_device(device, seed, "compare");
+    if method == "ddim" {
+        generate(
+            ddpm,
+            &setup.schedule,
+            setup.shape,
+            wanted.len(),
+            Some(wanted),
+            Sampler::Ddim(budget),
+            setup.guidance,
+            base.sample_batch,
+            device,
+        )
+    } else {
+        let sampler =
+            FlowSampler::within(method, budget).expect("METHODS lists only known samplers");
+        flow_generate(
+            flow,
+            setup.schedule.steps(),
+            setup.shape,
+            wanted,
+            sampler,
+            setup.guidance,
+            base.sample_batch,
+            device,
+        )
+    }
+}
+
+impl Measured {
+    /// Judges one setting's `samples` (`[classes * per_class, c, h, w]`), measures their
+    /// Frechet distance, prints both, and keeps the scores, the headline figures (the
+    /// flow's Euler samples at the headline budget) and the first seed's row.
+    fn record(
+        &mut self,
+        config: &FlowMatchingConfig,
+        setup: &Setup,
+        (s, seed): (usize, u64),
+        (m, budget): (usize, usize),
+        samples: Tensor<4>,
+    ) -> Result<()> {
+        let (classes, wanted, method) = (setup.classes, &setup.wanted, METHODS[m]);
+        let predicted = setup.judge.classify(samples.clone());
+        let (rate, _) = recognition_rates(&predicted, wanted, classes);
+        let images = dataset_from_symmetric(samples.clone());
+        let frechet = setup.realism.distance(&images, &setup.device)?;
+        eprintln!(
+            "seed {seed}, {method} at {budget} evaluations: recognised {:.1}%, frechet_fixed {frechet:.2}",
+            100.0 * rate
+        );
+        let entry = self.scores.entry((budget, m)).or_default();
+        entry.rates.push(rate);
+        entry.frechet.push(frechet);
+        if method == "euler" && budget == config.headline_evaluations {
+            let mut figures = BTreeMap::from([
+                ("class_recognition_rate".to_string(), rate),
+                ("frechet_fixed".to_string(), frechet),
+            ]);
+            ColourComparison::measure(&images, &setup.held_out).add_to(&mut figures);
+            self.headline.push(figures);
+        }
+        if s == 0 && config.evaluations.contains(&budget) {
+            let per = config.per_class;
+            let row = Tensor::cat(
+                (0..classes)
+                    .map(|k| samples.clone().narrow(0, k * per, 1))
+                    .collect(),
+                0,
+            );
+            self.first_rows.push((format!("{method} {budget}"), row));
+        }
+        Ok(())
+    }
+}
+
+/// The headline figures (the flow's Euler samples at the headline budget) averaged over
+/// seeds into `metrics`, with the recognition rate's spread.
+fn average_headline(headline: &[BTreeMap<String, f64>], metrics: &mut BTreeMap<String, f64>) {
     // The headline: the flow's Euler samples at the headline budget, averaged over seeds.
     if let Some(first) = headline.first() {
         for key in first.keys() {
@@ -241,6 +401,25 @@ pub fn run(config: &FlowMatchingConfig, run: &mut Run) -> Result<Summary> {
             .collect();
         metrics.insert("class_recognition_rate_std".into(), Spread::of(&rates).std);
     }
+}
+
+/// `flow_vs_ddim.md` and the curves drawn from the same means.
+struct Tabulated {
+    table: String,
+    /// Per method, (evaluations spent, mean recognition rate) by budget.
+    rate_curves: Vec<Curve>,
+    /// Per method, (evaluations spent, mean Frechet distance) by budget.
+    frechet_curves: Vec<Curve>,
+}
+
+/// Per configured budget (ascending) and method: the mean and spread over seeds of the
+/// recognition rate and Frechet distance, as metrics, table cells and curve points.
+fn tabulate(
+    config: &FlowMatchingConfig,
+    setup: &Setup,
+    scores: &BTreeMap<(usize, usize), Scores>,
+    metrics: &mut BTreeMap<String, f64>,
+) -> Tabulated {
     let mut table = format!(
         "| network evaluations | {} |\n|---:|{}\n",
         METHODS
@@ -288,16 +467,28 @@ pub fn run(config: &FlowMatchingConfig, run: &mut Run) -> Result<Summary> {
         }
         table.push_str(&format!("| {budget} | {} |\n", cells.join(" | ")));
     }
+    let count = setup.count;
     table.push_str(&format!(
         "\nFloor (as many real training images against the same {count} held-out test images): {:.2}. Heun spends 2n - 1 of its budget (its last step is Euler). {} seed(s); mean ± std over seeds.\n",
-        realism.floor,
+        setup.realism.floor,
         config.seeds.len()
     ));
-    let path = run.path("flow_vs_ddim.md");
-    std::fs::write(&path, &table).map_err(|e| nn_core::Error::io(&path, e))?;
-    run.add_file(&path);
-    print!("{table}");
+    Tabulated {
+        table,
+        rate_curves,
+        frechet_curves,
+    }
+}
 
+/// `recognition_by_evaluations` and `frechet_by_evaluations`: one curve per method over
+/// the network evaluations spent.
+fn draw_curves(
+    run: &mut Run,
+    config: &FlowMatchingConfig,
+    setup: &Setup,
+    rate_curves: Vec<Curve>,
+    frechet_curves: Vec<Curve>,
+) -> Result<()> {
     let seeds = config.seeds.len();
     save_plot(
         run,
@@ -307,7 +498,7 @@ pub fn run(config: &FlowMatchingConfig, run: &mut Run) -> Result<Summary> {
             x_label: "network evaluations per image".into(),
             y_label: format!(
                 "recognition rate (judge {:.1}%)",
-                100.0 * judge.test_accuracy
+                100.0 * setup.judge.test_accuracy
             ),
             curves: rate_curves,
             log_y: false,
@@ -319,45 +510,38 @@ pub fn run(config: &FlowMatchingConfig, run: &mut Run) -> Result<Summary> {
         CurvePlot {
             title: format!(
                 "Frechet distance to real test images (floor {:.2}; {seeds} seed(s))",
-                realism.floor
+                setup.realism.floor
             ),
             x_label: "network evaluations per image".into(),
             y_label: "Frechet distance in the fixed features (lower is better)".into(),
             curves: frechet_curves,
             log_y: true,
         },
-    )?;
-    if !first_rows.is_empty() {
-        let captions: Vec<Option<String>> = first_rows
-            .iter()
-            .flat_map(|(name, _)| (0..classes).map(move |k| (k == 0).then(|| name.clone())))
-            .collect();
-        let rows: Vec<Tensor<4>> = first_rows.into_iter().map(|(_, row)| row).collect();
-        save_images(
-            run,
-            "samples_by_evaluations.png",
-            Tensor::cat(rows, 0),
-            &captions,
-            classes,
-        )?;
+    )
+}
+
+/// `samples_by_evaluations.png`: the first seed's `[classes, c, h, w]` rows, one per
+/// (method, budget), each captioned with its setting; nothing when there are none.
+fn save_first_rows(
+    run: &mut Run,
+    classes: usize,
+    first_rows: Vec<(String, Tensor<4>)>,
+) -> Result<()> {
+    if first_rows.is_empty() {
+        return Ok(());
     }
-    loss_curves(
+    let captions: Vec<Option<String>> = first_rows
+        .iter()
+        .flat_map(|(name, _)| (0..classes).map(move |k| (k == 0).then(|| name.clone())))
+        .collect();
+    let rows: Vec<Tensor<4>> = first_rows.into_iter().map(|(_, row)| row).collect();
+    save_images(
         run,
-        "loss_curves",
-        "Training loss (first seed): noise MSE for DDPM, velocity MSE for the flow",
-        &first_stages,
-    )?;
-    run.note(format!(
-        "both models: the same U-Net, data and budget ({} epochs, lr {}); guidance {} in both (the flow guides its velocity as DDPM its noise, with the same clipping of the implied x_0); {} samples per (method, budget, seed), judged by a CNN with {:.1}% on the real test images; frechet_fixed in the fixed feature network of `{}`; the headline figures are the flow's Euler samples at {} evaluations, averaged over seeds",
-        base.epochs,
-        base.lr,
-        base.guidance,
-        count,
-        100.0 * judge.test_accuracy,
-        base.dataset,
-        config.headline_evaluations
-    ));
-    Ok(run.summary(base.epochs, metrics))
+        "samples_by_evaluations.png",
+        Tensor::cat(rows, 0),
+        &captions,
+        classes,
+    )
 }
 
 #[cfg(test)]

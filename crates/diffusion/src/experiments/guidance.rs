@@ -15,14 +15,14 @@ use super::{load_data, sample_and_judge, train_in_stage};
 use crate::config::DiffusionConfig;
 use crate::figures::{save_images, save_plot};
 use crate::recognizer::Recognizer;
-use crate::sampling::{Clipping, Guidance};
+use crate::sampling::{Clipping, Guidance, Sampler};
 use crate::schedule::NoiseSchedule;
 use crate::unet::UNet;
 use burn::prelude::*;
 use nn_core::data::batch::dataset_from_symmetric;
-use nn_core::data::subset;
+use nn_core::data::{ImageDataset, subset};
 use nn_core::error::ConfigError;
-use nn_core::metrics::ColourComparison;
+use nn_core::metrics::{ColourComparison, FixedReference};
 use nn_core::viz::{Curve, CurvePlot};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
@@ -145,54 +145,159 @@ pub const HEADLINE: &str = "at s=3 recognised: static {recognised_s3_static:%}, 
 
 pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
     let config = &config.0;
-    let (train, test) = load_data(config, run)?;
-    super::note_dataset_departure(config, run);
-    let classes = train.num_classes();
-    let shape = [train.shape.channels, train.shape.height, train.shape.width];
-    let schedule = config.schedule()?;
-    let sampler = config.sampler()?;
-    let spec = config.unet(train.shape.channels, classes);
-    let Some(base) = config.guidance(&spec) else {
-        return Err(nn_core::Error::Other(
-            "diffusion/guidance needs labelled data (a class-conditional model)".into(),
-        ));
-    };
+    let setup = Setup::prepare(config, run)?;
+    let mut figures =
+        BTreeMap::from([("classifier_test_accuracy".into(), setup.judge.test_accuracy)]);
+    let mut table = table_header(config, &setup);
+    let sweep = sample_every_setting(run, config, &setup, &mut figures, &mut table)?;
+    let real_saturation = sweep.real_saturation;
+    figures.insert("mean_saturation_real".into(), real_saturation);
+    figures.insert("frechet_fixed_floor".into(), setup.realism.floor);
+    table.push_str(&format!(
+        "\nReal test images: mean saturation {real_saturation:.3}; by definition about 10% of them are above their own 90th percentile of clipped share.\n"
+    ));
+    let table_path = run.path("guidance_table.md");
+    std::fs::write(&table_path, &table).map_err(|e| nn_core::Error::io(&table_path, e))?;
+    run.add_file(&table_path);
 
-    let per_class = config.compare_per_class.max(1);
-    let count = classes * per_class;
-    let real = subset(test.clone(), count, run.seed);
-    let judge_data = subset(train.clone(), config.classifier_train_size, run.seed);
-    let judge = Recognizer::train(run, &judge_data, &test, config.classifier_epochs)?;
-    let realism = super::fixed_reference(run, config, (&train, &real))?;
-    let model = model(run, config, &schedule, (&train, &test))?;
-    let device = run.device.clone();
+    draw_curves(run, config, &sweep)?;
+    if !sweep.grid.is_empty() {
+        save_images(
+            run,
+            "guidance_grid.png",
+            Tensor::cat(sweep.grid, 0),
+            &sweep.captions,
+            setup.classes,
+        )?;
+    }
+    run.note(format!(
+        "guidance methods: static (x_0 clamped to [-1, 1]), dynamic (Imagen's thresholding at the {} quantile), rescale (CFG rescale, phi {RESCALE_PHI}), interval (guided only for sigma_t in ({}, {}], steps {:?}; plain conditioning elsewhere)",
+        config.dynamic_quantile,
+        INTERVAL_SIGMAS.0,
+        INTERVAL_SIGMAS.1,
+        sigma_interval(&setup.schedule, INTERVAL_SIGMAS)
+    ));
+    Ok(run.summary(config.epochs, figures))
+}
 
-    let mut figures = BTreeMap::from([("classifier_test_accuracy".into(), judge.test_accuracy)]);
-    let mut table = format!(
+/// What every setting is sampled and measured with: the model, its schedule and sampler,
+/// the base guidance, the judge, and the real test images with their realism reference.
+struct Setup {
+    classes: usize,
+    /// `[c, h, w]` of an image.
+    shape: [usize; 3],
+    schedule: NoiseSchedule,
+    sampler: Sampler,
+    base: Guidance,
+    per_class: usize,
+    /// `classes * per_class`: samples per setting, and real test images compared with.
+    count: usize,
+    real: ImageDataset,
+    judge: Recognizer,
+    realism: FixedReference,
+    model: UNet,
+    device: Device,
+}
+
+impl Setup {
+    /// Loads the data, then trains the judge, measures the realism reference and finds or
+    /// trains the model, in that order (the order the device's seeds are drawn in).
+    fn prepare(config: &DiffusionConfig, run: &mut Run) -> Result<Setup> {
+        let (train, test) = load_data(config, run)?;
+        super::note_dataset_departure(config, run);
+        let classes = train.num_classes();
+        let shape = [train.shape.channels, train.shape.height, train.shape.width];
+        let schedule = config.schedule()?;
+        let sampler = config.sampler()?;
+        let spec = config.unet(train.shape.channels, classes);
+        let Some(base) = config.guidance(&spec) else {
+            return Err(nn_core::Error::Other(
+                "diffusion/guidance needs labelled data (a class-conditional model)".into(),
+            ));
+        };
+
+        let per_class = config.compare_per_class.max(1);
+        let count = classes * per_class;
+        let real = subset(test.clone(), count, run.seed);
+        let judge_data = subset(train.clone(), config.classifier_train_size, run.seed);
+        let judge = Recognizer::train(run, &judge_data, &test, config.classifier_epochs)?;
+        let realism = super::fixed_reference(run, config, (&train, &real))?;
+        let model = model(run, config, &schedule, (&train, &test))?;
+        let device = run.device.clone();
+        Ok(Setup {
+            classes,
+            shape,
+            schedule,
+            sampler,
+            base,
+            per_class,
+            count,
+            real,
+            judge,
+            realism,
+            model,
+            device,
+        })
+    }
+}
+
+/// The head of `guidance_table.md`: what was sampled and judged, and the table's columns.
+fn table_header(config: &DiffusionConfig, setup: &Setup) -> String {
+    let (count, per_class) = (setup.count, setup.per_class);
+    format!(
         "{count} samples per setting ({per_class} per class), {}, the same noise for every setting; the judge's accuracy on real test images {:.1}%; Frechet distance in the fixed features of `{}`, whose floor (as many real training images) is {:.2}.\n\n| scale s | method | recognised | mean saturation | clipped above the real p90 | Frechet (fixed) |\n|---:|---|---:|---:|---:|---:|\n",
-        sampler.describe(schedule.steps()),
-        100.0 * judge.test_accuracy,
+        setup.sampler.describe(setup.schedule.steps()),
+        100.0 * setup.judge.test_accuracy,
         config.dataset,
-        realism.floor
-    );
-    let mut recognition: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
-    let mut saturation: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
-    let (mut grid, mut captions) = (Vec::new(), Vec::new());
-    let mut real_saturation = 0.0;
+        setup.realism.floor
+    )
+}
+
+/// What sampling every (scale, method) setting gave the curves and the grid.
+struct Sweep<'a> {
+    /// Per method, (scale, share recognised) points.
+    recognition: BTreeMap<&'a str, Vec<(f64, f64)>>,
+    /// Per method, (scale, mean saturation) points.
+    saturation: BTreeMap<&'a str, Vec<(f64, f64)>>,
+    /// `[1, c, h, w]` per cell: the first sample of each class of every shown setting.
+    grid: Vec<Tensor<4>>,
+    captions: Vec<Option<String>>,
+    /// The real test images' mean saturation.
+    real_saturation: f64,
+}
+
+/// Samples and judges every scale with every method from the same noise, measures colour
+/// and Frechet distance, and adds each setting's figures and table row.
+fn sample_every_setting<'a>(
+    run: &Run,
+    config: &'a DiffusionConfig,
+    setup: &Setup,
+    figures: &mut BTreeMap<String, f64>,
+    table: &mut String,
+) -> Result<Sweep<'a>> {
+    let (classes, per_class) = (setup.classes, setup.per_class);
+    let mut sweep = Sweep {
+        recognition: BTreeMap::new(),
+        saturation: BTreeMap::new(),
+        grid: Vec::new(),
+        captions: Vec::new(),
+        real_saturation: 0.0,
+    };
     for &scale in &config.guidance_scales {
         for method in &config.guidance_methods {
-            let guidance = variant(base, method, scale, &schedule, config.dynamic_quantile)?;
+            let schedule = &setup.schedule;
+            let guidance = variant(setup.base, method, scale, schedule, config.dynamic_quantile)?;
             let judged = sample_and_judge(
                 run,
-                (&model, &schedule, shape),
-                (&judge, classes, per_class),
-                (sampler, Some(guidance), config.sample_batch),
+                (&setup.model, schedule, setup.shape),
+                (&setup.judge, classes, per_class),
+                (setup.sampler, Some(guidance), config.sample_batch),
                 "guidance",
             );
             let images = dataset_from_symmetric(judged.samples.clone());
-            let colour = ColourComparison::measure(&images, &real);
-            let frechet = realism.distance(&images, &device)?;
-            real_saturation = colour.mean_saturation_real;
+            let colour = ColourComparison::measure(&images, &setup.real);
+            let frechet = setup.realism.distance(&images, &setup.device)?;
+            sweep.real_saturation = colour.mean_saturation_real;
             let key = format!("s{}_{method}", scale_key(scale));
             figures.insert(format!("recognised_{key}"), judged.rate);
             figures.insert(format!("mean_saturation_{key}"), colour.mean_saturation);
@@ -207,31 +312,34 @@ pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
                 colour.mean_saturation,
                 100.0 * colour.clipped_above_real_p90
             ));
-            recognition
+            sweep
+                .recognition
                 .entry(method)
                 .or_default()
                 .push((scale, judged.rate));
-            saturation
+            sweep
+                .saturation
                 .entry(method)
                 .or_default()
                 .push((scale, colour.mean_saturation));
             if scale >= 3.0 || config.guidance_scales.len() <= 2 {
                 for k in 0..classes {
-                    grid.push(judged.samples.clone().narrow(0, k * per_class, 1));
-                    captions.push((k == 0).then(|| format!("{method} s={scale}")));
+                    sweep
+                        .grid
+                        .push(judged.samples.clone().narrow(0, k * per_class, 1));
+                    sweep
+                        .captions
+                        .push((k == 0).then(|| format!("{method} s={scale}")));
                 }
             }
         }
     }
-    figures.insert("mean_saturation_real".into(), real_saturation);
-    figures.insert("frechet_fixed_floor".into(), realism.floor);
-    table.push_str(&format!(
-        "\nReal test images: mean saturation {real_saturation:.3}; by definition about 10% of them are above their own 90th percentile of clipped share.\n"
-    ));
-    let table_path = run.path("guidance_table.md");
-    std::fs::write(&table_path, &table).map_err(|e| nn_core::Error::io(&table_path, e))?;
-    run.add_file(&table_path);
+    Ok(sweep)
+}
 
+/// `guidance_recognition` and `guidance_saturation`: one curve per method over the
+/// scales, the second with the real test images' saturation as a flat line.
+fn draw_curves(run: &mut Run, config: &DiffusionConfig, sweep: &Sweep) -> Result<()> {
     let curves = |by_method: &BTreeMap<&str, Vec<(f64, f64)>>| {
         by_method
             .iter()
@@ -248,12 +356,13 @@ pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
             title: "Samples recognised as their class, by guidance scale".into(),
             x_label: "guidance scale s (1: plain conditioning)".into(),
             y_label: "share recognised".into(),
-            curves: curves(&recognition),
+            curves: curves(&sweep.recognition),
             log_y: false,
         },
     )?;
-    let mut saturation_curves = curves(&saturation);
+    let mut saturation_curves = curves(&sweep.saturation);
     let scales = &config.guidance_scales;
+    let real_saturation = sweep.real_saturation;
     if let (Some(first), Some(last)) = (scales.first(), scales.last()) {
         saturation_curves.push(Curve {
             label: "real test images".into(),
@@ -270,24 +379,7 @@ pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
             curves: saturation_curves,
             log_y: false,
         },
-    )?;
-    if !grid.is_empty() {
-        save_images(
-            run,
-            "guidance_grid.png",
-            Tensor::cat(grid, 0),
-            &captions,
-            classes,
-        )?;
-    }
-    run.note(format!(
-        "guidance methods: static (x_0 clamped to [-1, 1]), dynamic (Imagen's thresholding at the {} quantile), rescale (CFG rescale, phi {RESCALE_PHI}), interval (guided only for sigma_t in ({}, {}], steps {:?}; plain conditioning elsewhere)",
-        config.dynamic_quantile,
-        INTERVAL_SIGMAS.0,
-        INTERVAL_SIGMAS.1,
-        sigma_interval(&schedule, INTERVAL_SIGMAS)
-    ));
-    Ok(run.summary(config.epochs, figures))
+    )
 }
 
 #[cfg(test)]

@@ -7,19 +7,23 @@
 //! seed. (`diffusion/hyperparams` is the assignment's two-configuration comparison, which
 //! changes schedule and learning rate at once.)
 
-use super::{load_data, sample_and_judge, train_in_stage};
+use super::{Judged, load_data, sample_and_judge, train_in_stage};
 use crate::config::DiffusionConfig;
 use crate::figures::{loss_curves, save_images};
 use crate::recognizer::Recognizer;
+use crate::sampling::{Guidance, Sampler};
 use crate::schedule::ScheduleKind;
+use crate::training::Trained;
+use crate::unet::UNetSpec;
 use burn::prelude::Tensor;
-use nn_core::data::subset;
+use nn_core::data::{ImageDataset, subset};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_rate};
 use nn_core::metrics::{Spread, paired_differences};
 use nn_core::viz::{SpreadPlot, SpreadSeries};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 /// Settings of `diffusion/one-factor`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -149,21 +153,100 @@ pub const HEADLINE: &str = "recognised: baseline {variant0_recognition_rate:%}, 
 /// its first sample of every class, one row per variant (`samples_by_variant.png`).
 pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
     let base = &config.base;
-    let (train, test) = load_data(base, run)?;
-    super::note_dataset_departure(base, run);
-    let classes = train.num_classes();
-    let spec = base.unet(train.shape.channels, classes);
-    let shape = [train.shape.channels, train.shape.height, train.shape.width];
-    let judge_data = subset(train.clone(), base.classifier_train_size, run.seed);
-    let judge = Recognizer::train(run, &judge_data, &test, base.classifier_epochs)?;
-    let sampler = base.sampler()?;
-    let guidance = base.guidance(&spec);
+    let setup = Setup::prepare(base, run)?;
+    let classes = setup.classes;
     let variants = variants(config);
     let mut metrics = BTreeMap::from([
-        ("classifier_test_accuracy".to_string(), judge.test_accuracy),
+        (
+            "classifier_test_accuracy".to_string(),
+            setup.judge.test_accuracy,
+        ),
         // How many seeds each spread is over: the report prints no spread for one.
         ("seeds".to_string(), config.seeds.len() as f64),
     ]);
+    let measured = train_every_variant(run, config, &setup, &variants, &mut metrics)?;
+    let names: Vec<String> = variants.iter().map(|(n, _)| n.clone()).collect();
+    let differences = compare_with_baseline(&names, &measured.rates, &mut metrics);
+    draw_spreads(run, config, &setup, &names, measured.rates, differences)?;
+    loss_curves(
+        run,
+        "loss_curves",
+        "Training loss of each variant (first seed; schedules weigh t differently)",
+        &measured.first_seed_stages,
+    )?;
+    save_first_seed_rows(run, &names, measured.first_seed_rows, classes)?;
+    for (v, name) in names.iter().enumerate() {
+        run.note(format!("variant{v}: {name}"));
+    }
+    run.note(format!(
+        "samples_by_variant.png: one row per variant (seed {}), columns the classes in order ({})",
+        config.seeds[0],
+        setup.train.class_names.join(", ")
+    ));
+    Ok(run.summary(base.epochs, metrics))
+}
+
+/// What every variant is trained on and judged with: the data, the network's spec, the
+/// judge, the sampler and the guidance.
+struct Setup {
+    train: ImageDataset,
+    test: ImageDataset,
+    classes: usize,
+    spec: UNetSpec,
+    /// `[c, h, w]` of an image.
+    shape: [usize; 3],
+    judge: Recognizer,
+    sampler: Sampler,
+    guidance: Option<Guidance>,
+}
+
+impl Setup {
+    /// Loads the data and trains the judge (before any variant, as the device's seeds
+    /// expect).
+    fn prepare(base: &DiffusionConfig, run: &mut Run) -> Result<Setup> {
+        let (train, test) = load_data(base, run)?;
+        super::note_dataset_departure(base, run);
+        let classes = train.num_classes();
+        let spec = base.unet(train.shape.channels, classes);
+        let shape = [train.shape.channels, train.shape.height, train.shape.width];
+        let judge_data = subset(train.clone(), base.classifier_train_size, run.seed);
+        let judge = Recognizer::train(run, &judge_data, &test, base.classifier_epochs)?;
+        let sampler = base.sampler()?;
+        let guidance = base.guidance(&spec);
+        Ok(Setup {
+            train,
+            test,
+            classes,
+            spec,
+            shape,
+            judge,
+            sampler,
+            guidance,
+        })
+    }
+}
+
+/// What training every variant once per seed measured.
+struct Measured {
+    /// Per variant, the recognition rate of each seed, in seed order.
+    rates: Vec<Vec<f64>>,
+    /// Per variant, its name and the first seed's stage folder, for the loss curves.
+    first_seed_stages: Vec<(String, PathBuf)>,
+    /// `[classes, c, h, w]` per variant: the first seed's first sample of each class.
+    first_seed_rows: Vec<Tensor<4>>,
+}
+
+/// For each seed, trains and judges every variant with the run's seed set to it, and
+/// adds each model's final loss to `metrics`.
+fn train_every_variant(
+    run: &mut Run,
+    config: &OneFactorConfig,
+    setup: &Setup,
+    variants: &[(String, DiffusionConfig)],
+    metrics: &mut BTreeMap<String, f64>,
+) -> Result<Measured> {
+    let base = &config.base;
+    let classes = setup.classes;
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut first_seed_stages = Vec::new();
     // `[classes, c, h, w]` per variant: the first seed's first sample of each class.
@@ -172,27 +255,7 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
     for (s, &seed) in config.seeds.iter().enumerate() {
         for (v, (name, settings)) in variants.iter().enumerate() {
             run.seed = seed;
-            let trained = settings
-                .schedule()
-                .map_err(nn_core::Error::from)
-                .and_then(|schedule| {
-                    let (trained, dir) = train_in_stage(
-                        run,
-                        &format!("variant{v}-seed{seed}"),
-                        &spec,
-                        &schedule,
-                        (&train, &test),
-                        &settings.train_settings(settings.lr),
-                    )?;
-                    let judged = sample_and_judge(
-                        run,
-                        (&trained.ema, &schedule, shape),
-                        (&judge, classes, base.samples_per_class),
-                        (sampler, guidance, base.sample_batch),
-                        "samples",
-                    );
-                    Ok((trained, dir, judged))
-                });
+            let trained = train_and_judge(run, base, setup, (v, seed), settings);
             run.seed = run_seed;
             let (trained, dir, judged) = trained?;
             let rate = judged.rate;
@@ -218,7 +281,53 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
             }
         }
     }
-    let names: Vec<String> = variants.iter().map(|(n, _)| n.clone()).collect();
+    Ok(Measured {
+        rates,
+        first_seed_stages,
+        first_seed_rows,
+    })
+}
+
+/// Trains variant `v` (`settings`) in its stage for `seed` (the run's seed, set by the
+/// caller), then samples `samples_per_class` of every class and has the judge classify them.
+fn train_and_judge(
+    run: &mut Run,
+    base: &DiffusionConfig,
+    setup: &Setup,
+    (v, seed): (usize, u64),
+    settings: &DiffusionConfig,
+) -> Result<(Trained, PathBuf, Judged)> {
+    settings
+        .schedule()
+        .map_err(nn_core::Error::from)
+        .and_then(|schedule| {
+            let (trained, dir) = train_in_stage(
+                run,
+                &format!("variant{v}-seed{seed}"),
+                &setup.spec,
+                &schedule,
+                (&setup.train, &setup.test),
+                &settings.train_settings(settings.lr),
+            )?;
+            let judged = sample_and_judge(
+                run,
+                (&trained.ema, &schedule, setup.shape),
+                (&setup.judge, setup.classes, base.samples_per_class),
+                (setup.sampler, setup.guidance, base.sample_batch),
+                "samples",
+            );
+            Ok((trained, dir, judged))
+        })
+}
+
+/// Adds each variant's mean recognition rate and spread over seeds to `metrics`, and for
+/// each variant after the baseline its seed-by-seed difference from the baseline (in
+/// points, printed too); returns those differences, one list per non-baseline variant.
+fn compare_with_baseline(
+    names: &[String],
+    rates: &[Vec<f64>],
+    metrics: &mut BTreeMap<String, f64>,
+) -> Vec<Vec<f64>> {
     let mut differences = Vec::new();
     for (v, name) in names.iter().enumerate() {
         let spread = Spread::of(&rates[v]);
@@ -236,8 +345,22 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
             differences.push(points);
         }
     }
+    differences
+}
+
+/// `recognition_by_variant` (every seed's rate per variant) and
+/// `difference_from_baseline` (each variant's seed-by-seed difference, in points).
+fn draw_spreads(
+    run: &mut Run,
+    config: &OneFactorConfig,
+    setup: &Setup,
+    names: &[String],
+    rates: Vec<Vec<f64>>,
+    differences: Vec<Vec<f64>>,
+) -> Result<()> {
+    let classes = setup.classes;
     let seeds = config.seeds.len();
-    let per_model = classes * base.samples_per_class;
+    let per_model = classes * config.base.samples_per_class;
     let rates_plot = SpreadPlot {
         title: format!(
             "Samples recognised as their class ({per_model} per model, {seeds} seed(s))"
@@ -245,10 +368,10 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
         x_label: "variant".into(),
         y_label: format!(
             "recognition rate (judge {:.1}%, chance {})",
-            100.0 * judge.test_accuracy,
+            100.0 * setup.judge.test_accuracy,
             1.0 / classes as f64
         ),
-        groups: names.clone(),
+        groups: names.to_vec(),
         series: vec![SpreadSeries {
             label: "per seed".into(),
             values: rates,
@@ -273,12 +396,17 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
     {
         run.add_file(&file);
     }
-    loss_curves(
-        run,
-        "loss_curves",
-        "Training loss of each variant (first seed; schedules weigh t differently)",
-        &first_seed_stages,
-    )?;
+    Ok(())
+}
+
+/// `samples_by_variant.png`: one `[classes, c, h, w]` row per variant, captioned with
+/// the variant's short name.
+fn save_first_seed_rows(
+    run: &mut Run,
+    names: &[String],
+    first_seed_rows: Vec<Tensor<4>>,
+    classes: usize,
+) -> Result<()> {
     let captions: Vec<Option<String>> = names
         .iter()
         // "baseline (linear, lr 0.001, T 1000)" is spelled out in the notes; a row says "baseline".
@@ -293,16 +421,7 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
         Tensor::cat(first_seed_rows, 0),
         &captions,
         classes,
-    )?;
-    for (v, name) in names.iter().enumerate() {
-        run.note(format!("variant{v}: {name}"));
-    }
-    run.note(format!(
-        "samples_by_variant.png: one row per variant (seed {}), columns the classes in order ({})",
-        config.seeds[0],
-        train.class_names.join(", ")
-    ));
-    Ok(run.summary(base.epochs, metrics))
+    )
 }
 
 #[cfg(test)]
