@@ -7,6 +7,7 @@
 use crate::ops::{Maps, conv2d};
 use nn_core::viz::ensure_font;
 use nn_core::{Error, Result, Run};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -61,80 +62,10 @@ fn draw(path: &Path, sides: &[usize]) -> Result<()> {
     let mut buf = vec![0u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        let text = |size: i32| ("sans-serif", size).into_font().color(&BLACK);
-        let grey = RGBColor(120, 120, 120);
-        // One cell: filled, with a grey outline.
-        let cell = |x: i32, y: i32, side: i32, fill: RGBColor| -> std::result::Result<(), String> {
-            let corners = [(x, y), (x + side, y + side)];
-            root.draw(&Rectangle::new(corners, fill.filled()))
-                .map_err(|e| e.to_string())?;
-            root.draw(&Rectangle::new(corners, grey))
-                .map_err(|e| e.to_string())
-        };
         root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
         for (panel, (&(p, s), &side)) in SETTINGS.iter().zip(sides).enumerate() {
             let x0 = panel as i32 * panel_w + 16;
-            let y0 = 54;
-            let title = format!("padding {p}, stride {s}");
-            let formula = format!("floor(({N} + 2*{p} - {K}) / {s}) + 1 = {side}");
-            root.draw(&Text::new(title, (x0, 10), text(18)))
-                .map_err(|e| fail(e.to_string()))?;
-            root.draw(&Text::new(formula, (x0, 32), text(14)))
-                .map_err(|e| fail(e.to_string()))?;
-            // The padded input: padding cells grey, image cells white.
-            let padded = N + 2 * p;
-            for row in 0..padded {
-                for col in 0..padded {
-                    let inside = (p..p + N).contains(&row) && (p..p + N).contains(&col);
-                    let fill = if inside {
-                        WHITE
-                    } else {
-                        RGBColor(215, 215, 215)
-                    };
-                    cell(x0 + col as i32 * CELL, y0 + row as i32 * CELL, CELL, fill)
-                        .map_err(fail)?;
-                }
-            }
-            // The kernel's first position and the next one along the row (a stride on).
-            let positions = if side > 1 { 2 } else { 1 };
-            for (i, colour) in [FIRST, SECOND].iter().enumerate().take(positions) {
-                let x = x0 + (i * s) as i32 * CELL;
-                let inset = 2 + 2 * i as i32;
-                let corners = [
-                    (x + inset, y0 + inset),
-                    (x + K as i32 * CELL - inset, y0 + K as i32 * CELL - inset),
-                ];
-                root.draw(&Rectangle::new(
-                    corners,
-                    ShapeStyle::from(colour).stroke_width(3),
-                ))
-                .map_err(|e| fail(e.to_string()))?;
-            }
-            // The output grid, below the input, with the two cells those positions make.
-            let oy = y0 + padded as i32 * CELL + 28;
-            root.draw(&Text::new(
-                format!("output {side}x{side}"),
-                (x0, oy - 20),
-                text(14),
-            ))
-            .map_err(|e| fail(e.to_string()))?;
-            let small = CELL * 3 / 4;
-            for row in 0..side {
-                for col in 0..side {
-                    let fill = match (row, col) {
-                        (0, 0) => FIRST,
-                        (0, 1) => SECOND,
-                        _ => WHITE,
-                    };
-                    cell(
-                        x0 + col as i32 * small,
-                        oy + row as i32 * small,
-                        small,
-                        fill,
-                    )
-                    .map_err(fail)?;
-                }
-            }
+            draw_panel(&root, x0, (p, s), side).map_err(fail)?;
         }
         let caption = "grey: zero padding; blue and orange: the 3x3 kernel's first two positions, one stride apart, and the outputs they give";
         root.draw(&Text::new(caption, (16, h as i32 - 22), text(13)))
@@ -142,6 +73,119 @@ fn draw(path: &Path, sides: &[usize]) -> Result<()> {
         root.present().map_err(|e| fail(e.to_string()))?;
     }
     nn_core::viz::save_rgb(path, w, h, buf)
+}
+
+/// The figure's drawing area: an RGB buffer, origin at its top left.
+type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
+/// Black sans-serif text of `size` pixels.
+fn text(size: i32) -> TextStyle<'static> {
+    ("sans-serif", size).into_font().color(&BLACK)
+}
+
+/// One cell: filled, with a grey outline.
+fn draw_cell(
+    root: &Area,
+    x: i32,
+    y: i32,
+    side: i32,
+    fill: RGBColor,
+) -> std::result::Result<(), String> {
+    let grey = RGBColor(120, 120, 120);
+    let corners = [(x, y), (x + side, y + side)];
+    root.draw(&Rectangle::new(corners, fill.filled()))
+        .map_err(|e| e.to_string())?;
+    root.draw(&Rectangle::new(corners, grey))
+        .map_err(|e| e.to_string())
+}
+
+/// One panel, its left edge at `x0`: the title and formula for padding `p` and stride `s`,
+/// the padded input with the kernel's first two positions, and the `side` x `side` output.
+fn draw_panel(
+    root: &Area,
+    x0: i32,
+    (p, s): (usize, usize),
+    side: usize,
+) -> std::result::Result<(), String> {
+    let y0 = 54;
+    let title = format!("padding {p}, stride {s}");
+    let formula = format!("floor(({N} + 2*{p} - {K}) / {s}) + 1 = {side}");
+    root.draw(&Text::new(title, (x0, 10), text(18)))
+        .map_err(|e| e.to_string())?;
+    root.draw(&Text::new(formula, (x0, 32), text(14)))
+        .map_err(|e| e.to_string())?;
+    let padded = draw_padded_input(root, (x0, y0), (p, s), side)?;
+    // The output grid, below the input, with the two cells those positions make.
+    let oy = y0 + padded as i32 * CELL + 28;
+    root.draw(&Text::new(
+        format!("output {side}x{side}"),
+        (x0, oy - 20),
+        text(14),
+    ))
+    .map_err(|e| e.to_string())?;
+    let small = CELL * 3 / 4;
+    for row in 0..side {
+        for col in 0..side {
+            let fill = match (row, col) {
+                (0, 0) => FIRST,
+                (0, 1) => SECOND,
+                _ => WHITE,
+            };
+            draw_cell(
+                root,
+                x0 + col as i32 * small,
+                oy + row as i32 * small,
+                small,
+                fill,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The input padded by `p` (padding cells grey, image cells white), its top left at
+/// `(x0, y0)`, with the kernel's first position and the next one a stride `s` along the row
+/// (only the first when the output `side` is 1); returns the padded side.
+fn draw_padded_input(
+    root: &Area,
+    (x0, y0): (i32, i32),
+    (p, s): (usize, usize),
+    side: usize,
+) -> std::result::Result<usize, String> {
+    let padded = N + 2 * p;
+    for row in 0..padded {
+        for col in 0..padded {
+            let inside = (p..p + N).contains(&row) && (p..p + N).contains(&col);
+            let fill = if inside {
+                WHITE
+            } else {
+                RGBColor(215, 215, 215)
+            };
+            draw_cell(
+                root,
+                x0 + col as i32 * CELL,
+                y0 + row as i32 * CELL,
+                CELL,
+                fill,
+            )?;
+        }
+    }
+    // The kernel's first position and the next one along the row (a stride on).
+    let positions = if side > 1 { 2 } else { 1 };
+    for (i, colour) in [FIRST, SECOND].iter().enumerate().take(positions) {
+        let x = x0 + (i * s) as i32 * CELL;
+        let inset = 2 + 2 * i as i32;
+        let corners = [
+            (x + inset, y0 + inset),
+            (x + K as i32 * CELL - inset, y0 + K as i32 * CELL - inset),
+        ];
+        root.draw(&Rectangle::new(
+            corners,
+            ShapeStyle::from(colour).stroke_width(3),
+        ))
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(padded)
 }
 
 #[cfg(test)]

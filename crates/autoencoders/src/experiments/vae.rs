@@ -5,9 +5,10 @@
 use super::{VaeFigures, check_common, first_images, load, train_vae};
 use crate::figures::{save_rows, save_scatter};
 use crate::training::{LoopOptions, batches, values};
-use crate::vae::{VaeConfig, Variant};
+use crate::vae::{Vae, VaeConfig, Variant};
 use burn::prelude::*;
 use burn::tensor::Distribution;
+use nn_core::data::ImageDataset;
 use nn_core::error::ConfigError;
 use nn_core::train::read_curve;
 use nn_core::{ExperimentConfig, Result, Run, Summary};
@@ -85,37 +86,7 @@ pub fn run(config: &VaeExperimentConfig, run: &mut Run) -> Result<Summary> {
     let cpu = run.device.clone();
     let model = trained.model.valid();
 
-    // Reconstructions, prior samples and an interpolation strip.
-    let images = first_images(&test, 10, &cpu);
-    let (mu, _) = model.encoder.forward(images.clone());
-    save_rows(
-        run,
-        "reconstructions",
-        &[("input", images), ("VAE", model.generate(mu.clone()))],
-    )?;
-    nn_core::backend::seed_device(&cpu, run.seed, "prior samples");
-    let rows: Vec<(String, Tensor<4>)> = (0..4)
-        .map(|r| {
-            let z = Tensor::<2>::random([10, config.latent], Distribution::Normal(0.0, 1.0), &cpu);
-            (format!("z~N(0,I) {}", r + 1), model.generate(z))
-        })
-        .collect();
-    save_rows(run, "samples", &rows)?;
-    if mu.dims()[0] >= 2 {
-        let a = mu.clone().slice([0..1, 0..config.latent]);
-        let b = mu.slice([1..2, 0..config.latent]);
-        let steps: Vec<Tensor<2>> = (0..10)
-            .map(|i| {
-                let t = i as f64 / 9.0;
-                a.clone() * (1.0 - t) + b.clone() * t
-            })
-            .collect();
-        save_rows(
-            run,
-            "interpolation",
-            &[("test 0 -> test 1", model.generate(Tensor::cat(steps, 0)))],
-        )?;
-    }
+    draw_generations(run, &model, &test, config.latent, &cpu)?;
 
     let first_neg_elbo = read_curve(&dir, "test", "neg_elbo")
         .first()
@@ -129,41 +100,101 @@ pub fn run(config: &VaeExperimentConfig, run: &mut Run) -> Result<Summary> {
     figures.insert("first_epoch_test_neg_elbo_nats".into(), first_neg_elbo);
 
     if config.latent_map {
-        let flat = VaeConfig {
-            latent: 2,
-            ..network.clone()
-        };
-        let options = LoopOptions {
-            title: "VAE, latent 2".into(),
-            ..options
-        };
-        let (small, _) = train_vae(
-            run,
-            "latent-2d",
-            &flat,
-            &options,
-            config.beta,
-            (&train, &test),
-        )?;
-        let small_neg_elbo = small.test["neg_elbo"];
-        let small = small.model.valid();
-        let mut points = Vec::new();
-        for (chunk, images) in batches(&test, 256, &cpu) {
-            let (mu, _) = small.encoder.forward(images);
-            let means = values(mu);
-            for (i, &index) in chunk.iter().enumerate() {
-                let label = test.label(index).unwrap_or(0);
-                points.push((means[2 * i] as f64, means[2 * i + 1] as f64, label));
-            }
-        }
-        save_scatter(
-            run,
-            "latent_map",
-            &format!("{}: test images at their 2-D latent means", config.dataset),
-            &points,
-            &test.class_names,
-        )?;
+        let data = (&train, &test);
+        let small_neg_elbo = map_latent_2d(config, run, &network, options, data, &cpu)?;
         figures.insert("latent2d_test_neg_elbo_nats".into(), small_neg_elbo);
     }
     Ok(run.summary(config.epochs, figures))
+}
+
+/// Reconstructions, prior samples and an interpolation strip: the first ten test images
+/// beside their decoded means (`reconstructions`), four rows of ten decodings of
+/// `z ~ N(0, I)` (`samples`, `[10, latent]` each, from the CPU generator seeded for them),
+/// and ten steps from test image 0's mean to image 1's (`interpolation`).
+fn draw_generations(
+    run: &mut Run,
+    model: &Vae,
+    test: &ImageDataset,
+    latent: usize,
+    cpu: &Device,
+) -> Result<()> {
+    let images = first_images(test, 10, cpu);
+    let (mu, _) = model.encoder.forward(images.clone());
+    save_rows(
+        run,
+        "reconstructions",
+        &[("input", images), ("VAE", model.generate(mu.clone()))],
+    )?;
+    nn_core::backend::seed_device(cpu, run.seed, "prior samples");
+    let rows: Vec<(String, Tensor<4>)> = (0..4)
+        .map(|r| {
+            let z = Tensor::<2>::random([10, latent], Distribution::Normal(0.0, 1.0), cpu);
+            (format!("z~N(0,I) {}", r + 1), model.generate(z))
+        })
+        .collect();
+    save_rows(run, "samples", &rows)?;
+    if mu.dims()[0] >= 2 {
+        let a = mu.clone().slice([0..1, 0..latent]);
+        let b = mu.slice([1..2, 0..latent]);
+        let steps: Vec<Tensor<2>> = (0..10)
+            .map(|i| {
+                let t = i as f64 / 9.0;
+                a.clone() * (1.0 - t) + b.clone() * t
+            })
+            .collect();
+        save_rows(
+            run,
+            "interpolation",
+            &[("test 0 -> test 1", model.generate(Tensor::cat(steps, 0)))],
+        )?;
+    }
+    Ok(())
+}
+
+/// Trains a second VAE of `network`'s shape with a 2-D latent (stage `latent-2d`) and draws
+/// every test image at its latent mean, coloured by class (`latent_map`); returns that
+/// VAE's test negative ELBO.
+fn map_latent_2d(
+    config: &VaeExperimentConfig,
+    run: &mut Run,
+    network: &VaeConfig,
+    options: LoopOptions,
+    (train, test): (&ImageDataset, &ImageDataset),
+    cpu: &Device,
+) -> Result<f64> {
+    let flat = VaeConfig {
+        latent: 2,
+        ..network.clone()
+    };
+    let options = LoopOptions {
+        title: "VAE, latent 2".into(),
+        ..options
+    };
+    let (small, _) = train_vae(
+        run,
+        "latent-2d",
+        &flat,
+        &options,
+        config.beta,
+        (train, test),
+    )?;
+    let small_neg_elbo = small.test["neg_elbo"];
+    let small = small.model.valid();
+    let mut points = Vec::new();
+    for (chunk, images) in batches(test, 256, cpu) {
+        let (mu, _) = small.encoder.forward(images);
+        let means = values(mu);
+        for (i, &index) in chunk.iter().enumerate() {
+            let label = test.label(index).unwrap_or(0);
+            points.push((means[2 * i] as f64, means[2 * i + 1] as f64, label));
+        }
+    }
+    save_scatter(
+        run,
+        "latent_map",
+        &format!("{}: test images at their 2-D latent means", config.dataset),
+        &points,
+        &test.class_names,
+    )?;
+    Ok(small_neg_elbo)
 }

@@ -153,60 +153,130 @@ pub fn run(config: &AblationConfig, run: &mut Run) -> Result<Summary> {
     let (mut score_series, mut gain_series) = (Vec::new(), Vec::new());
     let gain_recipes: Vec<&String> = config.recipes.iter().filter(|r| *r != "none").collect();
     for dataset in &config.datasets {
-        let request = DataRequest {
-            dataset,
-            train_size: config.train_size,
-            test_size: 0,
-        };
-        let (train, test) = load_train_test(run, request)?;
-        let mut scores: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-        let mut score_name = "accuracy";
-        for recipe_name in &config.recipes {
-            for &seed in &config.seeds {
-                run.seed = seed;
-                let trained = train_one(config, run, dataset, recipe_name, seed, &train, &test);
-                run.seed = run_seed;
-                let (name, value) = score(dataset, &trained?);
-                score_name = name;
-                scores.entry(recipe_name.as_str()).or_default().push(value);
-            }
-            let spread = Spread::of(&scores[recipe_name.as_str()]);
-            metrics.insert(format!("{dataset}_{recipe_name}_{score_name}"), spread.mean);
-            metrics.insert(
-                format!("{dataset}_{recipe_name}_{score_name}_std"),
-                spread.std,
-            );
-        }
-        let baseline = scores["none"].clone();
-        let mut gains = Vec::new();
-        for recipe_name in &gain_recipes {
-            let points: Vec<f64> = paired_differences(&scores[recipe_name.as_str()], &baseline)
-                .iter()
-                .map(|d| 100.0 * d)
-                .collect();
-            let spread = Spread::of(&points);
-            eprintln!(
-                "{dataset}: {recipe_name} - none = {} points",
-                spread.display(2)
-            );
-            metrics.insert(format!("{dataset}_{recipe_name}_gain"), spread.mean);
-            metrics.insert(format!("{dataset}_{recipe_name}_gain_std"), spread.std);
-            gains.push(points);
-        }
-        let label = format!("{dataset} ({})", score_label(score_name));
-        score_series.push(SpreadSeries {
-            label: label.clone(),
-            values: config
-                .recipes
-                .iter()
-                .map(|r| scores[r.as_str()].clone())
-                .collect(),
-        });
-        gain_series.push(SpreadSeries {
-            label,
-            values: gains,
-        });
+        let (scores, gains) =
+            ablate_dataset(config, run, dataset, run_seed, &gain_recipes, &mut metrics)?;
+        score_series.push(scores);
+        gain_series.push(gains);
     }
+    draw_figures(config, run, &gain_recipes, score_series, gain_series)?;
+    Ok(run.summary(config.epochs, metrics))
+}
+
+/// Every recipe's test scores on one data set, one per seed in the order of `config.seeds`.
+struct RecipeScores<'c> {
+    /// Keyed by recipe name.
+    scores: BTreeMap<&'c str, Vec<f64>>,
+    /// What the scores are: `accuracy` or `roc_auc`.
+    name: &'static str,
+}
+
+/// One data set: trains every (recipe, seed), records the scores and the gains over none,
+/// and returns its series for the scores figure and for the gain figure.
+fn ablate_dataset(
+    config: &AblationConfig,
+    run: &mut Run,
+    dataset: &str,
+    run_seed: u64,
+    gain_recipes: &[&String],
+    metrics: &mut BTreeMap<String, f64>,
+) -> Result<(SpreadSeries, SpreadSeries)> {
+    let request = DataRequest {
+        dataset,
+        train_size: config.train_size,
+        test_size: 0,
+    };
+    let (train, test) = load_train_test(run, request)?;
+    let data = (&train, &test);
+    let RecipeScores { scores, name } =
+        score_every_recipe(config, run, dataset, run_seed, data, metrics)?;
+    let gains = record_gains(dataset, gain_recipes, &scores, metrics);
+    let label = format!("{dataset} ({})", score_label(name));
+    let score_series = SpreadSeries {
+        label: label.clone(),
+        values: config
+            .recipes
+            .iter()
+            .map(|r| scores[r.as_str()].clone())
+            .collect(),
+    };
+    let gain_series = SpreadSeries {
+        label,
+        values: gains,
+    };
+    Ok((score_series, gain_series))
+}
+
+/// Trains the CNN once per (recipe, seed) on one data set, the run's seed set to each seed
+/// and then given back as `run_seed` (also on failure); records each recipe's mean score
+/// and its spread over seeds.
+fn score_every_recipe<'c>(
+    config: &'c AblationConfig,
+    run: &mut Run,
+    dataset: &str,
+    run_seed: u64,
+    (train, test): (&ImageDataset, &ImageDataset),
+    metrics: &mut BTreeMap<String, f64>,
+) -> Result<RecipeScores<'c>> {
+    let mut scores: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let mut score_name = "accuracy";
+    for recipe_name in &config.recipes {
+        for &seed in &config.seeds {
+            run.seed = seed;
+            let trained = train_one(config, run, dataset, recipe_name, seed, train, test);
+            run.seed = run_seed;
+            let (name, value) = score(dataset, &trained?);
+            score_name = name;
+            scores.entry(recipe_name.as_str()).or_default().push(value);
+        }
+        let spread = Spread::of(&scores[recipe_name.as_str()]);
+        metrics.insert(format!("{dataset}_{recipe_name}_{score_name}"), spread.mean);
+        metrics.insert(
+            format!("{dataset}_{recipe_name}_{score_name}_std"),
+            spread.std,
+        );
+    }
+    Ok(RecipeScores {
+        scores,
+        name: score_name,
+    })
+}
+
+/// Prints and records each recipe's same-seed gain over none (in points of the score);
+/// returns the gains, one list per recipe of `gain_recipes`, one value per seed.
+fn record_gains(
+    dataset: &str,
+    gain_recipes: &[&String],
+    scores: &BTreeMap<&str, Vec<f64>>,
+    metrics: &mut BTreeMap<String, f64>,
+) -> Vec<Vec<f64>> {
+    let baseline = scores["none"].clone();
+    let mut gains = Vec::new();
+    for recipe_name in gain_recipes {
+        let points: Vec<f64> = paired_differences(&scores[recipe_name.as_str()], &baseline)
+            .iter()
+            .map(|d| 100.0 * d)
+            .collect();
+        let spread = Spread::of(&points);
+        eprintln!(
+            "{dataset}: {recipe_name} - none = {} points",
+            spread.display(2)
+        );
+        metrics.insert(format!("{dataset}_{recipe_name}_gain"), spread.mean);
+        metrics.insert(format!("{dataset}_{recipe_name}_gain_std"), spread.std);
+        gains.push(points);
+    }
+    gains
+}
+
+/// Draws every seed's test score per recipe and data set (`augmentation_scores.png`) and
+/// each recipe's gain over none (`augmentation_gain.png`).
+fn draw_figures(
+    config: &AblationConfig,
+    run: &mut Run,
+    gain_recipes: &[&String],
+    score_series: Vec<SpreadSeries>,
+    gain_series: Vec<SpreadSeries>,
+) -> Result<()> {
     let seeds = config.seeds.len();
     let scores_plot = SpreadPlot {
         title: format!(
@@ -234,7 +304,7 @@ pub fn run(config: &AblationConfig, run: &mut Run) -> Result<Summary> {
     {
         run.add_file(&file);
     }
-    Ok(run.summary(config.epochs, metrics))
+    Ok(())
 }
 
 fn score_label(score_name: &str) -> &'static str {

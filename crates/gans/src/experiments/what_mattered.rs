@@ -160,34 +160,11 @@ pub fn run(config: &WhatMatteredConfig, run: &mut Run) -> Result<Summary> {
     );
     for rung in &config.rungs {
         let gan = rung_config(config, rung);
-        let (mut scores, mut cats, mut minutes) = (Vec::new(), Vec::new(), Vec::new());
-        for &seed in &config.seeds {
-            let mut stage = run.stage(&format!("{rung}-seed{seed}"))?;
-            stage.seed = seed;
-            let summary = run_gan(&gan, &mut stage, |c, [channels, side, _], device| {
-                let options = c.dcgan_options();
-                (
-                    DcGenerator::with_options(
-                        c.latent,
-                        c.width,
-                        [channels, side],
-                        &options,
-                        device,
-                    ),
-                    DcDiscriminator::with_options(c.width, [channels, side], &options, device),
-                )
-            })?;
-            run.absorb(&stage);
-            let figure = |key: &str| summary.metrics.get(key).copied().unwrap_or(f64::NAN);
-            scores.push(figure("frechet_fixed"));
-            cats.push(figure("cat_share"));
-            floors.push(figure("frechet_fixed_floor"));
-            minutes.push(summary.wall_seconds / 60.0);
-            eprintln!(
-                "{rung}, seed {seed}: frechet_fixed {:.2}",
-                figure("frechet_fixed")
-            );
-        }
+        let RungRuns {
+            scores,
+            cats,
+            minutes,
+        } = train_rung(config, run, &gan, rung, &mut floors)?;
         let spread = Spread::of(&scores);
         let change = frechet
             .last()
@@ -214,6 +191,61 @@ pub fn run(config: &WhatMatteredConfig, run: &mut Run) -> Result<Summary> {
     std::fs::write(&path, &table).map_err(|e| nn_core::Error::io(&path, e))?;
     run.add_file(&path);
     print!("{table}");
+    draw_ladder(config, run, frechet)?;
+    Ok(run.summary(config.gan.epochs, metrics))
+}
+
+/// What one rung's trainings gave, one value per seed in the order of `config.seeds`.
+struct RungRuns {
+    /// Frechet distance in the fixed features.
+    scores: Vec<f64>,
+    /// Share of generated images the fixed CIFAR-10 classifier calls cats (NaN when unmeasured).
+    cats: Vec<f64>,
+    /// Wall time of each training.
+    minutes: Vec<f64>,
+}
+
+/// Trains the rung's DCGAN (`gan`) once per seed, each in its own stage
+/// (`<rung>-seed<seed>`); appends each seed's Frechet floor to `floors`.
+fn train_rung(
+    config: &WhatMatteredConfig,
+    run: &mut Run,
+    gan: &GanConfig,
+    rung: &str,
+    floors: &mut Vec<f64>,
+) -> Result<RungRuns> {
+    let (mut scores, mut cats, mut minutes) = (Vec::new(), Vec::new(), Vec::new());
+    for &seed in &config.seeds {
+        let mut stage = run.stage(&format!("{rung}-seed{seed}"))?;
+        stage.seed = seed;
+        let summary = run_gan(gan, &mut stage, |c, [channels, side, _], device| {
+            let options = c.dcgan_options();
+            (
+                DcGenerator::with_options(c.latent, c.width, [channels, side], &options, device),
+                DcDiscriminator::with_options(c.width, [channels, side], &options, device),
+            )
+        })?;
+        run.absorb(&stage);
+        let figure = |key: &str| summary.metrics.get(key).copied().unwrap_or(f64::NAN);
+        scores.push(figure("frechet_fixed"));
+        cats.push(figure("cat_share"));
+        floors.push(figure("frechet_fixed_floor"));
+        minutes.push(summary.wall_seconds / 60.0);
+        eprintln!(
+            "{rung}, seed {seed}: frechet_fixed {:.2}",
+            figure("frechet_fixed")
+        );
+    }
+    Ok(RungRuns {
+        scores,
+        cats,
+        minutes,
+    })
+}
+
+/// Draws every rung's Frechet distance, seed by seed (`what_mattered.png`); `frechet`
+/// holds one list per rung, one value per seed.
+fn draw_ladder(config: &WhatMatteredConfig, run: &mut Run, frechet: Vec<Vec<f64>>) -> Result<()> {
     let plot = SpreadPlot {
         title: format!(
             "DCGAN on {} faces, tricks added one at a time ({} seed(s), {} epochs each)",
@@ -233,7 +265,7 @@ pub fn run(config: &WhatMatteredConfig, run: &mut Run) -> Result<Summary> {
     for file in plot.save(&run.path("what_mattered"))? {
         run.add_file(&file);
     }
-    Ok(run.summary(config.gan.epochs, metrics))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use crate::model::Mlp;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::prelude::*;
-use nn_core::data::{Normalization, batch_images, batch_labels};
+use nn_core::data::{ImageDataset, Normalization, batch_images, batch_labels};
 use nn_core::error::ConfigError;
 use nn_core::experiment::require;
 use nn_core::train::{
@@ -158,13 +158,7 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
     let norm = Normalization::fit(&train);
     let device = run.train_device();
     let eval_device = run.device.clone();
-    let mut sizes = vec![train.shape.len()];
-    sizes.extend(std::iter::repeat_n(config.width, config.depth));
-    sizes.push(train.num_classes());
-    nn_core::backend::seed_device(&device, run.seed, "init");
-    let relu = Mlp::new(&sizes, 0.0, &device).shift_hidden_biases(config.bias_shift);
-    let mut leaky = relu.clone();
-    leaky.negative_slope = config.negative_slope;
+    let (relu, leaky) = init_pair(config, &train, &device, run.seed);
     let probe_indices: Vec<usize> = (0..config.probe_size.min(train.len())).collect();
     let probe = batch_images(&train, &probe_indices, &norm, &eval_device).flatten::<2>(1, 3);
     let initial: Vec<Vec<f64>> = [&relu, &leaky]
@@ -222,6 +216,40 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
         Ok((state, log))
     })?;
 
+    let (finals, accuracies) = final_scores(&state, &probe, &test, &norm, &eval_device);
+    draw_figures(run, config)?;
+    let metrics = summary_metrics(&initial, &finals, &accuracies);
+    Ok(run.summary(config.epochs, metrics))
+}
+
+/// The ReLU network (`[input, width x depth, classes]`, hidden biases shifted by
+/// `bias_shift`), initialised from the device's generator seeded with `seed`, and a copy of
+/// it with the Leaky ReLU's slope: the same initial weights for both.
+fn init_pair(
+    config: &ActivationsConfig,
+    train: &ImageDataset,
+    device: &Device,
+    seed: u64,
+) -> (Mlp, Mlp) {
+    let mut sizes = vec![train.shape.len()];
+    sizes.extend(std::iter::repeat_n(config.width, config.depth));
+    sizes.push(train.num_classes());
+    nn_core::backend::seed_device(device, seed, "init");
+    let relu = Mlp::new(&sizes, 0.0, device).shift_hidden_biases(config.bias_shift);
+    let mut leaky = relu.clone();
+    leaky.negative_slope = config.negative_slope;
+    (relu, leaky)
+}
+
+/// Each trained network's dead fraction per layer on `probe` (`[probe images, pixels]`) and
+/// its test accuracy, in the order of [`NAMES`].
+fn final_scores(
+    state: &Pair,
+    probe: &Tensor<2>,
+    test: &ImageDataset,
+    norm: &Normalization,
+    eval_device: &Device,
+) -> (Vec<Vec<f64>>, Vec<f64>) {
     let finals: Vec<Vec<f64>> = state
         .0
         .iter()
@@ -230,8 +258,14 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
     let accuracies: Vec<f64> = state
         .0
         .iter()
-        .map(|s| evaluate(&s.model, &test, &norm, 1000, &eval_device).accuracy())
+        .map(|s| evaluate(&s.model, test, norm, 1000, eval_device).accuracy())
         .collect();
+    (finals, accuracies)
+}
+
+/// Draws the activation functions, the dead fraction per layer over epochs and the test
+/// accuracy over epochs (`test_accuracy.png`, from `metrics.jsonl`).
+fn draw_figures(run: &mut Run, config: &ActivationsConfig) -> Result<()> {
     plot_functions(run, config.negative_slope)?;
     plot_dead(run, config)?;
     let metrics_file = run.path("metrics.jsonl");
@@ -245,6 +279,17 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
     )? {
         run.add_file(&file);
     }
+    Ok(())
+}
+
+/// The summary's figures: each network's mean dead fraction before and after training
+/// (`initial` and `finals` hold one fraction per layer, in the order of [`NAMES`]) and its
+/// final test accuracy.
+fn summary_metrics(
+    initial: &[Vec<f64>],
+    finals: &[Vec<f64>],
+    accuracies: &[f64],
+) -> BTreeMap<String, f64> {
     let mut metrics = BTreeMap::new();
     metrics.insert("dead_fraction_relu".into(), mean(&finals[0]));
     metrics.insert("dead_fraction_leaky_relu".into(), mean(&finals[1]));
@@ -252,7 +297,7 @@ pub fn run(config: &ActivationsConfig, run: &mut Run) -> Result<Summary> {
     metrics.insert("initial_dead_fraction_leaky_relu".into(), mean(&initial[1]));
     metrics.insert("test_accuracy_relu".into(), accuracies[0]);
     metrics.insert("test_accuracy_leaky_relu".into(), accuracies[1]);
-    Ok(run.summary(config.epochs, metrics))
+    metrics
 }
 
 /// ReLU, Leaky ReLU and their derivatives on [-3, 3].

@@ -2,7 +2,7 @@
 //! two-layer MLP solves XOR.
 
 use crate::figures::decision_plot;
-use crate::perceptron::{self, Point};
+use crate::perceptron::{self, PerceptronRun, Point};
 use crate::scratch::{ScratchMlp, SgdMomentum};
 use ndarray::Array2;
 use nn_core::error::ConfigError;
@@ -119,18 +119,7 @@ pub const HEADLINE: &str = "separable {separable_accuracy:%}, XOR {xor_accuracy:
 /// `mlp/perceptron`: trains the perceptron on both sets and the MLP on XOR, and draws
 /// their decision regions and the perceptron's accuracy per pass.
 pub fn run(config: &PerceptronConfig, run: &mut Run) -> Result<Summary> {
-    let mut separable = perceptron::separable(config.points, config.margin, run.seed);
-    perceptron::shuffle(&mut separable, run.seed);
-    let mut xor = perceptron::xor(config.xor_points, config.xor_noise, run.seed);
-    perceptron::shuffle(&mut xor, run.seed);
-    run.set_data(DataInfo {
-        name: "synthetic-2d (separable blobs, XOR)".into(),
-        synthetic: true,
-        train: config.points + config.xor_points,
-        test: 0,
-        stand_in: false,
-        ..Default::default()
-    });
+    let (separable, xor) = make_data(config, run);
 
     let sep = perceptron::train(&separable, config.eta, config.max_epochs);
     let bound = perceptron::novikoff_bound(&separable, perceptron::TRUE_W, perceptron::TRUE_B);
@@ -160,6 +149,53 @@ pub fn run(config: &PerceptronConfig, run: &mut Run) -> Result<Summary> {
         config.hidden
     );
 
+    draw_decision_plots(run, (&separable, &sep), (&xor, &xr), (&mlp, mlp_accuracy))?;
+    draw_accuracy_curves(run, &sep, &xr)?;
+    let mut metrics = BTreeMap::new();
+    metrics.insert("separable_updates".into(), sep.updates as f64);
+    metrics.insert("separable_epochs".into(), sep.epochs as f64);
+    metrics.insert(
+        "separable_converged".into(),
+        f64::from(u8::from(sep.converged)),
+    );
+    metrics.insert(
+        "separable_accuracy".into(),
+        sep.perceptron.accuracy(&separable),
+    );
+    metrics.insert("novikoff_bound".into(), bound);
+    metrics.insert("xor_accuracy".into(), xr.perceptron.accuracy(&xor));
+    metrics.insert("xor_best_accuracy".into(), xor_best);
+    metrics.insert("xor_mlp_accuracy".into(), mlp_accuracy);
+    Ok(run.summary(0, metrics))
+}
+
+/// The separable and the XOR points, each generated and shuffled with the run's seed, and
+/// the run's data description.
+fn make_data(config: &PerceptronConfig, run: &mut Run) -> (Vec<Point>, Vec<Point>) {
+    let mut separable = perceptron::separable(config.points, config.margin, run.seed);
+    perceptron::shuffle(&mut separable, run.seed);
+    let mut xor = perceptron::xor(config.xor_points, config.xor_noise, run.seed);
+    perceptron::shuffle(&mut xor, run.seed);
+    run.set_data(DataInfo {
+        name: "synthetic-2d (separable blobs, XOR)".into(),
+        synthetic: true,
+        train: config.points + config.xor_points,
+        test: 0,
+        stand_in: false,
+        ..Default::default()
+    });
+    (separable, xor)
+}
+
+/// Draws the decision regions: the perceptron's final line on the separable points
+/// (`perceptron_separable.png`), its best line on XOR (`perceptron_xor.png`) and the MLP's
+/// regions on XOR (`mlp_xor.png`).
+fn draw_decision_plots(
+    run: &mut Run,
+    (separable, sep): (&[Point], &PerceptronRun),
+    (xor, xr): (&[Point], &PerceptronRun),
+    (mlp, mlp_accuracy): (&ScratchMlp<f64>, f64),
+) -> Result<()> {
     let p = sep.perceptron;
     let path = run.path("perceptron_separable.png");
     decision_plot(
@@ -168,7 +204,7 @@ pub fn run(config: &PerceptronConfig, run: &mut Run) -> Result<Summary> {
             "Perceptron, separable: converged after {} updates",
             sep.updates
         ),
-        &separable,
+        separable,
         |x| p.predict(x),
         Some((p.w, p.b)),
     )?;
@@ -180,9 +216,9 @@ pub fn run(config: &PerceptronConfig, run: &mut Run) -> Result<Summary> {
         &format!(
             "Perceptron on XOR: best line of {} passes gets {:.0}%",
             xr.epochs,
-            100.0 * q.accuracy(&xor)
+            100.0 * q.accuracy(xor)
         ),
-        &xor,
+        xor,
         |x| q.predict(x),
         Some((q.w, q.b)),
     )?;
@@ -191,11 +227,17 @@ pub fn run(config: &PerceptronConfig, run: &mut Run) -> Result<Summary> {
     decision_plot(
         &path,
         &format!("2-layer MLP on XOR: accuracy {:.0}%", 100.0 * mlp_accuracy),
-        &xor,
-        |x| mlp_sign(&mlp, x),
+        xor,
+        |x| mlp_sign(mlp, x),
         None,
     )?;
     run.add_file(&path);
+    Ok(())
+}
+
+/// Draws the perceptron's accuracy after every pass, on the separable points and on XOR
+/// (`perceptron_accuracy.png`).
+fn draw_accuracy_curves(run: &mut Run, sep: &PerceptronRun, xr: &PerceptronRun) -> Result<()> {
     let curve = nn_core::viz::CurvePlot {
         title: "Perceptron accuracy per pass".into(),
         x_label: "pass over the data".into(),
@@ -225,20 +267,5 @@ pub fn run(config: &PerceptronConfig, run: &mut Run) -> Result<Summary> {
     for file in curve.save(&run.path("perceptron_accuracy"))? {
         run.add_file(&file);
     }
-    let mut metrics = BTreeMap::new();
-    metrics.insert("separable_updates".into(), sep.updates as f64);
-    metrics.insert("separable_epochs".into(), sep.epochs as f64);
-    metrics.insert(
-        "separable_converged".into(),
-        f64::from(u8::from(sep.converged)),
-    );
-    metrics.insert(
-        "separable_accuracy".into(),
-        sep.perceptron.accuracy(&separable),
-    );
-    metrics.insert("novikoff_bound".into(), bound);
-    metrics.insert("xor_accuracy".into(), xr.perceptron.accuracy(&xor));
-    metrics.insert("xor_best_accuracy".into(), xor_best);
-    metrics.insert("xor_mlp_accuracy".into(), mlp_accuracy);
-    Ok(run.summary(0, metrics))
+    Ok(())
 }

@@ -117,6 +117,32 @@ pub const HEADLINE: &str = "parameters: VGG-19 {vgg19_params:M}, ResNet-18 {resn
 pub fn run(config: &ArchitecturesConfig, run: &mut Run) -> Result<Summary> {
     let device = run.device.clone();
     nn_core::backend::seed_device(&device, run.seed, "init");
+    let rows = measure_every_model(config, &device);
+    run.set_data(nn_core::run::DataInfo {
+        name: "random images (no data needed)".into(),
+        synthetic: true,
+        train: 0,
+        test: 0,
+        stand_in: false,
+        ..Default::default()
+    });
+
+    let (mut table, metrics) = table_and_metrics(config, &rows);
+    table.push_str(&format!(
+        "\nBackend `{}`, batch of one image, mean of {} passes after a warm-up.\n",
+        run.backend, config.repeats
+    ));
+    table.push_str(&blocks_explained());
+    eprint!("{table}");
+    let path = run.path("architectures.md");
+    std::fs::write(&path, &table).map_err(|e| nn_core::Error::io(&path, e))?;
+    run.add_file(&path);
+    Ok(run.summary(0, metrics))
+}
+
+/// Builds and measures, in this order, VGG-11 to VGG-19 (and VGG-19 with batch norm),
+/// ResNet-18 and -34, and GoogLeNet: one table row each.
+fn measure_every_model(config: &ArchitecturesConfig, device: &Device) -> Vec<Row> {
     let classes = config.classes;
     let mut rows = Vec::new();
     for (depth, bn) in [
@@ -130,43 +156,43 @@ pub fn run(config: &ArchitecturesConfig, run: &mut Run) -> Result<Summary> {
             .with_classes(classes)
             .with_batch_norm(bn);
         let name = format!("VGG-{depth}{}", if bn { " (BN)" } else { "" });
-        let model = vgg.init(&device).expect("known depth");
+        let model = vgg.init(device).expect("known depth");
         rows.push(measure(
             &name,
             model,
             |s| vgg.macs(s).unwrap_or(0),
             config,
-            &device,
+            device,
         ));
     }
     for depth in [18, 34] {
         let resnet = ResNetConfig::new(depth).with_classes(classes);
-        let model = resnet.init(&device).expect("known depth");
+        let model = resnet.init(device).expect("known depth");
         rows.push(measure(
             &format!("ResNet-{depth}"),
             model,
             |s| resnet.macs(s).unwrap_or(0),
             config,
-            &device,
+            device,
         ));
     }
     let googlenet = GoogLeNetConfig::new().with_classes(classes);
     rows.push(measure(
         "GoogLeNet (Inception v1)",
-        googlenet.init(&device),
+        googlenet.init(device),
         |s| googlenet.macs(s),
         config,
-        &device,
+        device,
     ));
-    run.set_data(nn_core::run::DataInfo {
-        name: "random images (no data needed)".into(),
-        synthetic: true,
-        train: 0,
-        test: 0,
-        stand_in: false,
-        ..Default::default()
-    });
+    rows
+}
 
+/// The Markdown table of `rows` (parameters, then GMACs and forward milliseconds at every
+/// side) and the same figures as metrics keyed by the model's lower-cased name.
+fn table_and_metrics(
+    config: &ArchitecturesConfig,
+    rows: &[Row],
+) -> (String, BTreeMap<String, f64>) {
     let mut table = String::from("| model | parameters |");
     for s in &config.sides {
         table.push_str(&format!(" GMACs at {s}x{s} | forward ms at {s}x{s} |"));
@@ -175,7 +201,7 @@ pub fn run(config: &ArchitecturesConfig, run: &mut Run) -> Result<Summary> {
     table.push_str(&"---|---|".repeat(config.sides.len()));
     table.push('\n');
     let mut metrics = BTreeMap::new();
-    for row in &rows {
+    for row in rows {
         table.push_str(&format!("| {} | {} |", row.name, row.params));
         for (m, t) in row.macs.iter().zip(&row.seconds) {
             table.push_str(&format!(" {:.3} | {:.1} |", *m as f64 / 1e9, t * 1e3));
@@ -192,16 +218,7 @@ pub fn run(config: &ArchitecturesConfig, run: &mut Run) -> Result<Summary> {
             metrics.insert(format!("{key}_forward_ms_{side}"), t * 1e3);
         }
     }
-    table.push_str(&format!(
-        "\nBackend `{}`, batch of one image, mean of {} passes after a warm-up.\n",
-        run.backend, config.repeats
-    ));
-    table.push_str(&blocks_explained());
-    eprint!("{table}");
-    let path = run.path("architectures.md");
-    std::fs::write(&path, &table).map_err(|e| nn_core::Error::io(&path, e))?;
-    run.add_file(&path);
-    Ok(run.summary(0, metrics))
+    (table, metrics)
 }
 
 /// A residual block and GoogLeNet's Inception modules, as tables.

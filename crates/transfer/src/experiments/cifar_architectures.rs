@@ -169,66 +169,117 @@ pub fn run(config: &CifarArchitecturesConfig, run: &mut Run) -> Result<Summary> 
     for name in &config.architectures {
         let mut per_seed: Vec<Trained> = Vec::new();
         for &seed in &config.seeds {
-            let trained = with_seed(run, seed, |run, device| {
-                let title = format!("{name} on {} (seed {seed})", config.dataset);
-                let options = budget.options(&normalization, title);
-                let stage = format!("{name}-seed{seed}");
-                let data = (&train, &test);
-                let unknown = || {
-                    nn_core::Error::from(ConfigError::Key {
-                        key: "architectures".into(),
-                        message: format!("`{name}` is not one of {ARCHITECTURES:?}"),
-                    })
-                };
-                match (name.as_str(), resnet_depth(name)) {
-                    ("vgg16-bn", _) => vgg16_bn()
-                        .init(device)
-                        .ok_or_else(unknown)
-                        .and_then(|model| train_one(run, &stage, model, data, &options)),
-                    ("googlenet", _) => {
-                        train_one(run, &stage, googlenet().init(device), data, &options)
-                    }
-                    (_, Some(depth)) => CifarResNetConfig::new(depth)
-                        .init(device)
-                        .ok_or_else(unknown)
-                        .and_then(|model| train_one(run, &stage, model, data, &options)),
-                    _ => Err(unknown()),
-                }
-            });
+            let data = (&train, &test);
+            let trained = train_seeded(config, run, &budget, &normalization, data, name, seed);
             per_seed.push(trained?);
         }
-        let accuracies: Vec<f64> = per_seed.iter().map(|t| t.test_accuracy).collect();
-        let accuracy = Spread::of(&accuracies);
-        let seconds = Spread::of(&per_seed.iter().map(|t| t.epoch_seconds).collect::<Vec<_>>());
-        eprintln!("{name}: test accuracy {}", accuracy.display(4));
-        metrics.insert(format!("{name}_test_accuracy"), accuracy.mean);
-        metrics.insert(format!("{name}_test_accuracy_std"), accuracy.std);
-        metrics.insert(format!("{name}_params"), per_seed[0].params as f64);
-        metrics.insert(format!("{name}_macs"), macs_32(name) as f64);
-        metrics.insert(format!("{name}_seconds_per_epoch"), seconds.mean);
-        let epochs = per_seed.iter().map(|t| t.curve.len()).min().unwrap_or(0);
-        curves.push(Curve {
-            label: format!("{name} (mean of {} seeds)", config.seeds.len()),
-            points: (0..epochs)
-                .map(|e| {
-                    let at: Vec<f64> = per_seed.iter().map(|t| t.curve[e].1).collect();
-                    (per_seed[0].curve[e].0, Spread::of(&at).mean)
-                })
-                .collect(),
-        });
-        groups.push(format!(
-            "{name} ({:.2} M params, {:.0} M MACs)",
-            per_seed[0].params as f64 / 1e6,
-            macs_32(name) as f64 / 1e6
-        ));
+        let (group, accuracies, curve) =
+            summarise_architecture(config, name, &per_seed, &mut metrics);
+        curves.push(curve);
+        groups.push(group);
         values.push(accuracies);
     }
+    let seeds = config.seeds.len();
+    draw_accuracy_figures(config, run, train.len(), (groups, values), curves)?;
+    run.note_departure(
+        "the networks at full width on all 50,000 CIFAR-10 images for hundreds of epochs",
+        &format!(
+            "CIFAR-scale versions (VGG-16-BN at half width, GoogLeNet at quarter width), {} epoch(s) of Adam with cosine decay on {} images, {seeds} seed(s) each",
+            config.epochs,
+            train.len()
+        ),
+        "a CPU budget",
+    );
+    Ok(run.summary(config.epochs, metrics))
+}
+
+/// One training of the network `name` with the shared budget, seeded with `seed` (see
+/// [`with_seed`]) in the stage `<name>-seed<seed>`; an unknown name is a config error.
+fn train_seeded(
+    config: &CifarArchitecturesConfig,
+    run: &mut Run,
+    budget: &SameBudget,
+    normalization: &Normalization,
+    data: (&ImageDataset, &ImageDataset),
+    name: &str,
+    seed: u64,
+) -> Result<Trained> {
+    with_seed(run, seed, |run, device| {
+        let title = format!("{name} on {} (seed {seed})", config.dataset);
+        let options = budget.options(normalization, title);
+        let stage = format!("{name}-seed{seed}");
+        let unknown = || {
+            nn_core::Error::from(ConfigError::Key {
+                key: "architectures".into(),
+                message: format!("`{name}` is not one of {ARCHITECTURES:?}"),
+            })
+        };
+        match (name, resnet_depth(name)) {
+            ("vgg16-bn", _) => vgg16_bn()
+                .init(device)
+                .ok_or_else(unknown)
+                .and_then(|model| train_one(run, &stage, model, data, &options)),
+            ("googlenet", _) => train_one(run, &stage, googlenet().init(device), data, &options),
+            (_, Some(depth)) => CifarResNetConfig::new(depth)
+                .init(device)
+                .ok_or_else(unknown)
+                .and_then(|model| train_one(run, &stage, model, data, &options)),
+            _ => Err(unknown()),
+        }
+    })
+}
+
+/// Prints and records one network's test accuracy (mean and spread over seeds), parameters,
+/// multiply-accumulates and epoch time; returns its group label for the scores figure, its
+/// accuracy per seed, and its mean test-accuracy curve over the epochs every seed has.
+fn summarise_architecture(
+    config: &CifarArchitecturesConfig,
+    name: &str,
+    per_seed: &[Trained],
+    metrics: &mut BTreeMap<String, f64>,
+) -> (String, Vec<f64>, Curve) {
+    let accuracies: Vec<f64> = per_seed.iter().map(|t| t.test_accuracy).collect();
+    let accuracy = Spread::of(&accuracies);
+    let seconds = Spread::of(&per_seed.iter().map(|t| t.epoch_seconds).collect::<Vec<_>>());
+    eprintln!("{name}: test accuracy {}", accuracy.display(4));
+    metrics.insert(format!("{name}_test_accuracy"), accuracy.mean);
+    metrics.insert(format!("{name}_test_accuracy_std"), accuracy.std);
+    metrics.insert(format!("{name}_params"), per_seed[0].params as f64);
+    metrics.insert(format!("{name}_macs"), macs_32(name) as f64);
+    metrics.insert(format!("{name}_seconds_per_epoch"), seconds.mean);
+    let epochs = per_seed.iter().map(|t| t.curve.len()).min().unwrap_or(0);
+    let curve = Curve {
+        label: format!("{name} (mean of {} seeds)", config.seeds.len()),
+        points: (0..epochs)
+            .map(|e| {
+                let at: Vec<f64> = per_seed.iter().map(|t| t.curve[e].1).collect();
+                (per_seed[0].curve[e].0, Spread::of(&at).mean)
+            })
+            .collect(),
+    };
+    let group = format!(
+        "{name} ({:.2} M params, {:.0} M MACs)",
+        per_seed[0].params as f64 / 1e6,
+        macs_32(name) as f64 / 1e6
+    );
+    (group, accuracies, curve)
+}
+
+/// Draws every seed's test accuracy per network (`accuracy_by_architecture.png`; `groups`
+/// and `values` hold one label and one accuracy per seed for each network) and the mean
+/// test-accuracy curves (`accuracy_curves.png`).
+fn draw_accuracy_figures(
+    config: &CifarArchitecturesConfig,
+    run: &mut Run,
+    train_images: usize,
+    (groups, values): (Vec<String>, Vec<Vec<f64>>),
+    curves: Vec<Curve>,
+) -> Result<()> {
     let seeds = config.seeds.len();
     let scores = SpreadPlot {
         title: format!(
             "Test accuracy, same budget ({} epochs on {} images, {seeds} seed(s))",
-            config.epochs,
-            train.len()
+            config.epochs, train_images
         ),
         x_label: "network".into(),
         y_label: "test accuracy (chance 0.1)".into(),
@@ -253,16 +304,7 @@ pub fn run(config: &CifarArchitecturesConfig, run: &mut Run) -> Result<Summary> 
     {
         run.add_file(&file);
     }
-    run.note_departure(
-        "the networks at full width on all 50,000 CIFAR-10 images for hundreds of epochs",
-        &format!(
-            "CIFAR-scale versions (VGG-16-BN at half width, GoogLeNet at quarter width), {} epoch(s) of Adam with cosine decay on {} images, {seeds} seed(s) each",
-            config.epochs,
-            train.len()
-        ),
-        "a CPU budget",
-    );
-    Ok(run.summary(config.epochs, metrics))
+    Ok(())
 }
 
 #[cfg(test)]

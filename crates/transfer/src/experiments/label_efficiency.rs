@@ -217,98 +217,171 @@ pub fn run(config: &LabelEfficiencyConfig, run: &mut Run) -> Result<Summary> {
     // How many seeds each spread is over: the report prints no spread for one.
     metrics.insert("seeds".to_string(), config.seeds.len() as f64);
     let mut gain_series = Vec::new();
-    let size_label = |size: usize, all: usize| {
-        if size == 0 || size >= all {
-            format!("all ({all})")
-        } else {
-            size.to_string()
-        }
-    };
     for setting in &config.settings {
-        let tasks = load_tasks(run, setting, config.pretrain_size)?;
-        let all = tasks.target.0.len();
-        let sizes: Vec<usize> = config
-            .sizes
-            .iter()
-            .map(|&s| if s == 0 { all } else { s.min(all) })
-            .collect();
-        let mut transferred = vec![Vec::new(); sizes.len()];
-        let mut scratch = vec![Vec::new(); sizes.len()];
-        for &seed in &config.seeds {
-            run.seed = seed;
-            let result = if setting == "cifar-halves-vgg" {
-                pair_runs::<Vgg>(config, run, setting, &tasks, &sizes, seed)
-            } else {
-                pair_runs::<SmallCnn>(config, run, setting, &tasks, &sizes, seed)
-            };
-            run.seed = run_seed;
-            for (k, (t, s)) in result?.into_iter().enumerate() {
-                transferred[k].push(t);
-                scratch[k].push(s);
-            }
-        }
-        let groups: Vec<String> = sizes.iter().map(|&s| size_label(s, all)).collect();
-        let mut gains = Vec::new();
-        for (k, &size) in sizes.iter().enumerate() {
-            let key = format!("{setting}_{size}");
-            let (t, s) = (Spread::of(&transferred[k]), Spread::of(&scratch[k]));
-            let gain: Vec<f64> = paired_differences(&transferred[k], &scratch[k])
-                .iter()
-                .map(|d| 100.0 * d)
-                .collect();
-            let g = Spread::of(&gain);
-            eprintln!(
-                "{setting}, {size} images: transferred {}, scratch {}, gain {} points",
-                t.display(3),
-                s.display(3),
-                g.display(2)
-            );
-            metrics.insert(format!("{key}_transferred_{}", tasks.score), t.mean);
-            metrics.insert(format!("{key}_transferred_{}_std", tasks.score), t.std);
-            metrics.insert(format!("{key}_scratch_{}", tasks.score), s.mean);
-            metrics.insert(format!("{key}_scratch_{}_std", tasks.score), s.std);
-            metrics.insert(format!("{key}_gain"), g.mean);
-            metrics.insert(format!("{key}_gain_std"), g.std);
-            gains.push(gain);
-        }
-        let score_name = if tasks.score == "roc_auc" {
-            "test ROC-AUC (chance 0.5)".to_string()
-        } else {
-            format!(
-                "test accuracy (chance {})",
-                1.0 / tasks.target.0.num_classes() as f64
-            )
-        };
-        let curve = SpreadPlot {
-            title: format!(
-                "{setting}: transferred against scratch ({} seed(s))",
-                config.seeds.len()
-            ),
-            x_label: "labelled target images".into(),
-            y_label: score_name.clone(),
-            groups: groups.clone(),
-            series: vec![
-                SpreadSeries {
-                    label: "pre-trained, fine-tuned".into(),
-                    values: transferred,
-                },
-                SpreadSeries {
-                    label: "from scratch".into(),
-                    values: scratch,
-                },
-            ],
-            zero_line: false,
-        };
-        for file in curve.save(&run.path(&format!("{setting}_curve")))? {
-            run.add_file(&file);
-        }
-        gain_series.push((setting.clone(), groups, gains, score_name));
+        gain_series.push(run_setting(config, run, setting, run_seed, &mut metrics)?);
     }
+    draw_gain_plot(config, run, &gain_series)?;
+    run.note_departure(
+        "ImageNet-pre-trained VGG-19 fine-tuned on CIFAR-10",
+        "the course's small CNN, and a CIFAR-scale VGG-16-BN, pre-trained on a source task present here (Fashion-MNIST, or CIFAR-10's first five classes)",
+        "no ImageNet weights offline, and a CPU budget for several seeds and sizes",
+    );
+    Ok(run.summary(config.pretrain_epochs, metrics))
+}
+
+/// A size's label under the axis: the number of images, or `all (<n>)` when it takes every
+/// one of the `all` target training images.
+fn size_label(size: usize, all: usize) -> String {
+    if size == 0 || size >= all {
+        format!("all ({all})")
+    } else {
+        size.to_string()
+    }
+}
+
+/// One setting's gains for the shared gain figure: the setting, its size labels, the gains
+/// (points, one per seed) per size, and the name of its score.
+type SettingGains = (String, Vec<String>, Vec<Vec<f64>>, String);
+
+/// One setting from data to figure: trains every (seed, size) pair, records the per-size
+/// metrics, draws `<setting>_curve.png`, and gives back its gains for the gain figure.
+fn run_setting(
+    config: &LabelEfficiencyConfig,
+    run: &mut Run,
+    setting: &str,
+    run_seed: u64,
+    metrics: &mut BTreeMap<String, f64>,
+) -> Result<SettingGains> {
+    let tasks = load_tasks(run, setting, config.pretrain_size)?;
+    let all = tasks.target.0.len();
+    let sizes: Vec<usize> = config
+        .sizes
+        .iter()
+        .map(|&s| if s == 0 { all } else { s.min(all) })
+        .collect();
+    let scores = train_pairs_over_seeds(config, run, setting, &tasks, &sizes, run_seed)?;
+    let groups: Vec<String> = sizes.iter().map(|&s| size_label(s, all)).collect();
+    let gains = record_size_metrics(setting, &tasks, &sizes, &scores, metrics);
+    let score_name = if tasks.score == "roc_auc" {
+        "test ROC-AUC (chance 0.5)".to_string()
+    } else {
+        format!(
+            "test accuracy (chance {})",
+            1.0 / tasks.target.0.num_classes() as f64
+        )
+    };
+    let curve = SpreadPlot {
+        title: format!(
+            "{setting}: transferred against scratch ({} seed(s))",
+            config.seeds.len()
+        ),
+        x_label: "labelled target images".into(),
+        y_label: score_name.clone(),
+        groups: groups.clone(),
+        series: vec![
+            SpreadSeries {
+                label: "pre-trained, fine-tuned".into(),
+                values: scores.transferred,
+            },
+            SpreadSeries {
+                label: "from scratch".into(),
+                values: scores.scratch,
+            },
+        ],
+        zero_line: false,
+    };
+    for file in curve.save(&run.path(&format!("{setting}_curve")))? {
+        run.add_file(&file);
+    }
+    Ok((setting.to_string(), groups, gains, score_name))
+}
+
+/// One setting's test scores, each indexed `[size][seed]`.
+struct PairScores {
+    /// Pre-trained on the source, fine-tuned on the target.
+    transferred: Vec<Vec<f64>>,
+    /// Trained on the target only.
+    scratch: Vec<Vec<f64>>,
+}
+
+/// Runs [`pair_runs`] once per seed (the run's seed set to it, then given back as
+/// `run_seed`, also on failure); returns the transferred and the scratch scores.
+fn train_pairs_over_seeds(
+    config: &LabelEfficiencyConfig,
+    run: &mut Run,
+    setting: &str,
+    tasks: &Tasks,
+    sizes: &[usize],
+    run_seed: u64,
+) -> Result<PairScores> {
+    let mut transferred = vec![Vec::new(); sizes.len()];
+    let mut scratch = vec![Vec::new(); sizes.len()];
+    for &seed in &config.seeds {
+        run.seed = seed;
+        let result = if setting == "cifar-halves-vgg" {
+            pair_runs::<Vgg>(config, run, setting, tasks, sizes, seed)
+        } else {
+            pair_runs::<SmallCnn>(config, run, setting, tasks, sizes, seed)
+        };
+        run.seed = run_seed;
+        for (k, (t, s)) in result?.into_iter().enumerate() {
+            transferred[k].push(t);
+            scratch[k].push(s);
+        }
+    }
+    Ok(PairScores {
+        transferred,
+        scratch,
+    })
+}
+
+/// Per size, prints and records the transferred and scratch scores' means and spreads and
+/// the same-seed gain (in points); returns the gains, indexed `[size][seed]`.
+fn record_size_metrics(
+    setting: &str,
+    tasks: &Tasks,
+    sizes: &[usize],
+    scores: &PairScores,
+    metrics: &mut BTreeMap<String, f64>,
+) -> Vec<Vec<f64>> {
+    let (transferred, scratch) = (&scores.transferred, &scores.scratch);
+    let mut gains = Vec::new();
+    for (k, &size) in sizes.iter().enumerate() {
+        let key = format!("{setting}_{size}");
+        let (t, s) = (Spread::of(&transferred[k]), Spread::of(&scratch[k]));
+        let gain: Vec<f64> = paired_differences(&transferred[k], &scratch[k])
+            .iter()
+            .map(|d| 100.0 * d)
+            .collect();
+        let g = Spread::of(&gain);
+        eprintln!(
+            "{setting}, {size} images: transferred {}, scratch {}, gain {} points",
+            t.display(3),
+            s.display(3),
+            g.display(2)
+        );
+        metrics.insert(format!("{key}_transferred_{}", tasks.score), t.mean);
+        metrics.insert(format!("{key}_transferred_{}_std", tasks.score), t.std);
+        metrics.insert(format!("{key}_scratch_{}", tasks.score), s.mean);
+        metrics.insert(format!("{key}_scratch_{}_std", tasks.score), s.std);
+        metrics.insert(format!("{key}_gain"), g.mean);
+        metrics.insert(format!("{key}_gain_std"), g.std);
+        gains.push(gain);
+    }
+    gains
+}
+
+/// Draws every setting's gains, seed by seed, in one figure (`transfer_gain.png`).
+fn draw_gain_plot(
+    config: &LabelEfficiencyConfig,
+    run: &mut Run,
+    gain_series: &[SettingGains],
+) -> Result<()> {
     // One gain figure per setting would repeat the axes; sizes differ between settings, so
     // the groups are "setting, size" (on two lines under the axis).
     let mut groups = Vec::new();
     let mut values = Vec::new();
-    for (setting, sizes, gains, _) in &gain_series {
+    for (setting, sizes, gains, _) in gain_series {
         for (size, gain) in sizes.iter().zip(gains) {
             groups.push(format!("{}\n{size}", short_name(setting)));
             values.push(gain.clone());
@@ -331,12 +404,7 @@ pub fn run(config: &LabelEfficiencyConfig, run: &mut Run) -> Result<Summary> {
     for file in gain_plot.save(&run.path("transfer_gain"))? {
         run.add_file(&file);
     }
-    run.note_departure(
-        "ImageNet-pre-trained VGG-19 fine-tuned on CIFAR-10",
-        "the course's small CNN, and a CIFAR-scale VGG-16-BN, pre-trained on a source task present here (Fashion-MNIST, or CIFAR-10's first five classes)",
-        "no ImageNet weights offline, and a CPU budget for several seeds and sizes",
-    );
-    Ok(run.summary(config.pretrain_epochs, metrics))
+    Ok(())
 }
 
 fn short_name(setting: &str) -> &str {

@@ -8,7 +8,7 @@
 
 use crate::models::cifar_resnet::CifarResNetConfig;
 use crate::same_budget::{SameBudget, with_seed};
-use nn_core::data::{DataRequest, Normalization, load_train_test};
+use nn_core::data::{DataRequest, ImageDataset, Normalization, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_training};
 use nn_core::metrics::{Spread, paired_differences};
@@ -122,49 +122,111 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
     for &depth in &config.depths {
         for residual in [false, true] {
             let name = label(depth, residual);
-            let (mut losses, mut accuracies, mut per_epoch) = (Vec::new(), Vec::new(), Vec::new());
-            for &seed in &config.seeds {
-                let trained = with_seed(run, seed, |run, device| {
-                    let model = CifarResNetConfig::new(depth)
-                        .with_residual(residual)
-                        .init(device)
-                        .expect("depths are checked by validate");
-                    let title = format!("{name} on {} (seed {seed})", config.dataset);
-                    let options = budget.options(&normalization, title);
-                    train_stage(
-                        run,
-                        &format!("{name}-seed{seed}"),
-                        model,
-                        &train,
-                        &test,
-                        &options,
-                    )
-                });
-                let trained = trained?;
-                let curve = read_curve(&trained.dir, "train", "loss");
-                losses.push(curve.last().map_or(f64::NAN, |p| p.1));
-                accuracies.push(trained.test.accuracy());
-                per_epoch.push(curve);
-            }
-            let (loss, accuracy) = (Spread::of(&losses), Spread::of(&accuracies));
-            final_losses[usize::from(residual)].push(losses);
+            let network = (depth, residual);
+            let seeds =
+                train_over_seeds(config, run, &budget, &normalization, &train, &test, network)?;
+            let (loss, accuracy) = (Spread::of(&seeds.losses), Spread::of(&seeds.accuracies));
+            final_losses[usize::from(residual)].push(seeds.losses);
             metrics.insert(format!("{name}_train_loss"), loss.mean);
             metrics.insert(format!("{name}_train_loss_std"), loss.std);
             metrics.insert(format!("{name}_test_accuracy"), accuracy.mean);
             metrics.insert(format!("{name}_test_accuracy_std"), accuracy.std);
-            let epochs = per_epoch.iter().map(Vec::len).min().unwrap_or(0);
-            curves.push(Curve {
-                label: format!("{name} (mean of {} seeds)", config.seeds.len()),
-                points: (0..epochs)
-                    .map(|e| {
-                        let x = per_epoch[0][e].0;
-                        let values: Vec<f64> = per_epoch.iter().map(|c| c[e].1).collect();
-                        (x, Spread::of(&values).mean)
-                    })
-                    .collect(),
-            });
+            let label = format!("{name} (mean of {} seeds)", config.seeds.len());
+            curves.push(mean_curve(label, &seeds.per_epoch));
         }
     }
+    insert_paired_differences(config, &final_losses, &mut metrics);
+    draw_loss_figures(config, run, curves, final_losses)?;
+    run.note_departure(
+        "He et al.'s schedule (64,000 iterations of SGD, momentum 0.9, on all 50,000 CIFAR-10 images)",
+        &format!(
+            "{} epoch(s) of Adam with cosine decay on {} images, {} seed(s) per network",
+            config.epochs,
+            train.len(),
+            config.seeds.len()
+        ),
+        "a CPU budget",
+    );
+    Ok(run.summary(config.epochs, metrics))
+}
+
+/// One network's trainings, one per seed, in the order of `config.seeds`.
+struct SeedRuns {
+    /// The last epoch's training loss of each seed.
+    losses: Vec<f64>,
+    /// Each seed's test accuracy.
+    accuracies: Vec<f64>,
+    /// Each seed's `(epoch, training loss)` curve.
+    per_epoch: Vec<Vec<(f64, f64)>>,
+}
+
+/// Trains the `(depth, residual)` network once per seed with the shared budget, each in its
+/// own stage (`plain-20-seed42`, ...), and collects what every seed gave.
+fn train_over_seeds(
+    config: &ResnetDepthConfig,
+    run: &mut Run,
+    budget: &SameBudget,
+    normalization: &Normalization,
+    train: &ImageDataset,
+    test: &ImageDataset,
+    (depth, residual): (usize, bool),
+) -> Result<SeedRuns> {
+    let name = label(depth, residual);
+    let (mut losses, mut accuracies, mut per_epoch) = (Vec::new(), Vec::new(), Vec::new());
+    for &seed in &config.seeds {
+        let trained = with_seed(run, seed, |run, device| {
+            let model = CifarResNetConfig::new(depth)
+                .with_residual(residual)
+                .init(device)
+                .expect("depths are checked by validate");
+            let title = format!("{name} on {} (seed {seed})", config.dataset);
+            let options = budget.options(normalization, title);
+            train_stage(
+                run,
+                &format!("{name}-seed{seed}"),
+                model,
+                train,
+                test,
+                &options,
+            )
+        });
+        let trained = trained?;
+        let curve = read_curve(&trained.dir, "train", "loss");
+        losses.push(curve.last().map_or(f64::NAN, |p| p.1));
+        accuracies.push(trained.test.accuracy());
+        per_epoch.push(curve);
+    }
+    Ok(SeedRuns {
+        losses,
+        accuracies,
+        per_epoch,
+    })
+}
+
+/// The seeds' mean training loss per epoch, over the epochs every seed has; `per_epoch`
+/// holds one `(epoch, loss)` curve per seed.
+fn mean_curve(label: String, per_epoch: &[Vec<(f64, f64)>]) -> Curve {
+    let epochs = per_epoch.iter().map(Vec::len).min().unwrap_or(0);
+    Curve {
+        label,
+        points: (0..epochs)
+            .map(|e| {
+                let x = per_epoch[0][e].0;
+                let values: Vec<f64> = per_epoch.iter().map(|c| c[e].1).collect();
+                (x, Spread::of(&values).mean)
+            })
+            .collect(),
+    }
+}
+
+/// Draws the mean training-loss curves (`loss_by_depth.png`) and every seed's final
+/// training loss, plain beside residual per depth (`final_loss_by_depth.png`).
+fn draw_loss_figures(
+    config: &ResnetDepthConfig,
+    run: &mut Run,
+    curves: Vec<Curve>,
+    final_losses: [Vec<Vec<f64>>; 2],
+) -> Result<()> {
     let plot = CurvePlot {
         title: format!(
             "Training loss by depth, plain and residual ({})",
@@ -175,7 +237,6 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
         curves,
         log_y: false,
     };
-    insert_paired_differences(config, &final_losses, &mut metrics);
     let [plain, residual] = final_losses;
     let finals = SpreadPlot {
         title: format!(
@@ -205,17 +266,7 @@ pub fn run(config: &ResnetDepthConfig, run: &mut Run) -> Result<Summary> {
     {
         run.add_file(&file);
     }
-    run.note_departure(
-        "He et al.'s schedule (64,000 iterations of SGD, momentum 0.9, on all 50,000 CIFAR-10 images)",
-        &format!(
-            "{} epoch(s) of Adam with cosine decay on {} images, {} seed(s) per network",
-            config.epochs,
-            train.len(),
-            config.seeds.len()
-        ),
-        "a CPU budget",
-    );
-    Ok(run.summary(config.epochs, metrics))
+    Ok(())
 }
 
 /// Same-seed differences of final training loss: the deepest plain network minus the

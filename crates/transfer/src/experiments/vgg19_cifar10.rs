@@ -16,13 +16,15 @@ use crate::figures;
 use crate::fine_tuning::{StageBudget, transfer_stages};
 use crate::models::vgg::{Vgg, VggConfig};
 use crate::pretrained::{OwnPretraining, find_source, pretrained};
+use burn::prelude::Device;
 use nn_core::data::Normalization;
-use nn_core::data::{DataRequest, load_train_test};
+use nn_core::data::{DataRequest, ImageDataset, load_train_test};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_rate};
 use nn_core::train::{ClassifierOptions, StageResult, evaluate, train_stage};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// Settings of `transfer/vgg19-cifar10`.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -202,15 +204,8 @@ pub fn run(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Summary> {
     let pretrained = pretrained(source, &config.own_pretraining(), run)?;
     run.note(pretrained.note.clone());
     // ImageNet weights come with ImageNet's statistics: enlarge the images for them.
-    let (train, test) = if pretrained.normalization.is_some() {
-        let side = config.imagenet_side;
-        run.note(format!(
-            "CIFAR-10's 32x32 images enlarged bilinearly to {side}x{side} for the ImageNet weights (trained at 224x224; imagenet_side)"
-        ));
-        (train.resized(side), test.resized(side))
-    } else {
-        (train, test)
-    };
+    let imagenet = pretrained.normalization.is_some();
+    let (train, test) = enlarge_for_imagenet(config, run, imagenet, (train, test));
     let device = run.train_device();
     let classes = train.num_classes();
     let normalization = pretrained
@@ -239,6 +234,72 @@ pub fn run(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Summary> {
 
     // 2. Feature extraction: the whole convolutional body frozen; 3. fine-tuning: the last
     // block unfrozen, then everything.
+    let data = (&train, &test);
+    let (last_accuracy, dirs) = train_transfer_stages(
+        config,
+        run,
+        model,
+        data,
+        &normalization,
+        before,
+        &mut metrics,
+    )?;
+    // The score of the whole transfer path is its last stage's.
+    metrics.insert("fine_tune_test_accuracy".into(), last_accuracy);
+
+    // 4. The same network from scratch, for as many epochs as the transfer stages together.
+    let epochs = config.head_epochs + config.last_block_epochs + config.all_epochs;
+    let network = &pretrained.network;
+    let (scratch_before, scratch) =
+        train_from_scratch(config, run, &device, network, epochs, data, &normalization)?;
+    metrics.insert("scratch_test_accuracy".into(), scratch.test.accuracy());
+    metrics.insert("scratch_epoch_seconds".into(), scratch.epoch_seconds);
+    metrics.insert(
+        "transfer_gain".into(),
+        last_accuracy - scratch.test.accuracy(),
+    );
+
+    let transfer_dirs: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
+    figures::transfer_vs_scratch(
+        run,
+        (before, &transfer_dirs),
+        (scratch_before, &scratch.dir),
+    )?;
+    Ok(run.summary(epochs, metrics))
+}
+
+/// With ImageNet weights (`imagenet`), both splits enlarged bilinearly to
+/// `config.imagenet_side` pixels a side, with a note saying so; otherwise unchanged.
+fn enlarge_for_imagenet(
+    config: &Vgg19Cifar10Config,
+    run: &mut Run,
+    imagenet: bool,
+    (train, test): (ImageDataset, ImageDataset),
+) -> (ImageDataset, ImageDataset) {
+    if imagenet {
+        let side = config.imagenet_side;
+        run.note(format!(
+            "CIFAR-10's 32x32 images enlarged bilinearly to {side}x{side} for the ImageNet weights (trained at 224x224; imagenet_side)"
+        ));
+        (train.resized(side), test.resized(side))
+    } else {
+        (train, test)
+    }
+}
+
+/// Stages 2 and 3: feature extraction (the whole convolutional body frozen), then
+/// fine-tuning (the last block unfrozen, then everything), each going on from the one
+/// before; records each stage's test accuracy and epoch time, and returns the last stage's
+/// test accuracy (`before` if there is no stage) and the stages' directories.
+fn train_transfer_stages(
+    config: &Vgg19Cifar10Config,
+    run: &mut Run,
+    model: Vgg,
+    (train, test): (&ImageDataset, &ImageDataset),
+    normalization: &Normalization,
+    before: f64,
+    metrics: &mut BTreeMap<String, f64>,
+) -> Result<(f64, Vec<PathBuf>)> {
     let units = model.features.len();
     let stages = transfer_stages(&model, config.budget());
     let mut model = model;
@@ -256,25 +317,35 @@ pub fn run(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Summary> {
             normalization.clone(),
             title,
         );
-        let stage: StageResult<Vgg> = train_stage(run, name, frozen, &train, &test, &options)?;
+        let stage: StageResult<Vgg> = train_stage(run, name, frozen, train, test, &options)?;
         last_accuracy = stage.test.accuracy();
         metrics.insert(format!("{key}_test_accuracy"), last_accuracy);
         metrics.insert(format!("{key}_epoch_seconds"), stage.epoch_seconds);
         dirs.push(stage.dir.clone());
         model = stage.model;
     }
-    // The score of the whole transfer path is its last stage's.
-    metrics.insert("fine_tune_test_accuracy".into(), last_accuracy);
+    Ok((last_accuracy, dirs))
+}
 
-    // 4. The same network from scratch, for as many epochs as the transfer stages together.
-    let epochs = config.head_epochs + config.last_block_epochs + config.all_epochs;
-    nn_core::backend::seed_device(&device, run.seed, "scratch");
-    let scratch_network = pretrained.network.clone().with_classes(classes);
-    let scratch_model = scratch_network.init(&device).expect("depth 19 is known");
+/// Stage 4: a fresh network of the pre-trained one's shape (seeded for `scratch`), trained
+/// from scratch for `epochs`; returns its test accuracy before training and the stage.
+fn train_from_scratch(
+    config: &Vgg19Cifar10Config,
+    run: &mut Run,
+    device: &Device,
+    network: &VggConfig,
+    epochs: usize,
+    (train, test): (&ImageDataset, &ImageDataset),
+    normalization: &Normalization,
+) -> Result<(f64, StageResult<Vgg>)> {
+    let classes = train.num_classes();
+    nn_core::backend::seed_device(device, run.seed, "scratch");
+    let scratch_network = network.clone().with_classes(classes);
+    let scratch_model = scratch_network.init(device).expect("depth 19 is known");
     let scratch_before = evaluate(
         &scratch_model,
-        &test,
-        &normalization,
+        test,
+        normalization,
         config.batch_size,
         &run.device,
     )
@@ -283,8 +354,8 @@ pub fn run(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Summary> {
         run,
         "scratch",
         scratch_model,
-        &train,
-        &test,
+        train,
+        test,
         &ClassifierOptions::adam(
             epochs,
             config.batch_size,
@@ -293,18 +364,5 @@ pub fn run(config: &Vgg19Cifar10Config, run: &mut Run) -> Result<Summary> {
             "VGG-19 on CIFAR-10 from scratch",
         ),
     )?;
-    metrics.insert("scratch_test_accuracy".into(), scratch.test.accuracy());
-    metrics.insert("scratch_epoch_seconds".into(), scratch.epoch_seconds);
-    metrics.insert(
-        "transfer_gain".into(),
-        last_accuracy - scratch.test.accuracy(),
-    );
-
-    let transfer_dirs: Vec<&Path> = dirs.iter().map(|d| d.as_path()).collect();
-    figures::transfer_vs_scratch(
-        run,
-        (before, &transfer_dirs),
-        (scratch_before, &scratch.dir),
-    )?;
-    Ok(run.summary(epochs, metrics))
+    Ok((scratch_before, scratch))
 }
