@@ -1,9 +1,11 @@
-//! Which cargo feature a `--backend` needs: the one place xtask decides it. `flex` and
-//! `ndarray` are compiled in by default; `wgpu` and `cuda` are off to keep builds lean.
+//! Which cargo feature a `--backend` needs: the one place xtask decides it. Only `flex` is
+//! compiled in by default; `ndarray` (deprecated upstream, 14 CPU-minutes of build),
+//! `wgpu` and `cuda` are off to keep builds lean.
 
 /// The cargo feature that compiles `backend` in, if it is not there by default.
 pub fn feature_of(backend: &str) -> Option<&'static str> {
     match backend {
+        "ndarray" => Some("ndarray"),
         "wgpu" => Some("wgpu"),
         "cuda" => Some("cuda"),
         _ => None,
@@ -35,10 +37,11 @@ mod tests {
     }
 
     #[test]
-    fn gpu_backends_turn_their_feature_on() {
+    fn backends_off_by_default_turn_their_feature_on() {
         let feature = |args: &[&str]| feature_for_args(&strings(args));
         assert_eq!(feature(&["--backend", "wgpu"]), Some("wgpu"));
         assert_eq!(feature(&["--epochs", "2", "--backend=cuda"]), Some("cuda"));
+        assert_eq!(feature(&["--backend", "ndarray"]), Some("ndarray"));
         assert_eq!(feature(&["--backend", "flex"]), None);
         assert_eq!(feature(&["--backend"]), None);
         assert_eq!(feature(&[]), None);
