@@ -10,7 +10,7 @@ pub struct CurriculumArgs {
     #[arg(long, value_enum, default_value_t = Preset::Quick)]
     pub preset: Preset,
     /// Backend of every run (`flex`, `ndarray`, `wgpu`, `cuda`; each experiment's default
-    /// when absent); `cargo xtask` compiles wgpu and cuda in for the run.
+    /// when absent); `cargo xtask` compiles ndarray, wgpu and cuda in for the run.
     #[arg(long, value_enum)]
     pub backend: Option<BackendKind>,
     /// Train the classifiers data-parallel on these devices of the backend (`0,1`); the
