@@ -2,7 +2,7 @@
 #![no_main]
 mod common;
 
-use nn_core::data::formats::cifar::{CifarKind, read_cifar};
+use nn_data::formats::cifar::{CifarKind, read_cifar};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let path = common::scratch(data, "batch.bin");

@@ -4,6 +4,6 @@ mod common;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let path = common::scratch(data, "input.idx");
-    let _ = nn_core::data::formats::idx::read_idx(&path, 3);
-    let _ = nn_core::data::formats::idx::read_idx(&path, 1);
+    let _ = nn_data::formats::idx::read_idx(&path, 3);
+    let _ = nn_data::formats::idx::read_idx(&path, 1);
 });

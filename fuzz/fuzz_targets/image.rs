@@ -3,7 +3,7 @@
 #![no_main]
 mod common;
 
-use nn_core::data::formats::image_folder::{FolderOptions, decode_image};
+use nn_data::formats::image_folder::{FolderOptions, decode_image};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let path = common::scratch(data, "entry.png");
