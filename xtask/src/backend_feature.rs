@@ -2,13 +2,16 @@
 //! compiled in by default; `ndarray` (deprecated upstream, 14 CPU-minutes of build),
 //! `wgpu` and `cuda` are off to keep builds lean.
 
-/// The cargo feature that compiles `backend` in, if it is not there by default.
+use clap::ValueEnum;
+use nn_data::BackendKind;
+
+/// The cargo feature that compiles `backend` in, if it is not there by default: every
+/// backend but `flex` has a feature of its own name (an unknown name is left to `ngvm`,
+/// which says what it accepts).
 pub fn feature_of(backend: &str) -> Option<&'static str> {
-    match backend {
-        "ndarray" => Some("ndarray"),
-        "wgpu" => Some("wgpu"),
-        "cuda" => Some("cuda"),
-        _ => None,
+    match BackendKind::from_str(backend, true).ok()? {
+        BackendKind::Flex => None,
+        kind @ (BackendKind::Ndarray | BackendKind::Wgpu | BackendKind::Cuda) => Some(kind.name()),
     }
 }
 
