@@ -47,12 +47,9 @@ impl BackendKind {
             .collect()
     }
 
-    /// The backend a run gets when `--backend` is not given: `cuda` when compiled in, else
-    /// `flex`. `wgpu` runs only when named: the workspace's test build compiles it beside
-    /// flex (for `crates/wgpu-check`), and where no GPU is, wgpu picks a software adapter
-    /// (lavapipe, llvmpipe) that trains far more slowly than flex.
+    /// The best backend this binary has: a GPU one when compiled in, else `flex`.
     pub fn preferred() -> BackendKind {
-        [Self::Cuda, Self::Flex, Self::Ndarray]
+        [Self::Cuda, Self::Wgpu, Self::Flex, Self::Ndarray]
             .into_iter()
             .find(|kind| kind.is_compiled())
             .unwrap_or(Self::Flex)

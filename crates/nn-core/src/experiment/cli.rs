@@ -48,8 +48,7 @@ pub struct CommonArgs {
     /// Use at most N training and N test examples (a seeded subset).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// Backend to run on (`wgpu` only when named; it must be compiled in, as `cargo xtask
-    /// run/curriculum --backend wgpu` does).
+    /// Backend to run on.
     #[arg(long, value_enum, default_value_t = BackendKind::preferred())]
     pub backend: BackendKind,
     /// Train on several devices of the backend at once, data-parallel (classifiers only):
