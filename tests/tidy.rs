@@ -12,13 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Crates under `crates/` that are not topics of the course.
-const NOT_TOPICS: [&str; 6] = [
+const NOT_TOPICS: [&str; 5] = [
     "flex-kernels",
     "nn-core",
     "nn-data",
     "test-support",
     "wgpu-check",
-    "wgpu-prebuild",
 ];
 
 /// burn modules whose `forward` must not be called outside the routing functions.
