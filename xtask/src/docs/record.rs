@@ -29,11 +29,7 @@ impl Commit {
             &["status", "--porcelain", "--untracked-files=no"],
             None,
         )
-        .map(|c| {
-            c.lines()
-                .filter(|l| goes_into_ngvm(l.get(3..).unwrap_or(l)))
-                .count()
-        });
+        .map(|c| code_changes(&c));
         Commit {
             hash,
             dirty: changes.is_none_or(|n| n > 0),
@@ -78,6 +74,14 @@ impl Commit {
     }
 }
 
+/// How many lines of `git status --porcelain` (`XY path`) name a file `ngvm` is built from.
+fn code_changes(status: &str) -> usize {
+    status
+        .lines()
+        .filter(|l| goes_into_ngvm(l.get(3..).unwrap_or(l)))
+        .count()
+}
+
 /// Whether a file of the repository is part of what `ngvm` is built from.
 fn goes_into_ngvm(path: &str) -> bool {
     ["crates/", "src/", "Cargo."]
@@ -87,7 +91,9 @@ fn goes_into_ngvm(path: &str) -> bool {
         && !path.contains("docs/")
 }
 
-/// Runs git in `root` (with `stdin` fed in); its trimmed output, or None if it failed.
+/// Runs git in `root` (with `stdin` fed in); its output without the trailing newline, or
+/// None if it failed. Not trimmed at the start: `git status --porcelain` begins a line with
+/// a space for a change not yet staged (` M path`), and its columns are read by position.
 fn git(root: &Path, args: &[&str], stdin: Option<&str>) -> Option<String> {
     use std::io::Write;
     let mut child = Command::new("git")
@@ -102,10 +108,11 @@ fn git(root: &Path, args: &[&str], stdin: Option<&str>) -> Option<String> {
     input.write_all(stdin.unwrap_or("").as_bytes()).ok()?;
     drop(input);
     let output = child.wait_with_output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    output.status.success().then(|| {
+        String::from_utf8_lossy(&output.stdout)
+            .trim_end()
+            .to_string()
+    })
 }
 
 /// One figure's record.
@@ -321,4 +328,52 @@ fn curriculum_timing(runs: &Path) -> (String, f64) {
         .min()
         .unwrap_or_default();
     (started, seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unstaged_change_to_code_makes_the_tree_dirty_wherever_it_is_listed() {
+        // The first line starts with a space (unstaged): it must count like the others.
+        let status = " M crates/diffusion/src/flow.rs\n M docs/figures.toml\nM  Cargo.toml\n";
+        assert_eq!(code_changes(status), 2);
+        assert_eq!(
+            code_changes(" M crates/diffusion/README.md\n M docs/figures.md"),
+            0
+        );
+        assert_eq!(code_changes(""), 0);
+    }
+
+    #[test]
+    fn an_unstaged_code_change_listed_first_marks_the_commit_dirty() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let run = |args: &[&str]| {
+            let ok = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .current_dir(root)
+                .output()
+                .map(|o| o.status.success());
+            assert!(matches!(ok, Ok(true)), "git {args:?} failed");
+        };
+        std::fs::create_dir_all(root.join("crates")).unwrap();
+        std::fs::write(root.join("crates/a.rs"), "1").unwrap();
+        std::fs::write(root.join("notes.txt"), "1").unwrap();
+        run(&["init", "-q"]);
+        run(&["add", "."]);
+        run(&["commit", "-qm", "first"]);
+        assert!(!Commit::of(root).dirty);
+        // `git status --porcelain` lists it first, as ` M crates/a.rs`.
+        std::fs::write(root.join("crates/a.rs"), "2").unwrap();
+        std::fs::write(root.join("notes.txt"), "2").unwrap();
+        let commit = Commit::of(root);
+        assert!(
+            commit.dirty,
+            "an unstaged change to crates/a.rs was not seen"
+        );
+        assert!(commit.label().ends_with("-dirty"));
+    }
 }
