@@ -78,6 +78,13 @@ fn the_report_loads_in_a_browser_with_every_picture() {
         "the perceptron's guide"
     );
     assert!(html.contains("separable "), "the perceptron's headline");
+    // Beside each quick run's headline, what the full preset reached (or that it has no
+    // recorded headline yet), from `docs/figures.json`; none beside the failed run.
+    assert_eq!(
+        html.matches("<span class=\"full\">full preset").count(),
+        2,
+        "a full-preset line in each passing row"
+    );
     let pictures = html.matches("<img ").count();
     assert!(pictures >= 3, "{pictures} pictures");
 

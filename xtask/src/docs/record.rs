@@ -135,6 +135,10 @@ pub struct Entry {
     /// The run directory's name: its UTC start.
     pub started: String,
     pub commit: String,
+    /// The run's headline as the course report prints it, which the report of a quick run
+    /// shows beside its own (absent in records written before it was recorded).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub headline: String,
 }
 
 impl Entry {
@@ -182,6 +186,7 @@ impl Entry {
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default(),
             commit: commit.label(),
+            headline: nn_data::report::headline(summary),
         }
     }
 }
@@ -263,6 +268,7 @@ impl Book {
                 wall_seconds,
                 started,
                 commit: commit.label(),
+                headline: String::new(),
             },
         );
     }

@@ -36,7 +36,7 @@ pub(super) fn number(v: f64) -> String {
 /// The summary table's headline of a run: its experiment's template filled in (`None`
 /// when a figure is missing), else the first figure of [`HEADLINES`] it has. A run on
 /// synthetic stand-ins says first that it is not a result.
-pub(super) fn headline(summary: &Summary) -> String {
+pub fn headline(summary: &Summary) -> String {
     let metrics = &summary.metrics;
     let template = &summary.words.headline;
     let text = (!template.is_empty())

@@ -3,6 +3,7 @@
 //! every picture loaded.
 
 use super::Found;
+use super::full_record::{FullRun, beside};
 use super::headline::{headline, number};
 use crate::{Error, Result, Summary};
 use std::fmt::Write as _;
@@ -12,7 +13,7 @@ pub(super) const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;font-size:14px}\
 th{background:#f3f3f3}.badge{display:inline-block;border-radius:4px;padding:1px 7px;margin-right:4px;font-size:12px;color:#fff;background:#555}\
 .guide{color:#333;max-width:60em}.real{background:#2a7d2a}.synthetic{background:#c0392b}.failed{background:#c0392b}.ok{background:#2a7d2a}\
-.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:8px}.figs img{max-width:100%;border:1px solid #ddd}.lesson{color:#444}details{margin:.5em 0}";
+.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:8px}.figs img{max-width:100%;border:1px solid #ddd}.lesson{color:#444}details{margin:.5em 0}.full{color:#555;font-size:13px}";
 
 /// After loading, a picture that did not load is replaced by a line naming it, and the
 /// body records how many loaded (`data-loaded-images`, `data-broken-images`; the browser
@@ -67,9 +68,17 @@ fn copy_images(found: &Found, summary: &Summary, img: &Path) -> Result<Vec<Strin
     Ok(out)
 }
 
-/// One row of the summary table: name, status, headline (or the failure), data, backend,
-/// preset, wall time.
-pub(super) fn summary_row(f: &Found) -> String {
+/// What the full preset reached, under a run of another preset (nothing under a full run).
+fn full_line(s: &Summary, full: Option<&FullRun>) -> String {
+    if s.preset == "full" {
+        return String::new();
+    }
+    format!("<br><span class=\"full\">{}</span>", escape(&beside(full)))
+}
+
+/// One row of the summary table: name, status, headline (or the failure) with the full
+/// preset's beside it, data, backend, preset, wall time.
+pub(super) fn summary_row(f: &Found, full: Option<&FullRun>) -> String {
     let Some(s) = &f.summary else {
         return format!(
             "<tr><td><a href=\"#{}\">{}</a></td><td><span class=\"badge failed\">failed</span></td><td>{}</td><td></td><td></td><td></td><td></td></tr>",
@@ -87,10 +96,11 @@ pub(super) fn summary_row(f: &Found) -> String {
         )
     };
     format!(
-        "<tr><td><a href=\"#{}\">{}</a></td><td><span class=\"badge ok\">ok</span></td><td>{}</td><td>{data}</td><td>{}</td><td>{}</td><td>{:.1} s</td></tr>",
+        "<tr><td><a href=\"#{}\">{}</a></td><td><span class=\"badge ok\">ok</span></td><td>{}{}</td><td>{data}</td><td>{}</td><td>{}</td><td>{:.1} s</td></tr>",
         anchor(&f.name),
         escape(&f.name),
         escape(&headline(s)),
+        full_line(s, full),
         escape(&s.backend),
         escape(&s.preset),
         s.wall_seconds,
@@ -115,8 +125,9 @@ pub(super) fn week_heading(topic: &str, runs: &[&Found]) -> String {
     }
 }
 
-/// An experiment's section: its guide, data and machine, notes, every figure, pictures.
-pub(super) fn section(f: &Found, img: &Path) -> Result<String> {
+/// An experiment's section: its guide, what the full preset reached, data and machine,
+/// notes, every figure, pictures.
+pub(super) fn section(f: &Found, full: Option<&FullRun>, img: &Path) -> Result<String> {
     let mut html = format!(
         "<section id=\"{}\"><h3>{}</h3>",
         anchor(&f.name),
@@ -132,6 +143,9 @@ pub(super) fn section(f: &Found, img: &Path) -> Result<String> {
     };
     if !s.words.guide.is_empty() {
         let _ = write!(html, "<p class=\"guide\">{}</p>", escape(&s.words.guide));
+    }
+    if s.preset != "full" {
+        let _ = write!(html, "<p class=\"full\">{}</p>", escape(&beside(full)));
     }
     let kind = if s.data.synthetic {
         "synthetic"

@@ -2,10 +2,14 @@
 //! written by `cargo xtask report` and at the end of `cargo xtask curriculum`. It reads
 //! only run directories (each experiment's newest finished run, or its newest failed one,
 //! with the words its topic crate wrote into its summary) and `curriculum.json` when
-//! present, so it can be rebuilt at any time.
+//! present, so it can be rebuilt at any time; beside a run of another preset it puts what
+//! the full preset reached, from the README's record (`full_record`).
 
+pub mod full_record;
 mod headline;
 mod html;
+
+pub use headline::headline;
 
 use crate::{Error, Result, Summary};
 use html::{CHECK_IMAGES, STYLE, escape, section, summary_row, week_heading};
@@ -150,6 +154,7 @@ pub fn write(runs: &Path) -> Result<PathBuf> {
     }
     std::fs::create_dir_all(&img).map_err(|e| Error::io(&img, e))?;
     let found = find_runs(runs);
+    let full = full_record::full_runs(&full_record::default_record());
     let mut html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Next Gen Visual Models: course report</title><style>{STYLE}</style></head><body>\
          <h1>Next Gen Visual Models: course report</h1><p>{} experiments from <code>{}</code>.</p>",
@@ -158,7 +163,7 @@ pub fn write(runs: &Path) -> Result<PathBuf> {
     );
     html.push_str("<table id=\"summary\"><thead><tr><th>experiment</th><th>status</th><th>headline</th><th>data</th><th>backend</th><th>preset</th><th>wall</th></tr></thead><tbody>");
     for f in &found {
-        html.push_str(&summary_row(f));
+        html.push_str(&summary_row(f, full.get(&f.name)));
     }
     html.push_str("</tbody></table>");
     let mut topics: Vec<&str> = found.iter().map(Found::topic).collect();
@@ -167,7 +172,7 @@ pub fn write(runs: &Path) -> Result<PathBuf> {
         let of_week: Vec<&Found> = found.iter().filter(|f| f.topic() == topic).collect();
         html.push_str(&week_heading(topic, &of_week));
         for f in of_week {
-            html.push_str(&section(f, &img)?);
+            html.push_str(&section(f, full.get(&f.name), &img)?);
         }
     }
     html.push_str(CHECK_IMAGES);
