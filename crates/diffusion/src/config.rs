@@ -19,6 +19,16 @@ pub struct DiffusionConfig {
     pub batch_size: usize,
     pub lr: f64,
     pub warmup_steps: usize,
+    /// Decay the learning rate along a half cosine to 0 after the warm-up.
+    #[serde(default)]
+    pub cosine_decay: bool,
+    /// Mirror training images left-right at random (CIFAR-10; not Fashion-MNIST,
+    /// whose shoes all point one way).
+    #[serde(default)]
+    pub hflip: bool,
+    /// Min-SNR-gamma loss weighting of the noise objective (Hang et al. 2023; 0: off).
+    #[serde(default)]
+    pub min_snr: f64,
     /// EMA decay of the weights used for sampling (0: sample with the last weights).
     pub ema_decay: f64,
     /// Probability of dropping a label to the null class in training.
@@ -117,6 +127,9 @@ impl DiffusionConfig {
             batch_size: 64,
             lr: 1e-3,
             warmup_steps: 100,
+            cosine_decay: false,
+            hflip: false,
+            min_snr: 0.0,
             ema_decay: 0.995,
             p_uncond: 0.1,
             t_buckets: 10,
@@ -191,6 +204,11 @@ impl DiffusionConfig {
     fn check_training_and_schedule(&self) -> Result<(), ConfigError> {
         require_training(self.epochs, self.batch_size, self.lr)?;
         require_rate("lr_b", self.lr_b)?;
+        require(
+            self.min_snr >= 0.0 && self.min_snr.is_finite(),
+            "min_snr",
+            "must be 0 (off) or a positive gamma such as 5",
+        )?;
         require(
             (0.0..1.0).contains(&self.ema_decay),
             "ema_decay",
@@ -386,6 +404,9 @@ impl DiffusionConfig {
             batch_size: self.batch_size,
             lr,
             warmup_steps: self.warmup_steps,
+            cosine_decay: self.cosine_decay,
+            hflip: self.hflip,
+            min_snr: self.min_snr,
             ema_decay: self.ema_decay,
             p_uncond: self.p_uncond,
             t_buckets: self.t_buckets,

@@ -43,6 +43,16 @@ pub struct TrainSettings {
     pub lr: f64,
     /// Learning-rate warm-up over this many steps (linear from 0).
     pub warmup_steps: usize,
+    /// After the warm-up, decay the rate along a half cosine to 0 at the last step.
+    pub cosine_decay: bool,
+    /// Mirror each training image left-right with probability 1/2 (CIFAR-10's usual
+    /// augmentation in Ho et al.; not for data whose orientation is its class).
+    pub hflip: bool,
+    /// Min-SNR-gamma loss weight (Hang et al. 2023) for the noise objective: each image's
+    /// error is weighted min(SNR_t, gamma) / SNR_t, so the nearly clean steps, whose noise
+    /// is hard to see and matters little to the picture, stop dominating the gradient.
+    /// 0 turns it off (Ho et al.'s uniform "simple" loss).
+    pub min_snr: f64,
     /// EMA decay of the weights (0 turns the average off: it then equals the live model).
     pub ema_decay: f64,
     /// Probability of training a batch image without its label.
@@ -106,6 +116,49 @@ pub fn bucket_range(b: usize, buckets: usize, steps: usize) -> (usize, usize) {
 
 fn bucket_of(t: usize, buckets: usize, steps: usize) -> usize {
     ((t - 1) * buckets / steps).min(buckets - 1)
+}
+
+/// The learning rate of optimiser step `step` (1-based) of `total`: linear warm-up over
+/// `warmup_steps`, then constant, or a half cosine down to 0 at `total` with
+/// `cosine_decay`. A function of the step alone (not burn's stateful schedulers), so a
+/// resumed run continues on the same curve from the step count its checkpoint holds.
+pub fn learning_rate(settings: &TrainSettings, step: usize, total: usize) -> f64 {
+    let warmup = settings.warmup_steps.max(1);
+    let ramp = (step as f64 / warmup as f64).min(1.0);
+    if !settings.cosine_decay || step <= warmup || total <= warmup {
+        return settings.lr * ramp;
+    }
+    let progress = ((step - warmup) as f64 / (total - warmup) as f64).min(1.0);
+    settings.lr * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+}
+
+/// Min-SNR-gamma weights min(SNR_t, gamma) / SNR_t of the noise objective at steps `t`,
+/// `[n]` on `device`.
+fn min_snr_weights(
+    schedule: &NoiseSchedule,
+    t: &[usize],
+    gamma: f64,
+    device: &Device,
+) -> Tensor<1> {
+    let weights: Vec<f32> = t
+        .iter()
+        .map(|&t| {
+            let snr = schedule.snr(t);
+            (snr.min(gamma) / snr) as f32
+        })
+        .collect();
+    Tensor::<1>::from_floats(weights.as_slice(), device)
+}
+
+/// `x` `[n, c, h, w]` with each image mirrored left-right where a draw from `rng` (one per
+/// image) says so, with probability 1/2.
+fn flip_half(x: Tensor<4>, rng: &mut rand::rngs::StdRng) -> Tensor<4> {
+    let n = x.dims()[0];
+    let flags: Vec<f32> = (0..n)
+        .map(|_| if rng.random::<f64>() < 0.5 { 1.0 } else { 0.0 })
+        .collect();
+    let mask = Tensor::<1>::from_floats(flags.as_slice(), &x.device()).reshape([n, 1, 1, 1]);
+    x.clone().flip([3]) * mask.clone() + x * (mask.neg() + 1.0)
 }
 
 /// Per-image mean squared error between predicted and true noise, `[n]`.
@@ -173,6 +226,7 @@ pub fn train_diffusion(
     let buckets = settings.t_buckets.max(1);
     let batch = settings.batch_size.max(1);
     let steps_per_epoch = train.len().div_ceil(batch);
+    let total_steps = settings.epochs * steps_per_epoch;
     let conditional = spec.classes > 0;
 
     let eval = EvalBatch::draw(
@@ -200,6 +254,7 @@ pub fn train_diffusion(
         norm: &norm,
         device: &device,
         steps_total,
+        total_steps,
         buckets,
         conditional,
     };
@@ -286,6 +341,8 @@ struct TrainingLoop<'a> {
     norm: &'a Normalization,
     device: &'a Device,
     steps_total: usize,
+    /// Optimiser steps in the whole training (the cosine decay's length).
+    total_steps: usize,
     buckets: usize,
     conditional: bool,
 }
@@ -304,7 +361,10 @@ impl TrainingLoop<'_> {
         let (settings, steps_total) = (self.settings, self.steps_total);
         let mut rng = ctx.batch_rng(b, "t and labels");
         let n = chunk.len();
-        let x0 = batch_images(self.train, chunk, self.norm, self.device);
+        let mut x0 = batch_images(self.train, chunk, self.norm, self.device);
+        if settings.hflip {
+            x0 = flip_half(x0, &mut ctx.batch_rng(b, "flips"));
+        }
         let t: Vec<usize> = (0..n).map(|_| rng.random_range(1..=steps_total)).collect();
         let labels = self.batch_labels(&mut rng, chunk);
         let noise = Tensor::<4>::random(x0.shape(), Distribution::Normal(0.0, 1.0), self.device);
@@ -316,7 +376,12 @@ impl TrainingLoop<'_> {
             &t,
             labels.as_deref(),
         );
-        let loss = per_image.clone().mean();
+        let loss = if settings.min_snr > 0.0 && settings.objective == Objective::Noise {
+            let weights = min_snr_weights(self.schedule, &t, settings.min_snr, self.device);
+            (per_image.clone() * weights).mean()
+        } else {
+            per_image.clone().mean()
+        };
         let values = to_vec(per_image.detach());
         for (ti, v) in t.iter().zip(&values) {
             let band = bucket_of(*ti, self.buckets, steps_total);
@@ -324,7 +389,7 @@ impl TrainingLoop<'_> {
             ctx.add(&format!("count {band}"), 1.0);
         }
         let step = state.ema.updates + 1;
-        let lr = settings.lr * (step as f64 / settings.warmup_steps.max(1) as f64).min(1.0);
+        let lr = learning_rate(settings, step, self.total_steps);
         state.live = state.live.step(lr, loss);
         state.ema = state.ema.update(&state.live.model.valid());
         let mean = values.iter().sum::<f64>() / n as f64;
@@ -395,4 +460,69 @@ pub fn stage_losses(dir: &std::path::Path, buckets: usize, steps: usize) -> (f64
             .map(|b| last("train", &bucket_key(b, buckets, steps)))
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(cosine_decay: bool) -> TrainSettings {
+        TrainSettings {
+            objective: Objective::Noise,
+            epochs: 1,
+            batch_size: 8,
+            lr: 1e-3,
+            warmup_steps: 10,
+            cosine_decay,
+            hflip: false,
+            min_snr: 0.0,
+            ema_decay: 0.0,
+            p_uncond: 0.0,
+            t_buckets: 1,
+            eval_images: 0,
+        }
+    }
+
+    #[test]
+    fn the_rate_warms_up_then_holds_or_decays_along_a_half_cosine() {
+        let (constant, cosine) = (settings(false), settings(true));
+        for s in [&constant, &cosine] {
+            assert!((learning_rate(s, 5, 110) - 5e-4).abs() < 1e-12);
+            assert!((learning_rate(s, 10, 110) - 1e-3).abs() < 1e-12);
+        }
+        assert!((learning_rate(&constant, 110, 110) - 1e-3).abs() < 1e-12);
+        // Halfway through the decay the rate is half; at the last step it is 0.
+        assert!((learning_rate(&cosine, 60, 110) - 5e-4).abs() < 1e-12);
+        assert!(learning_rate(&cosine, 110, 110).abs() < 1e-12);
+        let decaying: Vec<f64> = (10..=110).map(|s| learning_rate(&cosine, s, 110)).collect();
+        assert!(decaying.windows(2).all(|w| w[1] <= w[0]));
+    }
+
+    #[test]
+    fn min_snr_weights_are_one_where_the_snr_is_below_gamma() {
+        let schedule = NoiseSchedule::linear(1000, 1e-4, 0.02);
+        let device = Device::flex();
+        let weights = to_vec(min_snr_weights(&schedule, &[1, 500, 1000], 5.0, &device));
+        // t = 1 is almost clean (SNR ~ 1e4): weighted down to gamma / SNR.
+        assert!(
+            (weights[0] - 5.0 / schedule.snr(1)).abs() < 1e-6,
+            "{weights:?}"
+        );
+        assert!(weights[0] < 1e-3);
+        assert!((weights[1] - 1.0).abs() < 1e-6 && (weights[2] - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn flipping_mirrors_some_images_and_leaves_the_others() {
+        let device = Device::flex();
+        // 16 images of 1x1x3 whose columns are 0, 1, 2.
+        let row: Vec<f32> = (0..16).flat_map(|_| [0.0, 1.0, 2.0]).collect();
+        let x = Tensor::<1>::from_floats(row.as_slice(), &device).reshape([16, 1, 1, 3]);
+        let mut rng = nn_core::backend::rng(7, "flips");
+        let flipped: Vec<f32> = flip_half(x, &mut rng).into_data().to_vec().unwrap();
+        let mirrored = flipped.chunks(3).filter(|c| c == &[2.0, 1.0, 0.0]).count();
+        let kept = flipped.chunks(3).filter(|c| c == &[0.0, 1.0, 2.0]).count();
+        assert_eq!(mirrored + kept, 16);
+        assert!(mirrored > 0 && kept > 0, "{mirrored} mirrored of 16");
+    }
 }

@@ -16,10 +16,11 @@ use crate::schedule::ScheduleKind;
 use crate::training::Trained;
 use crate::unet::UNetSpec;
 use burn::prelude::Tensor;
+use nn_core::data::batch::dataset_from_symmetric;
 use nn_core::data::{ImageDataset, subset};
 use nn_core::error::ConfigError;
 use nn_core::experiment::{require, require_rate};
-use nn_core::metrics::{Spread, paired_differences};
+use nn_core::metrics::{ColourComparison, Spread, paired_differences};
 use nn_core::viz::{SpreadPlot, SpreadSeries};
 use nn_core::{ExperimentConfig, Result, Run, Summary};
 use std::collections::BTreeMap;
@@ -38,6 +39,11 @@ pub struct OneFactorConfig {
     /// Numbers of diffusion steps T to try; a linear schedule's betas are scaled by
     /// 1000 / T so that the last step still leaves almost pure noise.
     pub steps: Vec<usize>,
+    /// Training-recipe changes to try one at a time: `cosine-decay` (the learning rate
+    /// along a half cosine to 0), `hflip` (random left-right mirroring), `min-snr-G`
+    /// (Min-SNR-G loss weighting, e.g. `min-snr-5`).
+    #[serde(default)]
+    pub recipes: Vec<String>,
     /// One training of every variant per seed.
     pub seeds: Vec<u64>,
 }
@@ -56,6 +62,7 @@ impl ExperimentConfig for OneFactorConfig {
             lrs: vec![2e-4],
             schedules: vec![ScheduleKind::Cosine],
             steps: vec![250],
+            recipes: vec![],
             seeds: vec![42],
         }
     }
@@ -94,6 +101,13 @@ impl ExperimentConfig for OneFactorConfig {
             "each T must be 10 to 4000",
         )?;
         require(!self.seeds.is_empty(), "seeds", "needs at least one seed")?;
+        for recipe in &self.recipes {
+            require(
+                with_recipe(&self.base, recipe).is_some(),
+                "recipes",
+                "each must be `cosine-decay`, `hflip` or `min-snr-G` with G > 0 (e.g. `min-snr-5`)",
+            )?;
+        }
         Ok(())
     }
 
@@ -138,7 +152,30 @@ pub fn variants(config: &OneFactorConfig) -> Vec<(String, DiffusionConfig)> {
             },
         ));
     }
+    for recipe in &config.recipes {
+        if let Some(settings) = with_recipe(base, recipe) {
+            out.push((recipe.clone(), settings));
+        }
+    }
     out
+}
+
+/// `base` with the training-recipe change `name` (see [`OneFactorConfig::recipes`]), or
+/// `None` for a name that is not one.
+pub fn with_recipe(base: &DiffusionConfig, name: &str) -> Option<DiffusionConfig> {
+    let mut changed = base.clone();
+    match name {
+        "cosine-decay" => changed.cosine_decay = true,
+        "hflip" => changed.hflip = true,
+        _ => {
+            let gamma: f64 = name.strip_prefix("min-snr-")?.parse().ok()?;
+            if !(gamma > 0.0 && gamma.is_finite()) {
+                return None;
+            }
+            changed.min_snr = gamma;
+        }
+    }
+    Some(changed)
 }
 
 /// What the report says this experiment's figures show and what to look for.
@@ -167,6 +204,11 @@ pub fn run(config: &OneFactorConfig, run: &mut Run) -> Result<Summary> {
     let measured = train_every_variant(run, config, &setup, &variants, &mut metrics)?;
     let names: Vec<String> = variants.iter().map(|(n, _)| n.clone()).collect();
     let differences = compare_with_baseline(&names, &measured.rates, &mut metrics);
+    for (v, values) in measured.saturations.iter().enumerate() {
+        let spread = Spread::of(values);
+        metrics.insert(format!("variant{v}_mean_saturation"), spread.mean);
+        metrics.insert(format!("variant{v}_mean_saturation_std"), spread.std);
+    }
     draw_spreads(run, config, &setup, &names, measured.rates, differences)?;
     loss_curves(
         run,
@@ -230,6 +272,8 @@ impl Setup {
 struct Measured {
     /// Per variant, the recognition rate of each seed, in seed order.
     rates: Vec<Vec<f64>>,
+    /// Per variant, the samples' mean HSV saturation for each seed (0 for grey images).
+    saturations: Vec<Vec<f64>>,
     /// Per variant, its name and the first seed's stage folder, for the loss curves.
     first_seed_stages: Vec<(String, PathBuf)>,
     /// `[classes, c, h, w]` per variant: the first seed's first sample of each class.
@@ -248,6 +292,7 @@ fn train_every_variant(
     let base = &config.base;
     let classes = setup.classes;
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
+    let mut saturations: Vec<Vec<f64>> = vec![Vec::new(); variants.len()];
     let mut first_seed_stages = Vec::new();
     // `[classes, c, h, w]` per variant: the first seed's first sample of each class.
     let mut first_seed_rows: Vec<Tensor<4>> = Vec::new();
@@ -259,12 +304,19 @@ fn train_every_variant(
             run.seed = run_seed;
             let (trained, dir, judged) = trained?;
             let rate = judged.rate;
+            let colour = ColourComparison::measure(
+                &dataset_from_symmetric(judged.samples.clone()),
+                &setup.test,
+            );
             eprintln!(
-                "{name}, seed {seed}: final loss {:.4}, recognised {:.1}%",
+                "{name}, seed {seed}: final loss {:.4}, recognised {:.1}%, mean saturation {:.3}",
                 trained.final_loss,
-                100.0 * rate
+                100.0 * rate,
+                colour.mean_saturation
             );
             rates[v].push(rate);
+            saturations[v].push(colour.mean_saturation);
+            metrics.insert("mean_saturation_real".into(), colour.mean_saturation_real);
             metrics.insert(
                 format!("variant{v}_final_loss_seed{seed}"),
                 trained.final_loss,
@@ -283,6 +335,7 @@ fn train_every_variant(
     }
     Ok(Measured {
         rates,
+        saturations,
         first_seed_stages,
         first_seed_rows,
     })
@@ -468,5 +521,33 @@ mod tests {
                 .to_string()
                 .contains("schedules")
         );
+    }
+
+    #[test]
+    fn each_recipe_changes_its_one_setting_and_unknown_names_are_refused() {
+        let config = OneFactorConfig {
+            lrs: vec![],
+            schedules: vec![],
+            steps: vec![],
+            recipes: vec!["cosine-decay".into(), "hflip".into(), "min-snr-5".into()],
+            ..OneFactorConfig::quick()
+        };
+        config.validate().unwrap();
+        let variants = variants(&config);
+        let names: Vec<&str> = variants.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(&names[1..], ["cosine-decay", "hflip", "min-snr-5"]);
+        let changed = |c: &DiffusionConfig| (c.cosine_decay, c.hflip, c.min_snr);
+        assert_eq!(changed(&variants[0].1), (false, false, 0.0));
+        assert_eq!(changed(&variants[1].1), (true, false, 0.0));
+        assert_eq!(changed(&variants[2].1), (false, true, 0.0));
+        assert_eq!(changed(&variants[3].1), (false, false, 5.0));
+        for bad in ["min-snr-0", "min-snr-x", "flip", ""] {
+            let config = OneFactorConfig {
+                recipes: vec![bad.into()],
+                ..OneFactorConfig::quick()
+            };
+            let error = config.validate().unwrap_err().to_string();
+            assert!(error.contains("recipes"), "{bad}: {error}");
+        }
     }
 }
