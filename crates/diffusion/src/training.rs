@@ -519,7 +519,10 @@ mod tests {
         let row: Vec<f32> = (0..16).flat_map(|_| [0.0, 1.0, 2.0]).collect();
         let x = Tensor::<1>::from_floats(row.as_slice(), &device).reshape([16, 1, 1, 3]);
         let mut rng = nn_core::backend::rng(7, "flips");
-        let flipped: Vec<f32> = flip_half(x, &mut rng).into_data().to_vec().unwrap();
+        let flipped: Vec<f32> = flip_half(x, &mut rng)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         let mirrored = flipped.chunks(3).filter(|c| c == &[2.0, 1.0, 0.0]).count();
         let kept = flipped.chunks(3).filter(|c| c == &[0.0, 1.0, 2.0]).count();
         assert_eq!(mirrored + kept, 16);

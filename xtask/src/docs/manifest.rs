@@ -26,6 +26,10 @@ pub struct RunSpec {
     /// More flags for the experiment (`--dataset cifar-10`).
     #[serde(default)]
     pub args: Vec<String>,
+    /// A name that selects this run alone with `--only` (for an experiment listed twice,
+    /// once with `args`); the experiment's and topic's names select it too.
+    #[serde(default)]
+    pub name: Option<String>,
     pub figures: Vec<FigureSpec>,
 }
 
@@ -94,7 +98,7 @@ impl Manifest {
     /// all of them when `only` is empty. Errors name a selector that matches nothing.
     pub fn select(&self, only: &[String]) -> nn_data::Result<Vec<&RunSpec>> {
         for selector in only {
-            if !self.run.iter().any(|r| matches(&r.experiment, selector)) {
+            if !self.run.iter().any(|r| matches(r, selector)) {
                 return Err(nn_data::Error::Other(format!(
                     "--only {selector}: no run of {MANIFEST} is that topic or experiment"
                 )));
@@ -103,13 +107,16 @@ impl Manifest {
         Ok(self
             .run
             .iter()
-            .filter(|r| only.is_empty() || only.iter().any(|s| matches(&r.experiment, s)))
+            .filter(|r| only.is_empty() || only.iter().any(|s| matches(r, s)))
             .collect())
     }
 }
 
-fn matches(experiment: &str, selector: &str) -> bool {
-    experiment == selector || experiment.split('/').next() == Some(selector)
+fn matches(run: &RunSpec, selector: &str) -> bool {
+    let experiment = run.experiment.as_str();
+    run.name.as_deref() == Some(selector)
+        || experiment == selector
+        || experiment.split('/').next() == Some(selector)
 }
 
 /// Every `docs/<file>.png` named in the READMEs (the top one and each crate's), as paths
@@ -255,6 +262,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("--only mlp/nope"), "{err}");
+        // A named run is selected alone by its name, and with its experiment's other listing
+        // by the experiment's name.
+        let named = manifest.select(&["flow-matching-cifar10".into()]).unwrap();
+        assert_eq!(named.len(), 1);
+        assert_eq!(named[0].experiment, "diffusion/flow-matching");
+        assert!(!named[0].args.is_empty());
+        let both = manifest
+            .select(&["diffusion/flow-matching".into()])
+            .unwrap();
+        assert_eq!(both.len(), 2);
     }
 
     #[test]

@@ -206,15 +206,25 @@ fn command_line(spec: &RunSpec, data_dir: &Path, work: &Path) -> Vec<String> {
         "--data-dir".into(),
         data_dir.display().to_string(),
         "--out".into(),
-        work.display().to_string(),
+        run_folder(spec, work).display().to_string(),
     ]);
     line
+}
+
+/// Where `spec` runs inside the work folder: the folder itself, or its own subfolder for a
+/// named run (an experiment listed twice must not find the other listing's finished run).
+fn run_folder(spec: &RunSpec, work: &Path) -> PathBuf {
+    match &spec.name {
+        Some(name) => work.join(name),
+        None => work.to_path_buf(),
+    }
 }
 
 /// Runs the experiment unless a finished run is already in `work` (resuming an interrupted
 /// one); returns the finished run's directory.
 fn run_once(binary: &Path, spec: &RunSpec, data_dir: &Path, work: &Path) -> Result<PathBuf> {
-    if let Some((dir, _)) = nn_data::records::newest_summary(work, &spec.experiment) {
+    let folder = &run_folder(spec, work);
+    if let Some((dir, _)) = nn_data::records::newest_summary(folder, &spec.experiment) {
         eprintln!(
             "docs: {} already finished in {}",
             spec.experiment,
@@ -225,7 +235,7 @@ fn run_once(binary: &Path, spec: &RunSpec, data_dir: &Path, work: &Path) -> Resu
     let line = command_line(spec, data_dir, work);
     let mut cmd = Command::new(binary);
     cmd.args(&line[1..]);
-    if let Some(unfinished) = nn_data::records::started_runs(work, &spec.experiment).pop() {
+    if let Some(unfinished) = nn_data::records::started_runs(folder, &spec.experiment).pop() {
         eprintln!("docs: continuing {}", unfinished.display());
         cmd.arg("--resume").arg(&unfinished);
     }
@@ -238,16 +248,16 @@ fn run_once(binary: &Path, spec: &RunSpec, data_dir: &Path, work: &Path) -> Resu
             "{} failed ({status}); fix it and run `cargo xtask docs` again: finished runs \
              are kept in {}",
             spec.experiment,
-            work.display()
+            folder.display()
         )));
     }
-    nn_data::records::newest_summary(work, &spec.experiment)
+    nn_data::records::newest_summary(folder, &spec.experiment)
         .map(|(dir, _)| dir)
         .ok_or_else(|| {
             Error::Other(format!(
                 "{} exited 0 but left no summary.json under {}",
                 spec.experiment,
-                work.display()
+                folder.display()
             ))
         })
 }

@@ -186,7 +186,13 @@ impl Entry {
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default(),
             commit: commit.label(),
-            headline: nn_data::report::headline(summary),
+            // A named run is the experiment on other settings (`args`), whose headline
+            // template, written for the preset's own variants, may not name them rightly.
+            headline: if spec.name.is_some() {
+                String::new()
+            } else {
+                nn_data::report::headline(summary)
+            },
         }
     }
 }

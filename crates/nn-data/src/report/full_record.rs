@@ -24,6 +24,10 @@ struct Record {
 struct Figure {
     experiment: String,
     preset: String,
+    /// The command that drew it: a run with flags after `--preset full` (another data
+    /// set, a config file) is not the preset's own run, so its headline is not shown.
+    #[serde(default)]
+    command: String,
     /// The run's headline as the report prints it (absent in records written before).
     #[serde(default)]
     headline: String,
@@ -61,7 +65,8 @@ fn parse(text: &str) -> BTreeMap<String, FullRun> {
     };
     let mut newest: BTreeMap<String, (String, FullRun)> = BTreeMap::new();
     for figure in record.figures.into_values() {
-        if figure.preset != "full" || figure.headline.is_empty() {
+        let with_flags = !figure.command.is_empty() && !figure.command.ends_with("--preset full");
+        if figure.preset != "full" || figure.headline.is_empty() || with_flags {
             continue;
         }
         let run = FullRun {
@@ -119,13 +124,21 @@ mod tests {
       "c.png": {"experiment": "topic/second", "preset": "full", "host": "", "wall_seconds": 9.0,
                 "started": "2026-12-07T00-00-00Z"},
       "d.png": {"experiment": "topic/third", "preset": "quick", "headline": "q",
-                "wall_seconds": 9.0, "started": "2026-12-07T00-00-00Z"}
+                "wall_seconds": 9.0, "started": "2026-12-07T00-00-00Z"},
+      "e.png": {"experiment": "topic/first", "preset": "full", "headline": "other data",
+                "command": "cargo run --release -p topic -- first --preset full --dataset x",
+                "wall_seconds": 9.0, "started": "2026-12-08T00-00-00Z"},
+      "f.png": {"experiment": "topic/fourth", "preset": "full", "headline": "own",
+                "command": "cargo run --release -p topic -- fourth --preset full",
+                "wall_seconds": 9.0, "started": "2026-12-08T00-00-00Z"}
     }}"#;
 
     #[test]
     fn the_newest_full_run_with_a_headline_is_kept_per_experiment() {
         let runs = parse(RECORD);
-        assert_eq!(runs.len(), 1, "{runs:?}");
+        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert_eq!(runs["topic/fourth"].headline, "own");
+        // The newer run of topic/first on other data (`--dataset x`) is not its preset's.
         let first = &runs["topic/first"];
         assert_eq!(first.headline, "new");
         assert_eq!(first.day, "2026-12-07");
