@@ -30,11 +30,14 @@ impl ExperimentConfig for CifarClassSamplesConfig {
 
     /// `diffusion/class-samples`' network (attention at 8x8) for 30 epochs: about 20
     /// minutes of training on 2 cores with the 4,000-image subset (about 4 hours with all
-    /// 50,000: a GPU's job). The judge trains 10 epochs on the same training images.
+    /// 50,000: a GPU's job), with Min-SNR-5 loss weighting (the one recipe change that
+    /// helped in `configs/cifar10-recipe.toml`'s study). The judge trains 10 epochs on the
+    /// same training images.
     fn full() -> Self {
         Self(DiffusionConfig {
             dataset: "cifar-10".into(),
             epochs: 30,
+            min_snr: 5.0,
             classifier_epochs: 10,
             ..cifar_sampling(DiffusionConfig::full_base())
         })
