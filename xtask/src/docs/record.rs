@@ -186,9 +186,9 @@ impl Entry {
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default(),
             commit: commit.label(),
-            // A named run is the experiment on other settings (`args`), whose headline
-            // template, written for the preset's own variants, may not name them rightly.
-            headline: if spec.name.is_some() {
+            // A run with flags (`args`: other data, a config file) is not the preset's
+            // own, and its headline template may not name its variants rightly.
+            headline: if !spec.args.is_empty() {
                 String::new()
             } else {
                 nn_data::report::headline(summary)
