@@ -4,7 +4,6 @@
 
 pub mod blocks;
 pub mod config;
-pub mod ema;
 pub mod experiments;
 pub mod figures;
 pub mod flow;

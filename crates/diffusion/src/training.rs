@@ -7,7 +7,6 @@
 //! t, because a single mean hides that the small-t steps are the hard ones. With
 //! [`Objective::Velocity`] the same loop trains flow matching (`crate::flow`) instead.
 
-use crate::ema::Ema;
 use crate::flow::velocity_mse;
 use crate::schedule::NoiseSchedule;
 use crate::unet::{UNet, UNetSpec};
@@ -16,8 +15,8 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use nn_core::data::{ImageDataset, Normalization, batch_images};
 use nn_core::train::{
-    Checkpoint, EpochContext, EpochLog, FitOptions, ModelState, StepLog, TrainState, adam, fit,
-    read_curve,
+    Checkpoint, Ema, EpochContext, EpochLog, FitOptions, ModelState, StepLog, TrainState, adam,
+    fit, read_curve,
 };
 use nn_core::{Result, Run};
 use rand::RngExt;
@@ -85,20 +84,12 @@ struct DiffusionState {
 impl TrainState for DiffusionState {
     fn save(&self, checkpoint: &mut Checkpoint) -> Result<()> {
         self.live.save_as(checkpoint, "model")?;
-        checkpoint.put_module("ema", &self.ema.model)?;
-        checkpoint.put_bytes("ema_updates", self.ema.updates.to_le_bytes().to_vec());
-        Ok(())
+        self.ema.save_as(checkpoint, "ema")
     }
 
     fn restore(mut self, checkpoint: &Checkpoint) -> Result<Self> {
         self.live = self.live.restore_as(checkpoint, "model")?;
-        self.ema.model = checkpoint.load_module("ema", self.ema.model)?;
-        if let Some(bytes) = checkpoint
-            .bytes("ema_updates")
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-        {
-            self.ema.updates = usize::from_le_bytes(bytes);
-        }
+        self.ema = self.ema.restore_as(checkpoint, "ema")?;
         Ok(self)
     }
 }

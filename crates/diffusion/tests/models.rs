@@ -3,8 +3,8 @@
 use burn::module::Module;
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use diffusion::ema::Ema;
 use diffusion::unet::{UNet, UNetSpec};
+use nn_core::train::Ema;
 use nn_core::train::parameter_values;
 
 fn spec(channels: usize, mults: Vec<usize>, classes: usize, attention: bool) -> UNetSpec {

@@ -155,11 +155,14 @@ impl<'a> Monitor<'a> {
     }
 
     /// The epoch's figures: the per-step means, and on snapshot epochs the samples'
-    /// diversity, after the first the Frechet distance.
+    /// diversity, after the first the Frechet distance. `generator` is the one sampled (the
+    /// weight average when there is one); `live`, given with an average, is also measured
+    /// (`frechet_live`), so the two can be compared epoch by epoch.
     pub fn end_epoch<G: Generator>(
         &mut self,
         ctx: &EpochContext,
         generator: &G,
+        live: Option<&G>,
     ) -> Result<BTreeMap<String, f64>> {
         let steps = ctx.steps().max(1) as f64;
         let mut figures: BTreeMap<String, f64> = KEYS
@@ -175,6 +178,9 @@ impl<'a> Monitor<'a> {
         // The Frechet distance after the first epoch and at every snapshot: whether it falls.
         if snapshot || ctx.epoch == 1 {
             figures.insert("frechet".into(), self.frechet(generator)?);
+            if let Some(live) = live {
+                figures.insert("frechet_live".into(), self.frechet(live)?);
+            }
         }
         if ctx.epoch == 1 {
             let fd = figures["frechet"];
@@ -225,16 +231,21 @@ impl<'a> Monitor<'a> {
 
     /// The summary's figures of the trained generator (drawn as [`draw`] draws): Frechet distance
     /// after the first epoch and now, D's mean outputs over the last half of the `steps`,
-    /// the final samples' diversity.
+    /// the final samples' diversity; with a weight average, also the live G's distance
+    /// (`frechet_live_final`).
     pub fn final_figures<G: Generator>(
         &self,
         generator: &G,
+        live: Option<&G>,
         steps: &[serde_json::Value],
     ) -> Result<BTreeMap<String, f64>> {
         let mut figures = BTreeMap::new();
         let last = self.frechet(generator)?;
         figures.insert("frechet_final".into(), last);
         figures.insert("frechet_fixed".into(), last);
+        if let Some(live) = live {
+            figures.insert("frechet_live_final".into(), self.frechet(live)?);
+        }
         if let Some(first) = std::fs::read_to_string(&self.first_path)
             .ok()
             .and_then(|t| t.trim().parse::<f64>().ok())

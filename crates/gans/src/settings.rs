@@ -52,6 +52,11 @@ pub struct GanConfig {
     pub upsampling: Upsampling,
     /// DCGAN: D's weights spectrally normalised, its batch norms left out.
     pub spectral_norm: bool,
+    /// Decay of the exponential moving average of G's weights that samples are drawn from
+    /// (0: none, samples come from the last step's G). An average over the last few hundred
+    /// steps smooths the oscillation of the game (Yazici et al. 2019).
+    #[serde(default)]
+    pub ema_decay: f64,
     /// Adam's betas (0.5, 0.999 is the usual choice for GANs).
     pub beta_1: f64,
     /// See `beta_1`.
@@ -99,6 +104,7 @@ impl GanConfig {
             dcgan_init: true,
             upsampling: Upsampling::Transposed,
             spectral_norm: false,
+            ema_decay: 0.0,
             beta_1: 0.5,
             beta_2: 0.999,
             d_steps: 1,
@@ -149,6 +155,11 @@ impl GanConfig {
         require(self.epochs > 0, "epochs", "must be positive")?;
         nn_core::experiment::require_rate("lr_generator", self.lr_generator)?;
         nn_core::experiment::require_rate("lr_discriminator", self.lr_discriminator)?;
+        require(
+            (0.0..1.0).contains(&self.ema_decay),
+            "ema_decay",
+            "must be in [0, 1): 0 turns the average of G's weights off, 0.99-0.999 is usual",
+        )?;
         require(self.batch_size > 1, "batch_size", "must be at least 2")?;
         require(
             (0.0..1.0).contains(&self.beta_1) && (0.0..1.0).contains(&self.beta_2),

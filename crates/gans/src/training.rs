@@ -18,28 +18,51 @@ use burn::tensor::Distribution;
 use burn::tensor::activation::sigmoid;
 use nn_core::data::{ImageDataset, Normalization, batch_images};
 use nn_core::train::{
-    Checkpoint, EpochLog, FitOptions, ModelState, TrainState, adam, fit, read_steps,
+    Checkpoint, Ema, EpochLog, FitOptions, ModelState, TrainState, adam, fit, read_steps,
 };
 use nn_core::{Result, Run};
 use std::collections::BTreeMap;
 
-/// Both networks with their optimisers: what a checkpoint holds.
+/// Both networks with their optimisers, and the average of G's weights when asked: what a
+/// checkpoint holds.
 struct GanState<G, D> {
     g: ModelState<G>,
     d: ModelState<D>,
+    /// G's weights averaged over the steps (`ema_decay` > 0), kept without autodiff.
+    g_average: Option<Ema<G>>,
 }
 
 impl<G: Module, D: Module> TrainState for GanState<G, D> {
     fn save(&self, checkpoint: &mut Checkpoint) -> Result<()> {
         self.g.save_as(checkpoint, "generator")?;
+        if let Some(average) = &self.g_average {
+            average.save_as(checkpoint, "generator_average")?;
+        }
         self.d.save_as(checkpoint, "discriminator")
     }
 
     fn restore(self, checkpoint: &Checkpoint) -> Result<Self> {
+        let g_average = match self.g_average {
+            Some(average) => Some(average.restore_as(checkpoint, "generator_average")?),
+            None => None,
+        };
         Ok(Self {
             g: self.g.restore_as(checkpoint, "generator")?,
             d: self.d.restore_as(checkpoint, "discriminator")?,
+            g_average,
         })
+    }
+}
+
+impl<G: Generator, D> GanState<G, D> {
+    /// The generator samples are drawn from: the average of G's weights when there is one
+    /// (back in training mode, so batch norm uses each pass's statistics as `draw` needs),
+    /// else the live G.
+    fn sampled(&self) -> G {
+        match &self.g_average {
+            Some(average) => average.model.clone().train(),
+            None => self.g.model.clone(),
+        }
     }
 }
 
@@ -147,16 +170,23 @@ pub fn train_gan<G: Generator, D: Discriminator>(
     let batch = settings.batch_size.max(1);
     let augment = settings.augment.applies(real.len());
     let mut monitor = Monitor::new(run, real, settings, reference)?;
+    let g_average =
+        (settings.ema_decay > 0.0).then(|| Ema::new(generator.valid(), settings.ema_decay));
     let state = GanState {
         g: ModelState::new(generator, adam(settings.beta_1, settings.beta_2)),
         d: ModelState::new(discriminator, adam(settings.beta_1, settings.beta_2)),
+        g_average,
     };
     let steps_per_epoch = settings.steps_per_epoch(real.len());
     let options = FitOptions::new(settings.epochs, steps_per_epoch);
     let state = fit(run, &options, state, |state, ctx| {
         let mut step_log = monitor.open_step_log(ctx)?;
         let order = ctx.data_order(real.len());
-        let GanState { mut g, mut d } = state;
+        let GanState {
+            mut g,
+            mut d,
+            mut g_average,
+        } = state;
         // With full batches only, the last smaller one is left out (unless it is the only
         // one: fewer real images than a batch).
         for (b, chunk) in ctx.batches(order.chunks(batch).take(steps_per_epoch)) {
@@ -171,22 +201,28 @@ pub fn train_gan<G: Generator, D: Discriminator>(
             );
             let g_loss;
             (g, g_loss) = generator_step(g, &d.model, real_batch, (settings, augment), &device);
+            if let Some(average) = g_average.take() {
+                g_average = Some(average.update(&g.model.valid()));
+            }
             monitor.log_step(ctx, &mut step_log, b, judged.with_generator_loss(g_loss))?;
         }
-        let state = GanState { g, d };
+        let state = GanState { g, d, g_average };
         if ctx.interrupted() {
             return Ok((state, EpochLog::new()));
         }
-        let figures = monitor.end_epoch(ctx, &state.g.model)?;
+        let live = state.g_average.as_ref().map(|_| &state.g.model);
+        let figures = monitor.end_epoch(ctx, &state.sampled(), live)?;
         let log: EpochLog = vec![("train", figures)];
         Ok((state, log))
     })?;
     monitor.note_warnings(run);
 
-    // The training generator: samples are drawn with batch statistics (`sampling::draw`).
-    let generator = state.g.model;
+    // The averaged (or live) generator: samples are drawn with batch statistics
+    // (`sampling::draw`).
+    let generator = state.sampled();
+    let live = state.g_average.as_ref().map(|_| &state.g.model);
     let steps = read_steps(monitor.steps_path());
-    let figures = monitor.final_figures(&generator, &steps)?;
+    let figures = monitor.final_figures(&generator, live, &steps)?;
     draw_step_curves(run, &steps)?;
     draw_progression(run, real, &monitor.snapshots)?;
     // A straight line in noise space between two fixed noise vectors.

@@ -14,6 +14,7 @@
 pub mod checkpoint;
 pub mod classifier;
 pub mod data_parallel;
+mod ema;
 mod epoch;
 mod evaluation;
 mod fit;
@@ -31,6 +32,7 @@ pub mod step_log;
 pub use crate::models::ImageClassifier;
 pub use checkpoint::Checkpoint;
 pub use classifier::{ClassifierOptions, TrainedClassifier, train_classifier};
+pub use ema::Ema;
 pub use epoch::{Batches, EpochContext};
 pub use evaluation::{Evaluation, evaluate};
 pub use fit::{EpochLog, FitOptions, TrainState, fit};

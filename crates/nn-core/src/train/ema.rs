@@ -1,8 +1,11 @@
 //! An exponential moving average of the weights: sampling from the average of the last
 //! few thousand steps' weights gives cleaner images than the last step's (DDPM used decay
-//! 0.9999). burn has no EMA, so it is written here: one pass over the live model's
-//! parameters, one over the average's, matched by visiting order.
+//! 0.9999; GANs average G, Yazici et al. 2019). burn has no EMA, so it is written here:
+//! one pass over the live model's parameters, one over the average's, matched by visiting
+//! order.
 
+use crate::Result;
+use crate::train::Checkpoint;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::prelude::*;
 
@@ -69,5 +72,27 @@ impl<M: Module> Ema<M> {
         self.model = self.model.map(&mut blend);
         self.updates += 1;
         self
+    }
+
+    /// Writes the average as `name` and its update count as `name_updates`.
+    pub fn save_as(&self, checkpoint: &mut Checkpoint, name: &str) -> Result<()> {
+        checkpoint.put_module(name, &self.model)?;
+        checkpoint.put_bytes(
+            &format!("{name}_updates"),
+            self.updates.to_le_bytes().to_vec(),
+        );
+        Ok(())
+    }
+
+    /// Reads back what [`Ema::save_as`] wrote under `name`.
+    pub fn restore_as(mut self, checkpoint: &Checkpoint, name: &str) -> Result<Self> {
+        self.model = checkpoint.load_module(name, self.model)?;
+        if let Some(bytes) = checkpoint
+            .bytes(&format!("{name}_updates"))
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        {
+            self.updates = usize::from_le_bytes(bytes);
+        }
+        Ok(self)
     }
 }
