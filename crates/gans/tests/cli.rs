@@ -6,9 +6,17 @@ use std::process::Command;
 const TINY: &str = "train_size = 48\nepochs = 2\nbatch_size = 16\nlatent = 8\nhidden_generator = [16]\nhidden_discriminator = [16]\nwidth = 4\nsnapshot_epochs = [1]\nfrechet_samples = 20\n";
 
 fn run(experiment: &str) -> (serde_json::Value, std::path::PathBuf, tempfile::TempDir) {
+    run_with(experiment, "")
+}
+
+/// [`run`] with `extra` lines added to the tiny settings.
+fn run_with(
+    experiment: &str,
+    extra: &str,
+) -> (serde_json::Value, std::path::PathBuf, tempfile::TempDir) {
     let out = tempfile::tempdir().unwrap();
     let config = out.path().join("tiny.toml");
-    std::fs::write(&config, TINY).unwrap();
+    std::fs::write(&config, format!("{TINY}{extra}")).unwrap();
     let empty = tempfile::tempdir().unwrap();
     let result = Command::new(env!("CARGO_BIN_EXE_gans"))
         .args([experiment, "--synthetic", "--config"])
@@ -59,6 +67,22 @@ fn both_gans_report_every_figure() {
             "{experiment}: 38 training images (48 less the held-out fifth) / 16 per batch, full batches only, x 2 epochs"
         );
     }
+}
+
+/// With an average of G's weights the samples come from it, and the live G is measured
+/// beside it, after the first epoch and at the end; the two differ.
+#[test]
+fn the_average_of_g_is_sampled_and_the_live_g_measured_beside_it() {
+    let (s, dir, _keep) = run_with("dcgan", "ema_decay = 0.9\n");
+    let averaged = s["metrics"]["frechet_final"].as_f64().unwrap();
+    let live = s["metrics"]["frechet_live_final"].as_f64().unwrap();
+    assert!(averaged.is_finite() && live.is_finite());
+    assert_ne!(
+        averaged, live,
+        "the average and the live G draw different samples"
+    );
+    let metrics = std::fs::read_to_string(dir.join("metrics.jsonl")).unwrap();
+    assert!(metrics.contains("frechet_live"), "{metrics}");
 }
 
 /// The ladder of tricks: every (rung, seed) trained in its own stage, the table written,

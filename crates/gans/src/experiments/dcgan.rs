@@ -28,8 +28,9 @@ impl ExperimentConfig for DcganConfig {
             side: 64,
             latent: 100,
             width: 32,
-            epochs: 60,
-            snapshot_epochs: vec![1, 5, 10, 20, 40],
+            epochs: 40,
+            ema_decay: 0.999,
+            snapshot_epochs: vec![1, 5, 10, 20, 30],
             frechet_samples: 3_000,
             ..GanConfig::quick_base()
         })
