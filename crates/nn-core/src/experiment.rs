@@ -70,6 +70,7 @@ pub struct Typed<C> {
     run: fn(&C, &mut Run) -> Result<Summary>,
     guide: &'static str,
     headline: &'static str,
+    quick_caveat: &'static str,
     lesson: Option<Lesson>,
 }
 
@@ -83,6 +84,13 @@ impl<C> Typed<C> {
     /// The summary table's headline template (see [`Words::headline`]).
     pub fn headline(mut self, template: &'static str) -> Self {
         self.headline = template;
+        self
+    }
+
+    /// What the quick preset cannot show, said before its headline (see
+    /// [`Words::quick_caveat`]).
+    pub fn quick_caveat(mut self, caveat: &'static str) -> Self {
+        self.quick_caveat = caveat;
         self
     }
 }
@@ -100,6 +108,7 @@ pub fn experiment<C: ExperimentConfig>(
         run,
         guide: "",
         headline: "",
+        quick_caveat: "",
         lesson: None,
     }
 }
@@ -156,6 +165,7 @@ impl<C: ExperimentConfig> Experiment for Typed<C> {
             lesson: lesson.text.into(),
             guide: self.guide.into(),
             headline: self.headline.into(),
+            quick_caveat: self.quick_caveat.into(),
         }
     }
 }

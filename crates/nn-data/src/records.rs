@@ -109,6 +109,11 @@ pub struct Words {
     /// see `report::headline`); empty for the first usual figure the run reports.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub headline: String,
+    /// What a quick run cannot show and why, said before its quick headline (a study
+    /// over seeds, a deep network: "too short to separate the settings"); empty when the
+    /// quick preset shows the lesson in miniature.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub quick_caveat: String,
 }
 
 /// `summary.json`: the stable top level that the report, README and scripts read.

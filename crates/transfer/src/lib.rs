@@ -33,17 +33,17 @@ pub fn registry() -> Registry {
             "transfer/cifar-architectures",
             "VGG, ResNet and Inception trained: CIFAR-scale versions on CIFAR-10 with the same budget and augmentation, test accuracy over seeds",
             cifar_architectures::run,
-        ).guide(cifar_architectures::GUIDE).headline(cifar_architectures::HEADLINE))
+        ).guide(cifar_architectures::GUIDE).headline(cifar_architectures::HEADLINE).quick_caveat(cifar_architectures::QUICK_CAVEAT))
         .with(experiment::<resnet_depth::ResnetDepthConfig>(
             "transfer/resnet-depth",
             "Why ResNet exists: He et al.'s CIFAR networks at two depths, plain and with skip connections, training loss over several seeds",
             resnet_depth::run,
-        ).guide(resnet_depth::GUIDE).headline(resnet_depth::HEADLINE))
+        ).guide(resnet_depth::GUIDE).headline(resnet_depth::HEADLINE).quick_caveat(resnet_depth::QUICK_CAVEAT))
         .with(experiment::<vgg19_cifar10::Vgg19Cifar10Config>(
             "transfer/vgg19-cifar10",
             "The assignment: a pre-trained VGG-19 on CIFAR-10 before training, as a frozen feature extractor, fine-tuned, and against training from scratch",
             vgg19_cifar10::run,
-        ).guide(vgg19_cifar10::GUIDE).headline(vgg19_cifar10::HEADLINE))
+        ).guide(vgg19_cifar10::GUIDE).headline(vgg19_cifar10::HEADLINE).quick_caveat(vgg19_cifar10::QUICK_CAVEAT))
         .with(experiment::<label_efficiency::LabelEfficiencyConfig>(
             "transfer/label-efficiency",
             "When pre-training pays: fine-tuned against scratch over the number of labelled images, across domains and within natural images, over seeds",

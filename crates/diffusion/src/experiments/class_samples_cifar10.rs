@@ -65,6 +65,8 @@ fn cifar_sampling(base: DiffusionConfig) -> DiffusionConfig {
 
 /// What the report says this experiment's figures show and what to look for.
 pub const GUIDE: &str = "The same assignment on the course's data, CIFAR-10: one sample of every class in the top row of the grid, and the share of samples a CNN recognises as their class. Read that share against the judge's own accuracy on real test images (its ceiling, in the notes) and chance (10%); colour and rough layout come before recognisable objects.";
+/// What the quick preset cannot show: said before its headline in the report.
+pub const QUICK_CAVEAT: &str = "too short to draw CIFAR-10 objects (2,000 images; chance is 10%)";
 
 /// Runs `diffusion/class-samples` with these settings.
 pub fn run(config: &CifarClassSamplesConfig, run: &mut Run) -> Result<Summary> {

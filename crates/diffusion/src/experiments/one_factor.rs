@@ -183,6 +183,8 @@ pub const GUIDE: &str = "A baseline and variants that each change one factor (le
 /// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
 /// percentage, `:M` in millions, `:±` with its spread over seeds).
 pub const HEADLINE: &str = "recognised: baseline {variant0_recognition_rate:%}, lr {variant1_recognition_rate:%}, cosine {variant2_recognition_rate:%}, T 250 {variant3_recognition_rate:%}";
+/// What the quick preset cannot show: said before its headline in the report.
+pub const QUICK_CAVEAT: &str = "too short to separate the settings (one seed, 1,000 images: the samples are still noise; chance is 10%)";
 
 /// Trains every variant once per seed, samples and judges it; draws the recognition rates
 /// (`recognition_by_variant.png`), the seed-by-seed differences from the baseline

@@ -35,7 +35,8 @@ pub(super) fn number(v: f64) -> String {
 
 /// The summary table's headline of a run: its experiment's template filled in (`None`
 /// when a figure is missing), else the first figure of [`HEADLINES`] it has. A run on
-/// synthetic stand-ins says first that it is not a result.
+/// synthetic stand-ins says first that it is not a result; a quick run whose experiment
+/// has a quick caveat says that first.
 pub fn headline(summary: &Summary) -> String {
     let metrics = &summary.metrics;
     let template = &summary.words.headline;
@@ -48,8 +49,11 @@ pub fn headline(summary: &Summary) -> String {
             })
         })
         .unwrap_or_default();
+    let caveat = &summary.words.quick_caveat;
     if summary.data.stand_in {
         format!("not a result (synthetic stand-in data; checks the pipeline only): {text}")
+    } else if summary.preset == "quick" && !caveat.is_empty() {
+        format!("{caveat}: {text}")
     } else {
         text
     }
@@ -176,5 +180,20 @@ mod tests {
         assert!(text.ends_with("test accuracy 1"), "{text}");
         let points = summary("XOR {xor:%}", &[("xor", 0.5)], true, false);
         assert_eq!(headline(&points), "XOR 50.0%");
+    }
+
+    /// A quick run of an experiment with a quick caveat says it before its figures; the
+    /// full run of the same experiment does not.
+    #[test]
+    fn a_quick_run_says_its_caveat_first_and_a_full_run_does_not() {
+        let mut run = summary("accuracy {acc:%}", &[("acc", 0.138)], false, false);
+        run.words.quick_caveat = "too short to train these networks".into();
+        run.preset = "quick".into();
+        assert_eq!(
+            headline(&run),
+            "too short to train these networks: accuracy 13.8%"
+        );
+        run.preset = "full".into();
+        assert_eq!(headline(&run), "accuracy 13.8%");
     }
 }

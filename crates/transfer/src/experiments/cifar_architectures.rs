@@ -144,6 +144,9 @@ pub const GUIDE: &str = "VGG, ResNet and Inception in their CIFAR-scale versions
 /// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
 /// percentage, `:M` in millions, `:±` with its spread over seeds).
 pub const HEADLINE: &str = "test accuracy: VGG-16-BN {vgg16-bn_test_accuracy:%}, ResNet-20 {resnet-20_test_accuracy:%}, GoogLeNet {googlenet_test_accuracy:%}";
+/// What the quick preset cannot show: said before its headline in the report.
+pub const QUICK_CAVEAT: &str =
+    "too short to train deep networks (one epoch on 1,000 images; chance is 10%)";
 
 /// Trains every network once per seed; draws every seed's test accuracy
 /// (`accuracy_by_architecture.png`) and the seeds' mean test accuracy per epoch

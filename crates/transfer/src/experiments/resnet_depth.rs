@@ -91,6 +91,8 @@ pub const GUIDE: &str = "The same CIFAR networks at two depths, plain and with s
 /// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
 /// percentage, `:M` in millions, `:±` with its spread over seeds).
 pub const HEADLINE: &str = "final training loss, deepest plain minus shallowest (same seed): {degradation_plain:±}; at depth 20 plain {plain-20_train_loss}, residual {resnet-20_train_loss}";
+/// What the quick preset cannot show: said before its headline in the report.
+pub const QUICK_CAVEAT: &str = "too short to show the degradation (one epoch on 1,000 images; an untrained network's loss is ln 10 = 2.30)";
 
 /// Trains every (depth, plain or residual) once per seed, draws the seeds' mean training
 /// loss per epoch (`loss_by_depth.png`) and every seed's final training loss

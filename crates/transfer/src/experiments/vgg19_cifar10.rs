@@ -190,6 +190,9 @@ pub const GUIDE: &str = "Each stage's curves (a new head on the frozen body, the
 /// percentage, `:M` in millions, `:±` with its spread over seeds).
 pub const HEADLINE: &str =
     "fine-tuned {fine_tune_test_accuracy:%} vs from scratch {scratch_test_accuracy:%}";
+/// What the quick preset cannot show: said before its headline in the report.
+pub const QUICK_CAVEAT: &str =
+    "too short to show what transfer gains (one epoch per stage on 1,000 images; chance is 10%)";
 
 /// Gets the pre-trained network, then runs the stages on CIFAR-10 (a new head before
 /// training, feature extraction, fine-tuning) and the same network from scratch.
