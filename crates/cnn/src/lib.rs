@@ -27,5 +27,5 @@ pub fn registry() -> Registry {
         .with(experiment::<cifar100::CifarConfig>("cnn/cifar100", "A CNN with batch norm on CIFAR-100 (or --dataset cifar-10), with and without augmentation", cifar100::run).guide(cifar100::GUIDE))
         .with(experiment::<pneumonia::PneumoniaConfig>("cnn/pneumonia", "Pneumonia vs normal chest X-rays: class weights, a validated threshold, ROC", pneumonia::run).guide(pneumonia::GUIDE))
         .with(experiment::<augment_gallery::GalleryConfig>("cnn/augment-gallery", "One real image of each data set through every augmentation", augment_gallery::run).guide(augment_gallery::GUIDE).headline(augment_gallery::HEADLINE))
-        .with(experiment::<augment_ablation::AblationConfig>("cnn/augment-ablation", "Which augmentations help: none, geometric, colour, noise, all on small training sets, over seeds", augment_ablation::run).guide(augment_ablation::GUIDE).headline(augment_ablation::HEADLINE))
+        .with(experiment::<augment_ablation::AblationConfig>("cnn/augment-ablation", "Which augmentations help: none, geometric, colour, noise, all on small training sets, over seeds", augment_ablation::run).guide(augment_ablation::GUIDE).headline(augment_ablation::HEADLINE).quick_caveat(augment_ablation::QUICK_CAVEAT))
 }

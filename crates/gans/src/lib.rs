@@ -29,5 +29,5 @@ pub fn registry() -> Registry {
     Registry::topic(LESSON)
         .with(experiment::<experiments::mlp_gan::MlpGanConfig>("gans/mlp-gan", "The assignment: a fully connected GAN on cat faces, samples through the epochs, Frechet distance", experiments::mlp_gan::run).guide(experiments::mlp_gan::GUIDE).headline(experiments::mlp_gan::HEADLINE))
         .with(experiment::<experiments::dcgan::DcganConfig>("gans/dcgan", "The same loop with a convolutional generator and discriminator (DCGAN)", experiments::dcgan::run).guide(experiments::dcgan::GUIDE).headline(experiments::dcgan::HEADLINE))
-        .with(experiment::<experiments::what_mattered::WhatMatteredConfig>("gans/what-mattered", "What makes a DCGAN learn on small data: the field's tricks added one at a time, over seeds, by the fixed-feature Frechet distance", experiments::what_mattered::run).guide(experiments::what_mattered::GUIDE).headline(experiments::what_mattered::HEADLINE))
+        .with(experiment::<experiments::what_mattered::WhatMatteredConfig>("gans/what-mattered", "What makes a DCGAN learn on small data: the field's tricks added one at a time, over seeds, by the fixed-feature Frechet distance", experiments::what_mattered::run).guide(experiments::what_mattered::GUIDE).headline(experiments::what_mattered::HEADLINE).quick_caveat(experiments::what_mattered::QUICK_CAVEAT))
 }

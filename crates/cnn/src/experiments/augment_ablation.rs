@@ -142,6 +142,9 @@ pub const GUIDE: &str = "The same CNN trained on small training sets with no aug
 /// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
 /// percentage, `:M` in millions, `:±` with its spread over seeds).
 pub const HEADLINE: &str = "gain of all augmentations (points): CIFAR-10 {cifar-10_all_gain:±}";
+/// What the quick preset cannot show: said before its headline in the report.
+pub const QUICK_CAVEAT: &str =
+    "too short for augmentation to pay (one seed, one epoch on 256 images per data set)";
 
 /// Trains one CNN per (data set, recipe, seed), records every score and each recipe's paired
 /// gain over none, and draws both (`augmentation_scores.png`, `augmentation_gain.png`).

@@ -143,6 +143,8 @@ pub const GUIDE: &str = "One trained CIFAR-10 model sampled from the same noise 
 /// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
 /// percentage, `:M` in millions, `:±` with its spread over seeds).
 pub const HEADLINE: &str = "at s=3 recognised: static {recognised_s3_static:%}, dynamic {recognised_s3_dynamic:%}, rescale {recognised_s3_rescale:%}, interval {recognised_s3_interval:%}; saturation static {mean_saturation_s3_static} (real {mean_saturation_real})";
+/// What the quick preset cannot show: said before its headline in the report.
+pub const QUICK_CAVEAT: &str = "the quick CIFAR-10 model draws no objects yet, so every method is at chance (10%); the saturation still compares them";
 
 pub fn run(config: &GuidanceStudyConfig, run: &mut Run) -> Result<Summary> {
     let config = &config.0;

@@ -147,6 +147,8 @@ pub const GUIDE: &str = "A DCGAN from burn's defaults, gaining the field's small
 /// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
 /// percentage, `:M` in millions, `:±` with its spread over seeds).
 pub const HEADLINE: &str = "Frechet (fixed): burn's defaults {burn-defaults_frechet_fixed:±}, every trick {wider_frechet_fixed:±} (floor {frechet_fixed_floor})";
+/// What the quick preset cannot show: said before its headline in the report.
+pub const QUICK_CAVEAT: &str = "too short to rank the tricks (one seed, two epochs at width 8)";
 
 /// Trains every (rung, seed) in its own stage; the table, the summary's figures and
 /// `what_mattered.png`.
