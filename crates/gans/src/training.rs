@@ -42,10 +42,10 @@ impl<G: Module, D: Module> TrainState for GanState<G, D> {
     }
 
     fn restore(self, checkpoint: &Checkpoint) -> Result<Self> {
-        let g_average = match self.g_average {
-            Some(average) => Some(average.restore_as(checkpoint, "generator_average")?),
-            None => None,
-        };
+        let g_average = self
+            .g_average
+            .map(|average| average.restore_as(checkpoint, "generator_average"))
+            .transpose()?;
         Ok(Self {
             g: self.g.restore_as(checkpoint, "generator")?,
             d: self.d.restore_as(checkpoint, "discriminator")?,
@@ -63,6 +63,11 @@ impl<G: Generator, D> GanState<G, D> {
             Some(average) => average.model.clone().train(),
             None => self.g.model.clone(),
         }
+    }
+
+    /// The live G, when samples come from an average instead: measured beside it.
+    fn live_beside_average(&self) -> Option<&G> {
+        self.g_average.as_ref().map(|_| &self.g.model)
     }
 }
 
@@ -210,8 +215,7 @@ pub fn train_gan<G: Generator, D: Discriminator>(
         if ctx.interrupted() {
             return Ok((state, EpochLog::new()));
         }
-        let live = state.g_average.as_ref().map(|_| &state.g.model);
-        let figures = monitor.end_epoch(ctx, &state.sampled(), live)?;
+        let figures = monitor.end_epoch(ctx, &state.sampled(), state.live_beside_average())?;
         let log: EpochLog = vec![("train", figures)];
         Ok((state, log))
     })?;
@@ -220,9 +224,8 @@ pub fn train_gan<G: Generator, D: Discriminator>(
     // The averaged (or live) generator: samples are drawn with batch statistics
     // (`sampling::draw`).
     let generator = state.sampled();
-    let live = state.g_average.as_ref().map(|_| &state.g.model);
     let steps = read_steps(monitor.steps_path());
-    let figures = monitor.final_figures(&generator, live, &steps)?;
+    let figures = monitor.final_figures(&generator, state.live_beside_average(), &steps)?;
     draw_step_curves(run, &steps)?;
     draw_progression(run, real, &monitor.snapshots)?;
     // A straight line in noise space between two fixed noise vectors.
