@@ -105,8 +105,9 @@ pub struct Words {
     pub lesson: String,
     /// What the experiment's figures show and what to look for in them.
     pub guide: String,
-    /// The summary table's headline template (`{key}`, `{key:%}`, `{key:M}`, `{key:±}`:
-    /// see `report::headline`); empty for the first usual figure the run reports.
+    /// The summary table's headline template (`{key}`, `{key:%}`, `{key:M}`, `{key:±}`;
+    /// alternatives after `||` for runs that lack a figure: see `report::headline`); empty
+    /// for the first usual figure the run reports.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub headline: String,
     /// What a quick run cannot show and why, said before its quick headline (a study

@@ -132,6 +132,15 @@ fn redraw(
                 record::Entry::new(spec, &figure.from, &run_dir, &summary, commit),
             );
         }
+        if spec.figures.is_empty() {
+            book.set_run(record::Entry::new(
+                spec,
+                "summary.json",
+                &run_dir,
+                &summary,
+                commit,
+            ));
+        }
         book.save(root)?;
         eprintln!(
             "docs: {} done ({} figures)",
@@ -342,6 +351,11 @@ JSON
                 { from = "fig.png", to = "crates/t/docs/x.png" },
                 { from = "absent.png", to = "crates/t/docs/y.png" },
             ]
+
+            [[run]]
+            experiment = "t/no-figure"
+            preset = "full"
+            figures = []
             "#,
         );
         let runs = manifest.select(&[]).unwrap();
@@ -366,12 +380,19 @@ JSON
         assert!(markdown.contains("`crates/t/docs/x.png`") && markdown.contains("12.5 s"));
         let json = std::fs::read_to_string(root.join("docs/figures.json")).unwrap();
         assert!(json.contains("crates/t/docs/x.png"));
+        // A run that draws no figure is still recorded, by experiment, with its headline.
+        let run = &book.runs["t/no-figure"];
+        assert_eq!(
+            (run.from.as_str(), run.commit.as_str()),
+            ("summary.json", "abc")
+        );
+        assert!(markdown.contains("no figure (`t/no-figure`"), "{markdown}");
 
         // Again: the finished run is reused (ngvm is not called a second time) and the
         // records saved before are read back, not lost.
         redraw(&root, &runs, Path::new("/data"), &work, &binary, &commit).unwrap();
         let calls = std::fs::read_to_string(work.join("calls.log")).unwrap();
-        assert_eq!(calls.lines().count(), 1, "{calls}");
+        assert_eq!(calls.lines().count(), 2, "{calls}");
         assert!(
             record::Book::load(&root)
                 .unwrap()

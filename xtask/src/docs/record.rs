@@ -197,10 +197,13 @@ impl Entry {
     }
 }
 
-/// All records, by figure path (relative to the workspace root).
+/// All records: by figure path (relative to the workspace root), and by experiment for the
+/// runs that draw no README figure (`mlp/scratch`), whose headline the report still shows.
 #[derive(Default, Serialize, Deserialize)]
 pub struct Book {
     pub figures: BTreeMap<String, Entry>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub runs: BTreeMap<String, Entry>,
 }
 
 impl Book {
@@ -221,6 +224,11 @@ impl Book {
 
     pub fn set(&mut self, figure: &str, entry: Entry) {
         self.figures.insert(figure.to_string(), entry);
+    }
+
+    /// Records a run that draws no README figure, under its experiment's name.
+    pub fn set_run(&mut self, entry: Entry) {
+        self.runs.insert(entry.experiment.clone(), entry);
     }
 
     /// Records the report screenshot, drawn from every run in `runs`: the manifest's runs,
@@ -310,6 +318,12 @@ impl Book {
             text.push_str(&format!(
                 "| `{figure}` | `{}` (`{}`) | {} | {backend} | {} | {wall} | {}, `{}` |\n",
                 e.command, e.from, e.data, e.host, e.started, e.commit
+            ));
+        }
+        for (experiment, e) in &self.runs {
+            text.push_str(&format!(
+                "| no figure (`{experiment}`: its headline) | `{}` (`{}`) | {} | {}, {} | {} | {:.1} s | {}, `{}` |\n",
+                e.command, e.from, e.data, e.backend, e.seed, e.host, e.wall_seconds, e.started, e.commit
             ));
         }
         text

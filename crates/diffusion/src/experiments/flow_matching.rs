@@ -110,7 +110,7 @@ struct Scores {
 pub const GUIDE: &str = "The same class-conditional U-Net trained two ways with the same data and budget, to predict the noise (DDPM) and the velocity along a straight path from image to noise (rectified flow), once per seed; each is sampled with 1 to 50 network evaluations (DDIM for DDPM, Euler and Heun for the flow). Read recognition (up is better) and the Frechet distance (down is better, against its floor) at equal evaluations: the method whose curve rises first gets there cheaper; a gap counts only beyond the spread over seeds in the table.";
 /// The report's headline: each `{key}` is this run's figure of that name (`:%` as a
 /// percentage, `:M` in millions, `:±` with its spread over seeds).
-pub const HEADLINE: &str = "recognised at 8 evaluations: flow (Euler) {euler_nfe8_recognition_rate:%}, DDIM {ddim_nfe8_recognition_rate:%}; at 50: DDIM {ddim_nfe50_recognition_rate:%}";
+pub const HEADLINE: &str = "recognised at 8 evaluations: flow (Euler) {euler_nfe8_recognition_rate:%}, DDIM {ddim_nfe8_recognition_rate:%}; at 50: DDIM {ddim_nfe50_recognition_rate:%} || recognised at 16 evaluations: flow (Euler) {euler_nfe16_recognition_rate:%}, DDIM {ddim_nfe16_recognition_rate:%}";
 
 /// Trains both models per seed, samples each method at each budget, and writes the table
 /// (`flow_vs_ddim.md`), the curves (`recognition_by_evaluations.png`,

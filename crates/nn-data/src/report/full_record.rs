@@ -17,6 +17,9 @@ pub fn default_record() -> PathBuf {
 #[derive(Deserialize)]
 struct Record {
     figures: BTreeMap<String, Figure>,
+    /// The runs that draw no README figure (`mlp/scratch`), by experiment.
+    #[serde(default)]
+    runs: BTreeMap<String, Figure>,
 }
 
 /// One figure's record: the run behind it.
@@ -64,7 +67,11 @@ fn parse(text: &str) -> BTreeMap<String, FullRun> {
         return BTreeMap::new();
     };
     let mut newest: BTreeMap<String, (String, FullRun)> = BTreeMap::new();
-    for figure in record.figures.into_values() {
+    for figure in record
+        .figures
+        .into_values()
+        .chain(record.runs.into_values())
+    {
         let with_flags = !figure.command.is_empty() && !figure.command.ends_with("--preset full");
         if figure.preset != "full" || figure.headline.is_empty() || with_flags {
             continue;
@@ -131,13 +138,17 @@ mod tests {
       "f.png": {"experiment": "topic/fourth", "preset": "full", "headline": "own",
                 "command": "cargo run --release -p topic -- fourth --preset full",
                 "wall_seconds": 9.0, "started": "2026-12-08T00-00-00Z"}
+    }, "runs": {
+      "topic/fifth": {"experiment": "topic/fifth", "preset": "full", "headline": "no figure",
+                "wall_seconds": 3.0, "started": "2026-12-08T00-00-00Z"}
     }}"#;
 
     #[test]
     fn the_newest_full_run_with_a_headline_is_kept_per_experiment() {
         let runs = parse(RECORD);
-        assert_eq!(runs.len(), 2, "{runs:?}");
+        assert_eq!(runs.len(), 3, "{runs:?}");
         assert_eq!(runs["topic/fourth"].headline, "own");
+        assert_eq!(runs["topic/fifth"].headline, "no figure");
         // The newer run of topic/first on other data (`--dataset x`) is not its preset's.
         let first = &runs["topic/first"];
         assert_eq!(first.headline, "new");

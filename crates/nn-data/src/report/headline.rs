@@ -33,16 +33,20 @@ pub(super) fn number(v: f64) -> String {
     }
 }
 
-/// The summary table's headline of a run: its experiment's template filled in (`None`
-/// when a figure is missing), else the first figure of [`HEADLINES`] it has. A run on
+/// The summary table's headline of a run: its experiment's template filled in (the first
+/// of its `||` alternatives whose figures the run has), else the first figure of [`HEADLINES`] it has. A run on
 /// synthetic stand-ins says first that it is not a result; a quick run whose experiment
 /// has a quick caveat says that first.
 pub fn headline(summary: &Summary) -> String {
     let metrics = &summary.metrics;
     let template = &summary.words.headline;
-    let text = (!template.is_empty())
-        .then(|| fill_template(template, metrics))
-        .flatten()
+    // Alternatives separated by `||`: the first whose figures the run has (a quick preset
+    // samples other budgets than the full one).
+    let text = template
+        .split("||")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .find_map(|t| fill_template(t, metrics))
         .or_else(|| {
             HEADLINES.iter().find_map(|(key, label)| {
                 metrics.get(*key).map(|v| format!("{label} {}", number(*v)))
@@ -143,6 +147,16 @@ mod tests {
             false,
         );
         assert_eq!(headline(&params), "VGG-19 20.02M");
+    }
+
+    /// Of a template's `||` alternatives, the first whose figures the run has is shown.
+    #[test]
+    fn the_first_alternative_with_all_its_figures_is_the_headline() {
+        let template = "at 50: {nfe50:%} || at 16: {nfe16:%}";
+        let quick = summary(template, &[("nfe16", 0.5)], false, false);
+        assert_eq!(headline(&quick), "at 16: 50.0%");
+        let full = summary(template, &[("nfe16", 0.5), ("nfe50", 0.75)], false, false);
+        assert_eq!(headline(&full), "at 50: 75.0%");
     }
 
     /// A template whose figure the run lacks falls back to the first usual figure.
