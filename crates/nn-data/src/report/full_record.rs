@@ -102,14 +102,19 @@ fn parse(text: &str) -> BTreeMap<String, FullRun> {
 pub fn beside(full: Option<&FullRun>) -> String {
     match full {
         Some(run) => {
-            let minutes = run.wall_seconds / 60.0;
+            // Runs under a minute in seconds: "0 min" read as if nothing ran.
+            let wall = if run.wall_seconds < 59.5 {
+                format!("{:.0} s", run.wall_seconds)
+            } else {
+                format!("{:.0} min", run.wall_seconds / 60.0)
+            };
             let machine = if run.machine.is_empty() {
                 String::new()
             } else {
                 format!(", {}", run.machine)
             };
             format!(
-                "full preset ({}{machine}, {minutes:.0} min): {}",
+                "full preset ({}{machine}, {wall}): {}",
                 run.day, run.headline
             )
         }
@@ -149,6 +154,10 @@ mod tests {
         assert_eq!(runs.len(), 3, "{runs:?}");
         assert_eq!(runs["topic/fourth"].headline, "own");
         assert_eq!(runs["topic/fifth"].headline, "no figure");
+        assert_eq!(
+            beside(Some(&runs["topic/fifth"])),
+            "full preset (2026-12-08, 3 s): no figure"
+        );
         // The newer run of topic/first on other data (`--dataset x`) is not its preset's.
         let first = &runs["topic/first"];
         assert_eq!(first.headline, "new");
