@@ -141,7 +141,8 @@ pub fn exp(x: f32) -> f32 {
     // plain SSE2: `round` and `floor` are libm calls at the baseline x86-64 target.
     const ROUND: f32 = 12_582_912.0;
     let x = x.clamp(-87.336_55, 88.722_83);
-    let n = (x * LOG2E + ROUND) - ROUND;
+    let rounded = x * LOG2E + ROUND;
+    let n = rounded - ROUND;
     let r = x - n * LN2_HI - n * LN2_LO;
     let p = 1.987_569_1e-4f32;
     let p = p * r + 1.398_199_9e-3;
@@ -152,7 +153,10 @@ pub fn exp(x: f32) -> f32 {
     let e_r = p * r * r + r + 1.0;
     // 2^n for n in [-126, 128], as 2^a * 2^b with a = floor(n / 2): each factor's exponent
     // field stays in range at the ends.
-    let n = n as i32;
+    // n as an integer, read from the low bits of `rounded` (1.5 * 2^23 + n, whose unit is
+    // 1): a float-to-int `as` saturates, and LLVM left that scalar, with the whole loop
+    // around it (5 of the group norm's 6 ns per value; `bench/NOTES.md`). Same value.
+    let n = rounded.to_bits() as i32 - ROUND.to_bits() as i32;
     let a = n >> 1;
     let scale_a = f32::from_bits(((a + 127) as u32) << 23);
     let scale_b = f32::from_bits(((n - a + 127) as u32) << 23);
