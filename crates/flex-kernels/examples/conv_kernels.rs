@@ -5,10 +5,12 @@
 //! `KC_TARGET_COLS`, `KC_COL_BUDGET` and `KC_MIN_GROUPS` (environment) override the
 //! [`KernelConfig`] defaults, to try a tuning before changing them.
 
+mod timing;
+
 use flex_kernels::conv::{conv2d_forward_with, conv2d_input_grad_with};
 use flex_kernels::geometry::{ConvGeom, KernelConfig};
 use flex_kernels::weight_grad::conv2d_weight_grad_with;
-use std::time::Instant;
+use timing::median_ms;
 
 /// (name, channels in, channels out, size, batch): 3x3, stride 1, padding 1.
 const LAYERS: &[(&str, usize, usize, usize, usize)] = &[
@@ -20,21 +22,6 @@ const LAYERS: &[(&str, usize, usize, usize, usize)] = &[
     ("vgg19 stage 4", 512, 512, 4, 32),
     ("vgg19 stage 5", 512, 512, 2, 32),
 ];
-
-/// Median milliseconds of `repeats` calls after one warm-up call.
-fn median_ms(repeats: usize, mut f: impl FnMut() -> f32) -> f64 {
-    let mut sink = f();
-    let mut times: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let start = Instant::now();
-            sink += f();
-            start.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    std::hint::black_box(sink);
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
 
 /// The defaults, with any `KC_*` override from the environment.
 fn kernel_config() -> KernelConfig {

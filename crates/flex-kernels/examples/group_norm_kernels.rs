@@ -4,12 +4,14 @@
 //! flex-kernels --example group_norm_kernels [-- REPEATS]`. Whole-step speed is `cargo
 //! xtask bench`'s job (`bench/NOTES.md`, "The U-Net step, op by op", has its figures).
 
+mod timing;
+
 use flex_kernels::activation::{Activation, Identity, Silu};
 use flex_kernels::group_norm::{
     GroupShape, group_norm_act_forward, group_norm_act_input_grad, group_norm_act_plane_sums,
     group_stats,
 };
-use std::time::Instant;
+use timing::median_ms;
 
 /// (name, batch, channels, side): the `unet-32` bench workload's levels, 8 groups.
 const SHAPES: &[(&str, usize, usize, usize)] = &[
@@ -19,21 +21,6 @@ const SHAPES: &[(&str, usize, usize, usize)] = &[
 ];
 const GROUPS: usize = 8;
 const EPS: f64 = 1e-5;
-
-/// Median milliseconds of `repeats` calls after one warm-up call.
-fn median_ms(repeats: usize, mut f: impl FnMut() -> f32) -> f64 {
-    let mut sink = f();
-    let mut times: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let start = Instant::now();
-            sink += f();
-            start.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    std::hint::black_box(sink);
-    times[times.len() / 2]
-}
 
 /// Statistics, forward, plane sums and input gradient of one shape with `act`: median ms.
 fn time_passes(

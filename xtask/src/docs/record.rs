@@ -304,30 +304,37 @@ impl Book {
              | figure | run (command) | data | backend, seed | host | wall | started (UTC), commit |\n\
              |---|---|---|---|---|---|---|\n",
         );
-        for (figure, e) in &self.figures {
-            let wall = if e.wall_seconds > 0.0 {
-                format!("{:.1} s", e.wall_seconds)
-            } else {
-                String::new()
-            };
-            let backend = if e.backend.is_empty() {
-                String::new()
-            } else {
-                format!("{}, {}", e.backend, e.seed)
-            };
-            text.push_str(&format!(
-                "| `{figure}` | `{}` (`{}`) | {} | {backend} | {} | {wall} | {}, `{}` |\n",
-                e.command, e.from, e.data, e.host, e.started, e.commit
-            ));
-        }
-        for (experiment, e) in &self.runs {
-            text.push_str(&format!(
-                "| no figure (`{experiment}`: its headline) | `{}` (`{}`) | {} | {}, {} | {} | {:.1} s | {}, `{}` |\n",
-                e.command, e.from, e.data, e.backend, e.seed, e.host, e.wall_seconds, e.started, e.commit
-            ));
+        let figures = self
+            .figures
+            .iter()
+            .map(|(figure, e)| (format!("`{figure}`"), e));
+        let runs = self
+            .runs
+            .iter()
+            .map(|(experiment, e)| (format!("no figure (`{experiment}`: its headline)"), e));
+        for (what, e) in figures.chain(runs) {
+            text.push_str(&markdown_row(&what, e));
         }
         text
     }
+}
+
+/// One line of `docs/figures.md`: `what` the record is for, then its run.
+fn markdown_row(what: &str, e: &Entry) -> String {
+    let wall = if e.wall_seconds > 0.0 {
+        format!("{:.1} s", e.wall_seconds)
+    } else {
+        String::new()
+    };
+    let backend = if e.backend.is_empty() {
+        String::new()
+    } else {
+        format!("{}, {}", e.backend, e.seed)
+    };
+    format!(
+        "| {what} | `{}` (`{}`) | {} | {backend} | {} | {wall} | {}, `{}` |\n",
+        e.command, e.from, e.data, e.host, e.started, e.commit
+    )
 }
 
 fn write_atomically(path: &Path, text: &str) -> Result<()> {

@@ -34,9 +34,9 @@ pub(super) fn number(v: f64) -> String {
 }
 
 /// The summary table's headline of a run: its experiment's template filled in (the first
-/// of its `||` alternatives whose figures the run has), else the first figure of [`HEADLINES`] it has. A run on
-/// synthetic stand-ins says first that it is not a result; a quick run whose experiment
-/// has a quick caveat says that first.
+/// of its `||` alternatives whose figures the run has), else the first figure of
+/// [`HEADLINES`] it has. A run on synthetic stand-ins says first that it is not a result; a
+/// quick run whose experiment has a quick caveat says that first.
 pub fn headline(summary: &Summary) -> String {
     let metrics = &summary.metrics;
     let template = &summary.words.headline;
